@@ -1,0 +1,57 @@
+# Navio: `make run` installs and serves on http://127.0.0.1:8000; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint format bench migrate demo worker clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.venv: $(STAMP)
+
+var/.demo-loaded: $(STAMP)
+	@mkdir -p var
+	$(BIN)/navio demo
+	@touch var/.demo-loaded
+
+run: $(STAMP) var/.demo-loaded
+	$(BIN)/navio serve --host $(HOST) --port $(PORT)
+
+migrate: $(STAMP)
+	$(BIN)/navio migrate
+
+demo: $(STAMP)
+	$(BIN)/navio demo
+
+worker: $(STAMP)
+	$(BIN)/navio worker
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -x
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench migrations
+	$(BIN)/ruff check --fix src tests bench migrations
+
+bench: $(STAMP)
+	@mkdir -p var/bench
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from navio.cli import app
+
+app(prog_name="navio")

@@ -1,0 +1,113 @@
+"""`navio serve|worker|migrate|demo|users` (Typer + Rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from navio.settings import Settings, UnknownSettingError, load_settings
+
+app = typer.Typer(help="Navio travel & mobility platform", no_args_is_help=True)
+users = typer.Typer(help="Manage users")
+app.add_typer(users, name="users")
+console = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except (UnknownSettingError, ValueError) as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _migrate(settings: Settings) -> None:
+    from navio.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (SQLite or PostgreSQL, from NAVIO_DATABASE_URL)."""
+    settings = _settings()
+    _migrate(settings)
+    console.print("[green]database is at the latest migration[/green]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="reload on code change (development)")] = False,
+) -> None:
+    """Serve the API (and pages). SQLite databases are migrated automatically."""
+    import uvicorn
+
+    from navio.kernel.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    if settings.is_sqlite:
+        _migrate(settings)
+    uvicorn.run(
+        "navio.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=False,
+        log_config=None,
+        proxy_headers=settings.http.trust_forwarded_for,
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="deliver what is pending, then exit")] = False,
+) -> None:
+    """Run background work: the outbox relay (and, as contexts grow, consumers and jobs)."""
+    from navio.kernel.observability import configure_logging
+    from navio.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    asyncio.run(run_worker(settings, once=once))
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data set (migrates first). Later issues add cities, places and more."""
+    settings = _settings()
+    _migrate(settings)
+    from navio.demo import load_demo
+
+    summary = asyncio.run(load_demo(settings, console))
+    for name, count in summary.items():
+        console.print(f"  {name}: {count}")
+    console.print("[green]demo data loaded[/green]")
+
+
+@users.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Argument(help="admin email")],
+    display_name: Annotated[str, typer.Option(help="display name")] = "Administrator",
+) -> None:
+    """Create an administrator (password read from the terminal, never from arguments)."""
+    settings = _settings()
+    _migrate(settings)
+    password = getpass.getpass("Password: ")
+    from navio.admin_setup import create_admin_user
+
+    try:
+        user_id = asyncio.run(create_admin_user(settings, email, password, display_name))
+    except Exception as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]admin created:[/green] {user_id}")

@@ -1,0 +1,22 @@
+"""`navio demo`: loads the demo data set. Each context adds its loader here as it lands."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from navio.admin_setup import create_user
+from navio.iam.domain import Role
+from navio.settings import Environment, Settings
+
+DEMO_EMAIL = "demo@navio.local"
+DEMO_PASSWORD = "navio-demo-traveller"
+
+
+async def load_demo(settings: Settings, console: Console) -> dict[str, int]:
+    summary: dict[str, int] = {}
+    if settings.env is Environment.DEVELOPMENT:
+        # A local account so a newcomer can log in at once; never created outside development.
+        created = await create_user(settings, DEMO_EMAIL, DEMO_PASSWORD, "Demo Traveller", [Role.TRAVELER])
+        summary["demo accounts created"] = int(created is not None)
+        console.print(f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (development only)")
+    return summary

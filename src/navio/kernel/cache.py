@@ -1,0 +1,150 @@
+"""Cache with an in-process backend (embedded) and a Redis backend (scaled out)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+
+class Cache(Protocol):
+    backend: str
+
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    async def exists_any(self, keys: list[str]) -> bool: ...
+    async def incr_window(self, key: str, window_seconds: int) -> tuple[int, float]: ...
+    async def ttl(self, key: str) -> float: ...
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryCache:
+    backend = "memory"
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._data: dict[str, tuple[bytes, float | None]] = {}
+        self._max = max_entries
+        self._lock = asyncio.Lock()
+
+    def _live(self, key: str) -> tuple[bytes, float | None] | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        if item[1] is not None and item[1] <= time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return item
+
+    def _evict(self) -> None:
+        if len(self._data) < self._max:
+            return
+        now = time.monotonic()
+        for k in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
+            del self._data[k]
+        while len(self._data) >= self._max:
+            self._data.pop(next(iter(self._data)))
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._live(key)
+        return None if item is None else item[0]
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+        self._evict()
+        expires = None if ttl_seconds is None else time.monotonic() + ttl_seconds
+        self._data[key] = (value, expires)
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def exists_any(self, keys: list[str]) -> bool:
+        return any(self._live(k) is not None for k in keys)
+
+    async def incr_window(self, key: str, window_seconds: int) -> tuple[int, float]:
+        async with self._lock:
+            item = self._live(key)
+            now = time.monotonic()
+            if item is None:
+                self._evict()
+                self._data[key] = (b"1", now + window_seconds)
+                return 1, float(window_seconds)
+            count = int(item[0]) + 1
+            expires = item[1] if item[1] is not None else now + window_seconds
+            self._data[key] = (str(count).encode(), expires)
+            return count, max(0.0, expires - now)
+
+    async def ttl(self, key: str) -> float:
+        item = self._live(key)
+        if item is None or item[1] is None:
+            return 0.0
+        return max(0.0, item[1] - time.monotonic())
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+_INCR_WINDOW = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+"""
+
+
+class RedisCache:
+    backend = "redis"
+
+    def __init__(self, url: str, prefix: str = "navio:") -> None:
+        self._redis = aioredis.Redis.from_url(url)
+        self._prefix = prefix
+        self._incr = self._redis.register_script(_INCR_WINDOW)
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._redis
+
+    async def get(self, key: str) -> bytes | None:
+        value = await self._redis.get(self._k(key))
+        return None if value is None else bytes(value)
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+        px = None if ttl_seconds is None else max(1, int(ttl_seconds * 1000))
+        await self._redis.set(self._k(key), value, px=px)
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._k(key))
+
+    async def exists_any(self, keys: list[str]) -> bool:
+        if not keys:
+            return False
+        return int(await self._redis.exists(*[self._k(k) for k in keys])) > 0
+
+    async def incr_window(self, key: str, window_seconds: int) -> tuple[int, float]:
+        count, ttl_ms = await self._incr(keys=[self._k(key)], args=[window_seconds * 1000])
+        return int(count), int(ttl_ms) / 1000.0
+
+    async def ttl(self, key: str) -> float:
+        ms = int(await self._redis.pttl(self._k(key)))
+        return max(0.0, ms / 1000.0)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_cache(redis_url: str | None, prefix: str = "navio:") -> Cache:
+    if redis_url:
+        return RedisCache(redis_url, prefix=prefix)
+    return MemoryCache()

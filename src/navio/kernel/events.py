@@ -1,0 +1,112 @@
+"""Domain events, the outbox writer and the idempotent handler registry."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from navio.kernel.db import Base
+from navio.kernel.ids import new_id
+
+
+class Event(BaseModel):
+    """A fact that happened. Subclasses set `name` (dotted, past tense) and `version`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+
+
+class OutboxEvent(Base):
+    __tablename__ = "kernel_outbox_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    __table_args__ = (Index("ix_kernel_outbox_event_pending", "published_at", "available_at"),)
+
+
+class ProcessedEvent(Base):
+    """(event, handler) pairs already applied: makes at-least-once delivery idempotent."""
+
+    __tablename__ = "kernel_processed_event"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    handler: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: uuid.UUID
+    name: str
+    version: int
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class EventRecorder:
+    """Writes events into the outbox inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.recorded = 0
+
+    def record(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
+        at = occurred_at or datetime.now(UTC)
+        row = OutboxEvent(
+            id=new_id(),
+            name=event.name,
+            version=event.version,
+            payload=event.model_dump(mode="json"),
+            occurred_at=at,
+            available_at=at,
+            attempts=0,
+        )
+        self._session.add(row)
+        self.recorded += 1
+        return row.id
+
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    handler_name: str
+    handler: Handler
+
+
+class HandlerRegistry:
+    def __init__(self) -> None:
+        self._subs: dict[str, list[Subscription]] = defaultdict(list)
+
+    def subscribe(self, event_name: str, handler_name: str, handler: Handler) -> None:
+        if any(s.handler_name == handler_name for s in self._subs[event_name]):
+            raise ValueError(f"handler {handler_name!r} already subscribed to {event_name!r}")
+        self._subs[event_name].append(Subscription(handler_name, handler))
+
+    def unsubscribe(self, event_name: str, handler_name: str) -> None:
+        self._subs[event_name] = [s for s in self._subs[event_name] if s.handler_name != handler_name]
+
+    def for_event(self, event_name: str) -> list[Subscription]:
+        return list(self._subs.get(event_name, ()))

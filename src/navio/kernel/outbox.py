@@ -1,0 +1,162 @@
+"""Outbox relay: delivers committed events to subscribers, at least once, idempotently."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from navio.kernel.db import Database
+from navio.kernel.events import Envelope, HandlerRegistry, OutboxEvent, ProcessedEvent
+
+log = structlog.get_logger("navio.outbox")
+
+LEASE = timedelta(seconds=60)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600, 2 ** min(attempts, 10)))
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        registry: HandlerRegistry,
+        *,
+        batch_size: int = 100,
+        max_attempts: int = 10,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._registry = registry
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _claim(self) -> list[Envelope]:
+        now = datetime.now(UTC)
+        async with self._db.transaction() as session:
+            query = (
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.published_at.is_(None),
+                    OutboxEvent.dead_at.is_(None),
+                    OutboxEvent.available_at <= now,
+                    or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
+                )
+                .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
+                .limit(self._batch_size)
+            )
+            if self._db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(query)).all())
+            for row in rows:
+                row.claimed_until = now + LEASE
+            return [
+                Envelope(r.id, r.name, r.version, dict(r.payload), r.occurred_at) for r in rows
+            ]
+
+    async def _deliver(self, envelope: Envelope) -> str | None:
+        for sub in self._registry.for_event(envelope.name):
+            try:
+                async with self._db.transaction() as session:
+                    done = await session.get(ProcessedEvent, (envelope.id, sub.handler_name))
+                    if done is not None:
+                        continue
+                    session.add(
+                        ProcessedEvent(
+                            event_id=envelope.id,
+                            handler=sub.handler_name,
+                            processed_at=datetime.now(UTC),
+                        )
+                    )
+                    await session.flush()
+                    await sub.handler(session, envelope)
+            except IntegrityError:
+                # Another relay applied it concurrently: that is the idempotency guard working.
+                continue
+            except Exception as exc:
+                log.exception(
+                    "outbox.handler_failed",
+                    event=envelope.name,
+                    event_id=str(envelope.id),
+                    handler=sub.handler_name,
+                )
+                return f"{sub.handler_name}: {type(exc).__name__}: {exc}"[:2000]
+        return None
+
+    async def run_once(self) -> int:
+        """Deliver one batch; returns how many events were taken."""
+        envelopes = await self._claim()
+        for envelope in envelopes:
+            error = await self._deliver(envelope)
+            now = datetime.now(UTC)
+            async with self._db.transaction() as session:
+                row = await session.get(OutboxEvent, envelope.id)
+                if row is None:
+                    continue
+                row.claimed_until = None
+                if error is None:
+                    row.published_at = now
+                    row.last_error = None
+                else:
+                    row.attempts += 1
+                    row.last_error = error
+                    if row.attempts >= self._max_attempts:
+                        row.dead_at = now
+                    else:
+                        row.available_at = now + backoff(row.attempts)
+        return len(envelopes)
+
+    async def drain(self, max_rounds: int = 100) -> None:
+        """Deliver everything currently deliverable (tests, CLI, shutdown)."""
+        for _ in range(max_rounds):
+            if await self.run_once() == 0:
+                return
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                taken = await self.run_once()
+            except Exception:
+                log.exception("outbox.relay_failed")
+                taken = 0
+            if taken:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+            self._wake.clear()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._loop(), name="navio-outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def pending(self) -> int:
+        async with self._db.transaction(write=False) as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None), OutboxEvent.dead_at.is_(None))
+            )
+            return int(count or 0)

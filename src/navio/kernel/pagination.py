@@ -1,0 +1,51 @@
+"""Opaque keyset cursors over (created_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from navio.kernel.errors import InvalidInput
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
+    title = "Invalid cursor"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        try:
+            padded = value + "=" * (-len(value) % 4)
+            created, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            at = datetime.fromisoformat(created)
+            if at.tzinfo is None:
+                raise ValueError("naive")
+            return cls(at, uuid.UUID(ident))
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            raise InvalidCursor("cursor is not one this API issued", field="cursor") from exc
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None

@@ -1,0 +1,170 @@
+"""Security primitives: Argon2id passwords, JWT with key ids, opaque tokens, sealed secrets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher as _Argon2
+from argon2 import Type as _Argon2Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+JWT_ALGORITHM = "HS256"
+
+
+class PasswordHasher:
+    """Argon2id with parameters at or above OWASP's minimum (m=19 MiB, t=2, p=1)."""
+
+    def __init__(self, *, time_cost: int = 2, memory_kib: int = 19_456, parallelism: int = 1):
+        self._hasher = _Argon2(
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            hash_len=32,
+            salt_len=16,
+            type=_Argon2Type.ID,
+        )
+        # Verified against when the account does not exist, so timing does not reveal it.
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(stored_hash)
+
+
+class TokenError(Exception):
+    """A JWT that must not be trusted; the message says why (never the token)."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: str
+    jti: str
+    purpose: str
+    issued_at: datetime
+    expires_at: datetime
+    extra: dict[str, Any]
+
+
+class JwtCodec:
+    """HS256 JWTs carrying a `kid`: sign with the active key, verify with any configured key."""
+
+    def __init__(self, active_kid: str, keys: dict[str, str], issuer: str) -> None:
+        if active_kid not in keys:
+            raise ValueError("active kid must be one of the keys")
+        self._active = active_kid
+        self._keys = dict(keys)
+        self._issuer = issuer
+
+    def encode(
+        self,
+        subject: str,
+        purpose: str,
+        ttl: timedelta,
+        *,
+        now: datetime | None = None,
+        **extra: Any,
+    ) -> tuple[str, TokenClaims]:
+        issued = (now or datetime.now(UTC)).replace(microsecond=0)
+        expires = issued + ttl
+        jti = uuid.uuid4().hex
+        payload = {
+            "sub": subject,
+            "iss": self._issuer,
+            "iat": int(issued.timestamp()),
+            "nbf": int(issued.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": jti,
+            "typ": purpose,
+            **extra,
+        }
+        token = jwt.encode(
+            payload, self._keys[self._active], algorithm=JWT_ALGORITHM, headers={"kid": self._active}
+        )
+        return token, TokenClaims(subject, jti, purpose, issued, expires, extra)
+
+    def decode(self, token: str, purpose: str) -> TokenClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError("malformed token") from exc
+        if header.get("alg") != JWT_ALGORITHM:
+            raise TokenError("unsupported signing algorithm")
+        key = self._keys.get(str(header.get("kid")))
+        if key is None:
+            raise TokenError("unknown key id")
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[JWT_ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "jti", "typ", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenError("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise TokenError("invalid token") from exc
+        if payload.get("typ") != purpose:
+            raise TokenError("wrong token type")
+        extra = {
+            k: v
+            for k, v in payload.items()
+            if k not in {"sub", "iss", "iat", "nbf", "exp", "jti", "typ"}
+        }
+        return TokenClaims(
+            subject=str(payload["sub"]),
+            jti=str(payload["jti"]),
+            purpose=purpose,
+            issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            extra=extra,
+        )
+
+
+def new_opaque_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_digest(token: str) -> str:
+    """Stored form of an opaque token: high-entropy input, so a plain SHA-256 suffices."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+class SecretBox:
+    """AES-256-GCM for secrets we must read back (TOTP seeds); key derived from the app secret."""
+
+    def __init__(self, master_secret: str, purpose: str) -> None:
+        key = hashlib.sha256(f"navio:{purpose}:".encode() + master_secret.encode()).digest()
+        self._aead = AESGCM(key)
+        self._aad = purpose.encode()
+
+    def seal(self, plaintext: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), self._aad)
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def open(self, sealed: str) -> str:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return self._aead.decrypt(raw[:12], raw[12:], self._aad).decode()

@@ -1,0 +1,99 @@
+"""Unit of work: one transaction per request or job, committed before the response is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from navio.kernel.db import Database
+from navio.kernel.errors import DomainError
+from navio.kernel.events import EventRecorder
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UnitOfWork:
+    """Lazily opens a session; the owner (route wrapper or job runner) commits or rolls back."""
+
+    def __init__(self, db: Database, *, write: bool, on_events: Callable[[], None] | None = None):
+        self._db = db
+        self._write = write
+        self._session: AsyncSession | None = None
+        self._events: EventRecorder | None = None
+        self._on_events = on_events
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._db.session(write=self._write)
+        return self._session
+
+    @property
+    def events(self) -> EventRecorder:
+        if self._events is None:
+            self._events = EventRecorder(self.session)
+        return self._events
+
+    async def commit(self) -> None:
+        if self._session is None:
+            return
+        try:
+            await self._session.commit()
+        finally:
+            await self._session.close()
+            self._session = None
+        if self._events is not None and self._events.recorded and self._on_events:
+            self._on_events()
+
+    async def rollback(self) -> None:
+        if self._session is None:
+            return
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or (isinstance(exc, DomainError) and exc.keeps_changes):
+            await self.commit()
+        else:
+            await self.rollback()
+
+
+def uow_factory(request: Request) -> UnitOfWork:
+    state = request.app.state
+    relay = getattr(state, "relay", None)
+    return UnitOfWork(
+        state.db,
+        write=request.method not in SAFE_METHODS,
+        on_events=relay.wake if relay is not None else None,
+    )
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Wraps every endpoint: the transaction commits after the handler (and its serialisation)
+    succeeds and before the response is sent; any error rolls everything back."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            uow = uow_factory(request)
+            request.state.uow = uow
+            async with uow:
+                return await original(request)
+
+        return handler
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork = request.state.uow
+    return uow

@@ -1,0 +1,194 @@
+"""Composition root: settings, database, cache, events, services and routers are wired here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from navio import __version__
+from navio.iam import api as iam_api
+from navio.iam.repository import IamRepository
+from navio.iam.tokens import IamRuntime, RevocationList
+from navio.kernel.cache import Cache, create_cache
+from navio.kernel.clock import Clock
+from navio.kernel.db import Database, create_engine
+from navio.kernel.errors import PROBLEM_JSON, problem
+from navio.kernel.events import HandlerRegistry
+from navio.kernel.http import install_error_handlers
+from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
+from navio.kernel.outbox import OutboxRelay
+from navio.kernel.ratelimit import Limit, RateLimiter
+from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.profiles import api as profiles_api
+from navio.profiles import handlers as profiles_handlers
+from navio.settings import Settings, load_settings
+
+API_PREFIX = "/api/v1"
+
+
+def build_iam_runtime(settings: Settings, cache: Cache) -> IamRuntime:
+    active, keys = settings.signing_keys()
+    auth, rl = settings.auth, settings.rate_limit
+    return IamRuntime(
+        codec=JwtCodec(active, keys, settings.auth.issuer),
+        hasher=PasswordHasher(
+            time_cost=auth.argon2_time_cost,
+            memory_kib=auth.argon2_memory_kib,
+            parallelism=auth.argon2_parallelism,
+        ),
+        totp_box=SecretBox(settings.secret_key.get_secret_value(), "totp"),
+        revocations=RevocationList(cache),
+        limiter=RateLimiter(cache, enabled=rl.enabled),
+        access_ttl=timedelta(seconds=auth.access_ttl_seconds),
+        refresh_ttl=timedelta(seconds=auth.refresh_ttl_seconds),
+        mfa_ttl=timedelta(seconds=auth.mfa_ttl_seconds),
+        reset_ttl=timedelta(seconds=auth.password_reset_ttl_seconds),
+        verify_ttl=timedelta(seconds=auth.email_verification_ttl_seconds),
+        login_account=Limit("login:acct", rl.login_per_account, rl.login_per_account_window_seconds),
+        login_ip=Limit("login:ip", rl.login_per_ip, rl.login_per_ip_window_seconds),
+        mfa_account=Limit("mfa:acct", rl.mfa_per_account, rl.mfa_per_account_window_seconds),
+        mfa_ip=Limit("mfa:ip", rl.login_per_ip, rl.login_per_ip_window_seconds),
+        reset_account=Limit("reset:acct", 5, 3_600),
+    )
+
+
+async def load_revocations(db: Database, revocations: RevocationList) -> None:
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        repo = IamRepository(session)
+        await repo.purge_revocations(now)
+        for row in await repo.live_revocations(now):
+            await revocations.put(row.key, row.value, row.expires_at)
+
+
+def build_registry() -> HandlerRegistry:
+    """Every context's event subscribers, for the API process and the worker alike."""
+    registry = HandlerRegistry()
+    profiles_handlers.register(registry)
+    return registry
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details; `code` is stable and meant for programs.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "instance": {"type": "string"},
+            "field": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+    app.openapi_schema = schema
+    return schema
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        state = request.app.state
+        for name, probe in (("database", state.db.ping), ("cache", state.cache.ping)):
+            try:
+                await probe()
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"failed: {type(exc).__name__}"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        body = problem(503, "not_ready", "Not ready", "a dependency is unavailable", checks=checks)
+        return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    settings = settings or load_settings()
+    if configure_logs:
+        configure_logging(settings.log_level, json=settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(
+            create_engine(
+                settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+            )
+        )
+        cache = create_cache(settings.redis_url)
+        registry = build_registry()
+        relay = OutboxRelay(
+            db,
+            registry,
+            batch_size=settings.outbox.batch_size,
+            max_attempts=settings.outbox.max_attempts,
+            poll_interval=settings.outbox.poll_interval_seconds,
+        )
+        app.state.db = db
+        app.state.cache = cache
+        app.state.registry = registry
+        app.state.clock = Clock()
+        app.state.iam = build_iam_runtime(settings, cache)
+        app.state.relay = relay if settings.relay_in_api else None
+        await load_revocations(db, app.state.iam.revocations)
+        if settings.relay_in_api:
+            relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await cache.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Navio API",
+        version=__version__,
+        description="Travel & mobility platform backend. Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    for router in (*iam_api.routers, *profiles_api.routers):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health_router())
+    if settings.http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.http.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.http.max_body_bytes
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

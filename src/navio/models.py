@@ -1,0 +1,7 @@
+"""Imports every context's models so Base.metadata is complete (migrations, tests)."""
+
+
+def import_all_models() -> None:
+    import navio.iam.models
+    import navio.kernel.events
+    import navio.profiles.models  # noqa: F401

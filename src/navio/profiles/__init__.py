@@ -1,0 +1,5 @@
+"""Profiles: personal details, travel preferences, saved places, payment-method tokens."""
+
+from navio.profiles.domain import Dietary, Interest, Mobility, Pace, TravelStyle
+
+__all__ = ["Dietary", "Interest", "Mobility", "Pace", "TravelStyle"]

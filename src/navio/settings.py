@@ -1,0 +1,159 @@
+"""Root settings: read once, in the composition root. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "NAVIO_"
+NESTED_DELIMITER = "__"
+DEV_SECRET = "navio-development-secret-change-me-0000000000"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class AuthSettings(BaseModel):
+    access_ttl_seconds: int = Field(900, ge=30, le=86_400)
+    refresh_ttl_seconds: int = Field(30 * 86_400, ge=300)
+    mfa_ttl_seconds: int = Field(300, ge=30, le=3_600)
+    # kid -> secret (HS256). Empty means one key derived from NAVIO_SECRET_KEY with kid "k1".
+    jwt_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    jwt_active_kid: str | None = None
+    issuer: str = "navio"
+    password_reset_ttl_seconds: int = Field(3_600, ge=60)
+    email_verification_ttl_seconds: int = Field(3 * 86_400, ge=60)
+    # Argon2id: OWASP Password Storage Cheat Sheet, m=19 MiB, t=2, p=1 is the stated minimum.
+    argon2_time_cost: int = Field(2, ge=2)
+    argon2_memory_kib: int = Field(19_456, ge=19_456)
+    argon2_parallelism: int = Field(1, ge=1)
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = True
+    login_per_account: int = Field(5, ge=1)
+    login_per_account_window_seconds: int = Field(300, ge=1)
+    login_per_ip: int = Field(30, ge=1)
+    login_per_ip_window_seconds: int = Field(300, ge=1)
+    mfa_per_account: int = Field(5, ge=1)
+    mfa_per_account_window_seconds: int = Field(300, ge=1)
+
+
+class HttpSettings(BaseModel):
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(1_048_576, ge=1_024)
+    # Trust X-Forwarded-For only behind a proxy you run.
+    trust_forwarded_for: bool = False
+
+
+class OutboxSettings(BaseModel):
+    poll_interval_seconds: float = Field(1.0, gt=0)
+    batch_size: int = Field(100, ge=1, le=10_000)
+    max_attempts: int = Field(10, ge=1)
+    # Embedded mode: the API process runs the relay. Scaled mode (a broker set): workers do.
+    run_in_api: bool | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///var/navio.db"
+    database_pool_size: int = Field(10, ge=1, le=200)
+    database_echo: bool = False
+    redis_url: str | None = None
+    broker_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Test suites only: a missing PostgreSQL/Redis/broker fails instead of skipping.
+    require_services: bool = False
+    var_dir: Path = Path("var")
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env is Environment.DEVELOPMENT:
+            return self
+        if self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError(
+                f"NAVIO_SECRET_KEY is the development default; set a real secret for env={self.env}"
+            )
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("NAVIO_SECRET_KEY must be at least 32 characters")
+        for kid, key in self.auth.jwt_keys.items():
+            if len(key.get_secret_value()) < 32:
+                raise ValueError(f"JWT key {kid!r} must be at least 32 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _check_keys(self) -> Settings:
+        if self.auth.jwt_keys and self.auth.jwt_active_kid not in self.auth.jwt_keys:
+            raise ValueError("NAVIO_AUTH__JWT_ACTIVE_KID must name one of NAVIO_AUTH__JWT_KEYS")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "NAVIO_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def relay_in_api(self) -> bool:
+        if self.outbox.run_in_api is not None:
+            return self.outbox.run_in_api
+        return self.broker_url is None
+
+    def signing_keys(self) -> tuple[str, dict[str, str]]:
+        """(active kid, kid -> secret)."""
+        if self.auth.jwt_keys:
+            keys = {k: v.get_secret_value() for k, v in self.auth.jwt_keys.items()}
+            assert self.auth.jwt_active_kid is not None
+            return self.auth.jwt_active_kid, keys
+        return "k1", {"k1": self.secret_key.get_secret_value()}
+
+
+def known_variables() -> set[str]:
+    names: set[str] = set()
+    for name, field in Settings.model_fields.items():
+        names.add(f"{ENV_PREFIX}{name}".upper())
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for sub in annotation.model_fields:
+                names.add(f"{ENV_PREFIX}{name}{NESTED_DELIMITER}{sub}".upper())
+    return names
+
+
+class UnknownSettingError(ValueError):
+    pass
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment, refusing NAVIO_ variables nobody reads."""
+    env = os.environ if environ is None else environ
+    known = known_variables()
+    unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+    if unknown:
+        raise UnknownSettingError(
+            "unknown configuration variables: " + ", ".join(unknown) + " (see README, Configuration)"
+        )
+    return Settings(**overrides)

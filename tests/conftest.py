@@ -1,0 +1,174 @@
+"""Fixtures: every API test runs on SQLite and on PostgreSQL; Redis tests on the real server.
+
+Each test gets a fresh app over a database migrated once per session and emptied after the
+test (the unit of work commits for real, so tests see exactly what clients would)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from navio.kernel.db import Base
+from navio.main import create_app
+from navio.migrate import upgrade
+from navio.models import import_all_models
+from navio.settings import Settings
+
+import_all_models()
+
+PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REQUIRE_SERVICES = os.environ.get("NAVIO_REQUIRE_SERVICES") == "1"
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+
+
+def service_missing(what: str, exc: BaseException) -> None:
+    message = f"{what} unavailable: {type(exc).__name__}: {exc}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (NAVIO_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def worker_tag(worker_id: str) -> str:
+    return "main" if worker_id == "master" else worker_id
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("db") / "navio.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(worker_tag: str) -> AsyncIterator[str]:
+    name = f"navio_test_{worker_tag}_{os.getpid()}"
+    try:
+        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        service_missing("PostgreSQL", exc)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    await asyncio.to_thread(upgrade, url)
+    yield url
+    admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def redis_url(worker_tag: str) -> str:
+    # One logical database per xdist worker keeps parallel tests apart.
+    index = 15 - (int(worker_tag[2:]) if worker_tag.startswith("gw") else 0) % 8
+    url = f"{REDIS_URL}/{index}"
+    client = aioredis.Redis.from_url(url)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError) as exc:
+        service_missing("Redis", exc)
+    finally:
+        await client.aclose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "database_url": database_url,
+        "database_pool_size": 5,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def empty_database(app: FastAPI) -> None:
+    db = app.state.db
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with db.transaction() as session:
+        if db.dialect == "postgresql":
+            await session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await session.execute(text(f"DELETE FROM {table}"))
+
+
+async def flush_redis(url: str) -> None:
+    client = aioredis.Redis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings, configure_logs=False)
+    async with app.router.lifespan_context(app):
+        try:
+            yield app
+        finally:
+            await empty_database(app)
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    async for instance in running_app(make_settings(database_url)):
+        yield instance
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def cache_app(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[FastAPI]:
+    """An app whose cache (rate limits, revocations) is in-process or the real Redis."""
+    overrides: dict[str, Any] = {}
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        await flush_redis(url)
+        overrides["redis_url"] = url
+    async for instance in running_app(make_settings(sqlite_url, **overrides)):
+        yield instance
+
+
+@pytest.fixture
+async def cache_client(cache_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=cache_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests on one session database run in one xdist worker group per backend file.
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).parent.name))
