@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import redis as sync_redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -29,7 +30,7 @@ import_all_models()
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REQUIRE_SERVICES = os.environ.get("NAVIO_REQUIRE_SERVICES") == "1"
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
 
 
 def service_missing(what: str, exc: BaseException) -> None:
@@ -76,17 +77,17 @@ async def postgres_url(worker_tag: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def redis_url(worker_tag: str) -> str:
+def redis_url(worker_tag: str) -> str:
     # One logical database per xdist worker keeps parallel tests apart.
     index = 15 - (int(worker_tag[2:]) if worker_tag.startswith("gw") else 0) % 8
     url = f"{REDIS_URL}/{index}"
-    client = aioredis.Redis.from_url(url)
+    client = sync_redis.Redis.from_url(url, socket_connect_timeout=3)
     try:
-        await client.ping()
-    except (OSError, aioredis.RedisError) as exc:
+        client.ping()
+    except (OSError, sync_redis.RedisError) as exc:
         service_missing("Redis", exc)
     finally:
-        await client.aclose()
+        client.close()
     return url
 
 
@@ -103,6 +104,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "database_pool_size": 5,
         "log_level": "WARNING",
+        # Tests deliver events deterministically with `await app.state.relay.drain()`.
+        "outbox": {"run_in_api": False},
     }
     values.update(overrides)
     return Settings(**values)
@@ -133,6 +136,7 @@ async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
         try:
             yield app
         finally:
+            await app.state.relay.stop()
             await empty_database(app)
 
 
@@ -150,14 +154,19 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def cache_app(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[FastAPI]:
-    """An app whose cache (rate limits, revocations) is in-process or the real Redis."""
-    overrides: dict[str, Any] = {}
+def cache_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "redis":
         url: str = request.getfixturevalue("redis_url")
-        await flush_redis(url)
-        overrides["redis_url"] = url
-    async for instance in running_app(make_settings(sqlite_url, **overrides)):
+        return url
+    return None
+
+
+@pytest.fixture
+async def cache_app(cache_url: str | None, sqlite_url: str) -> AsyncIterator[FastAPI]:
+    """An app whose cache (rate limits, revocations) is in-process or the real Redis."""
+    if cache_url:
+        await flush_redis(cache_url)
+    async for instance in running_app(make_settings(sqlite_url, redis_url=cache_url)):
         yield instance
 
 

@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.registry = registry
         app.state.clock = Clock()
         app.state.iam = build_iam_runtime(settings, cache)
-        app.state.relay = relay if settings.relay_in_api else None
+        app.state.relay = relay
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()

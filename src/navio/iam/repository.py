@@ -158,7 +158,7 @@ class IamRepository:
             .where(Membership.user_id == user_id)
             .order_by(Organization.created_at, Organization.id)
         )
-        return [(org, role) for org, role in rows.tuples().all()]
+        return [(org, role) for org, role in rows.all()]
 
     async def members(
         self, org_id: uuid.UUID, limit: int, after: Cursor | None
@@ -178,7 +178,7 @@ class IamRepository:
                 )
             )
         rows = await self.session.execute(query)
-        return [(m, u) for m, u in rows.tuples().all()]
+        return [(m, u) for m, u in rows.all()]
 
     async def owner_count(self, org_id: uuid.UUID) -> int:
         count = await self.session.scalar(

@@ -143,14 +143,23 @@ class OutboxRelay:
             self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="navio-outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the current batch finish (a cancelled transaction could leak a lock), then stop."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
 
     async def pending(self) -> int:
         async with self._db.transaction(write=False) as session:

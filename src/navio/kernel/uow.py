@@ -74,7 +74,7 @@ def uow_factory(request: Request) -> UnitOfWork:
     return UnitOfWork(
         state.db,
         write=request.method not in SAFE_METHODS,
-        on_events=relay.wake if relay is not None else None,
+        on_events=relay.wake if relay is not None and relay.running else None,
     )
 
 

@@ -1,0 +1,799 @@
+"""API overhead: authenticated `GET /api/v1/auth/me` against a bare FastAPI endpoint.
+
+Starts two real servers on loopback, each as its own process with the same uvicorn settings
+(1 process, uvicorn's default loop and HTTP implementation, access log off, no proxy headers):
+
+* Navio, as `python -m navio serve`, on a fresh SQLite database in a temporary directory;
+* a bare FastAPI app whose single GET endpoint returns the exact JSON body that `/auth/me`
+  returned for the bench user.
+
+Both are loaded by the same generator (`wrk` when on PATH, else a multi-process Python
+keep-alive client), with the same connections and duration, in alternating rounds; the median
+requests per second of each gives `ratio = auth_me_rps / bare_rps` (goal: >= 0.5). Login
+latency (sequential `POST /api/v1/auth/login`, dominated by Argon2id) is measured as well.
+
+Results are printed and written to `var/bench/api_overhead.json`. The exit status is non-zero
+only when something failed (a server did not start, a request failed), never for a missed goal.
+
+    .venv/bin/python bench/api_overhead.py [--generator python] [--duration 5] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import queue
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "var" / "bench" / "api_overhead.json"
+HOST = "127.0.0.1"
+ME_PATH = "/api/v1/auth/me"
+GOAL = 0.5
+BENCH_EMAIL = "bench.user@example.com"
+BENCH_PASSWORD = "Bench-overhead-pass-2024!"
+BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
+BARE_PORT_ENV = "BENCH_BARE_PORT"
+
+# The baseline. Same uvicorn.run arguments as `navio serve` (see navio/cli.py), app returning
+# the JSON body it reads at import time. Written into the temporary directory rather than into
+# bench/ so that `make bench` (which runs every bench/*.py) does not try to run it.
+BARE_APP_SOURCE = '''\
+"""Bare FastAPI baseline for bench/api_overhead.py."""
+
+import json
+import os
+from typing import Any, cast
+
+import uvicorn
+from fastapi import FastAPI
+
+with open(os.environ["BENCH_BARE_BODY_FILE"], encoding="utf-8") as fh:
+    BODY: dict[str, Any] = json.load(fh)
+
+app = FastAPI()
+
+
+@app.get("/api/v1/auth/me")
+async def me() -> dict[str, Any]:
+    return BODY
+
+
+@app.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(os.environ["BENCH_BARE_PORT"]),
+        workers=1,
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        proxy_headers=False,
+    )
+'''
+
+
+class BenchError(RuntimeError):
+    """A real failure: the bench cannot produce trustworthy numbers."""
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """The inherited environment without any NAVIO_ variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NAVIO_")}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown, lifespan end
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_server(name: str, argv: list[str], env: dict[str, str], port: int, logs: Path) -> Server:
+    log_path = logs / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a terminal's Ctrl-C reaches us; we stop the servers
+        )
+    return Server(name, port, process, log_path)
+
+
+# --------------------------------------------------------------------------- plain HTTP
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    conn: http.client.HTTPConnection | None = None,
+    timeout: float = 30.0,
+) -> Reply:
+    headers = {"Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    own = conn is None
+    connection = conn or http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        return Reply(response.status, response.read())
+    finally:
+        if own:
+            connection.close()
+
+
+def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no attempt"
+    while time.monotonic() < deadline:
+        if not server.alive:
+            raise BenchError(
+                f"{server.name} exited with {server.process.returncode} before it was ready:\n"
+                + server.log_tail()
+            )
+        try:
+            reply = request(server.port, "GET", path, timeout=2.0)
+            if reply.status == 200:
+                return
+            last = f"HTTP {reply.status}"
+        except OSError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.1)
+    raise BenchError(f"{server.name} not ready after {timeout:.0f}s ({last}):\n{server.log_tail()}")
+
+
+def expect(reply: Reply, status: int, what: str) -> Any:
+    if reply.status != status:
+        detail = reply.body[:500].decode(errors="replace")
+        raise BenchError(f"{what}: expected HTTP {status}, got {reply.status}: {detail}")
+    return reply.json() if reply.body else None
+
+
+# --------------------------------------------------------------------------- load: results
+
+
+@dataclass
+class LoadResult:
+    target: str
+    round: int
+    generator: str
+    rps: float
+    requests: int
+    errors: int
+    error_detail: dict[str, int] = field(default_factory=dict)
+    latency_p50_ms: float | None = None
+    latency_p99_ms: float | None = None
+    generator_cpu: float | None = None  # busiest generator process: CPU seconds / wall seconds
+
+
+@dataclass
+class LoadSpec:
+    port: int
+    path: str
+    token: str
+    connections: int
+    warmup_s: float
+    duration_s: float
+    workers: int
+
+
+# --------------------------------------------------------------------------- load: wrk
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _wrk_ms(text: str, label: str) -> float | None:
+    match = re.search(rf"^\s*{re.escape(label)}\s+([\d.]+)(us|ms|s|m)\s*$", text, re.MULTILINE)
+    return float(match.group(1)) * _WRK_UNITS[match.group(2)] if match else None
+
+
+def run_wrk(wrk: str, spec: LoadSpec, target: str, round_no: int) -> LoadResult:
+    url = f"http://{HOST}:{spec.port}{spec.path}"
+    threads = max(1, min(spec.workers, spec.connections))
+
+    def wrk_argv(seconds: float) -> list[str]:
+        return [
+            wrk,
+            f"-t{threads}",
+            f"-c{spec.connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {spec.token}",
+            "-H",
+            "Accept: application/json",
+            url,
+        ]
+
+    if spec.warmup_s > 0:
+        subprocess.run(wrk_argv(spec.warmup_s), capture_output=True, check=True, timeout=120)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    done = subprocess.run(
+        wrk_argv(spec.duration_s), capture_output=True, text=True, check=True, timeout=600
+    )
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = done.stdout
+    total = re.search(r"(\d+) requests in", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if total is None or rps is None:
+        raise BenchError(f"cannot parse wrk output:\n{out}\n{done.stderr}")
+    detail: dict[str, int] = {}
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non_2xx:
+        detail["non_2xx_3xx"] = int(non_2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        for name, value in zip(("connect", "read", "write", "timeout"), sock.groups(), strict=True):
+            if int(value):
+                detail[f"socket_{name}"] = int(value)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return LoadResult(
+        target=target,
+        round=round_no,
+        generator="wrk",
+        rps=float(rps.group(1)),
+        requests=int(total.group(1)),
+        errors=sum(detail.values()),
+        error_detail=detail,
+        latency_p50_ms=_wrk_ms(out, "50%"),
+        latency_p99_ms=_wrk_ms(out, "99%"),
+        generator_cpu=round(cpu / wall / threads, 3) if wall > 0 else None,
+    )
+
+
+# --------------------------------------------------------------------------- load: Python
+
+
+class _Window:
+    """What one generator process counts inside the measurement window."""
+
+    def __init__(self, measure_from: float, measure_until: float) -> None:
+        self.measure_from = measure_from
+        self.measure_until = measure_until
+        self.ok = 0
+        self.errors: dict[str, int] = {}
+        self.latencies: list[float] = []
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+class _KeepAliveClient(asyncio.Protocol):
+    """One HTTP/1.1 keep-alive connection: send, read the whole response, send again."""
+
+    def __init__(self, request: bytes, window: _Window, closed: asyncio.Future[None]) -> None:
+        self._request = request
+        self._window = window
+        self._closed = closed
+        self._buffer = b""
+        self._sent_at = 0.0
+        self._transport: asyncio.Transport | None = None
+        self._finished = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self._send()
+
+    def _send(self) -> None:
+        assert self._transport is not None
+        self._sent_at = time.monotonic()
+        self._transport.write(self._request)
+
+    def _finish(self) -> None:
+        self._finished = True
+        if self._transport is not None:
+            self._transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        window = self._window
+        while True:
+            buffer = self._buffer
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = buffer[:end].lower()
+            marker = head.find(b"\r\ncontent-length:")
+            if marker < 0:
+                window.error("no_content_length")
+                self._finish()
+                return
+            eol = head.find(b"\r\n", marker + 2)
+            length = int(head[marker + 17 : eol if eol >= 0 else len(head)])
+            total = end + 4 + length
+            if len(buffer) < total:
+                return
+            self._buffer = buffer[total:]
+            now = time.monotonic()
+            if window.measure_from <= now < window.measure_until:
+                if head[9:12] == b"200":
+                    window.ok += 1
+                    window.latencies.append(now - self._sent_at)
+                else:
+                    window.error(f"http_{head[9:12].decode(errors='replace')}")
+            if now >= window.measure_until:
+                self._finish()
+                return
+            self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._finished and time.monotonic() < self._window.measure_until:
+            self._window.error("connection_lost")
+        if not self._closed.done():
+            self._closed.set_result(None)
+
+
+async def _drive(port: int, request: bytes, connections: int, window: _Window) -> None:
+    loop = asyncio.get_running_loop()
+
+    async def one_connection() -> None:
+        while time.monotonic() < window.measure_until:
+            closed: asyncio.Future[None] = loop.create_future()
+            try:
+                await loop.create_connection(
+                    functools.partial(_KeepAliveClient, request, window, closed), HOST, port
+                )
+            except OSError:
+                window.error("connect")
+                await asyncio.sleep(0.05)
+                continue
+            try:  # a connection that neither answers nor closes must not hang the run
+                await asyncio.wait_for(closed, window.measure_until - time.monotonic() + 10)
+            except TimeoutError:
+                window.error("stalled")
+                return
+
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+
+
+def _python_worker(
+    port: int,
+    request: bytes,
+    connections: int,
+    warmup_s: float,
+    duration_s: float,
+    barrier: Any,
+    results: Any,
+) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # the plain asyncio loop is slower but still correct
+        pass
+    barrier.wait()
+    start = time.monotonic()
+    window = _Window(start + warmup_s, start + warmup_s + duration_s)
+    cpu_before = time.process_time()
+    try:
+        asyncio.run(_drive(port, request, connections, window))
+    except Exception as exc:  # reported as an error, never a silent partial count
+        window.error(f"generator_{type(exc).__name__}")
+    cpu = time.process_time() - cpu_before
+    wall = time.monotonic() - start
+    results.put((window.ok, window.errors, window.latencies, cpu / wall if wall else 0.0))
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run_python(spec: LoadSpec, target: str, round_no: int) -> LoadResult:
+    request = (
+        f"GET {spec.path} HTTP/1.1\r\nHost: {HOST}:{spec.port}\r\n"
+        f"Authorization: Bearer {spec.token}\r\nAccept: application/json\r\n\r\n"
+    ).encode()
+    workers = max(1, min(spec.workers, spec.connections))
+    shares = [
+        spec.connections // workers + (i < spec.connections % workers) for i in range(workers)
+    ]
+    ctx = mp.get_context("spawn") if sys.platform == "darwin" else mp.get_context("fork")
+    barrier = ctx.Barrier(workers + 1)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_python_worker,
+            args=(spec.port, request, share, spec.warmup_s, spec.duration_s, barrier, results),
+            daemon=True,
+        )
+        for share in shares
+    ]
+    for proc in procs:
+        proc.start()
+    outcomes: list[tuple[int, dict[str, int], list[float], float]] = []
+    try:
+        barrier.wait(timeout=60)
+        deadline = time.monotonic() + spec.warmup_s + spec.duration_s + 60
+        while len(outcomes) < workers:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BenchError("Python load generator did not finish in time")
+            try:
+                outcomes.append(results.get(timeout=remaining))
+            except queue.Empty as exc:
+                raise BenchError("Python load generator did not report in time") from exc
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
+    ok = sum(o[0] for o in outcomes)
+    detail: dict[str, int] = {}
+    for _, errors, _, _ in outcomes:
+        for kind, count in errors.items():
+            detail[kind] = detail.get(kind, 0) + count
+    latencies = [lat for o in outcomes for lat in o[2]]
+    p50 = _percentile(latencies, 0.50)
+    p99 = _percentile(latencies, 0.99)
+    return LoadResult(
+        target=target,
+        round=round_no,
+        generator="python",
+        rps=ok / spec.duration_s,
+        requests=ok + sum(detail.values()),
+        errors=sum(detail.values()),
+        error_detail=detail,
+        latency_p50_ms=None if p50 is None else p50 * 1000,
+        latency_p99_ms=None if p99 is None else p99 * 1000,
+        generator_cpu=round(max(o[3] for o in outcomes), 3),
+    )
+
+
+# --------------------------------------------------------------------------- login cost
+
+
+def measure_login(port: int, samples: int) -> dict[str, float]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    timings: list[float] = []
+    try:
+        for _ in range(samples):
+            started = time.perf_counter()
+            reply = request(
+                port,
+                "POST",
+                "/api/v1/auth/login",
+                body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+                conn=conn,
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            expect(reply, 200, "login")
+    finally:
+        conn.close()
+    p95 = _percentile(timings, 0.95)
+    return {
+        "login_p50_ms": round(statistics.median(timings), 2),
+        "login_p95_ms": round(p95 if p95 is not None else 0.0, 2),
+        "login_mean_ms": round(statistics.fmean(timings), 2),
+        "login_samples": samples,
+    }
+
+
+def measure_argon2(samples: int) -> float | None:
+    """Argon2id verify alone, in this process, with Navio's default parameters."""
+    try:
+        from navio.kernel.security import PasswordHasher
+    except ImportError:
+        return None
+    hasher = PasswordHasher()
+    stored = hasher.hash(BENCH_PASSWORD)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        hasher.verify(stored, BENCH_PASSWORD)
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+# --------------------------------------------------------------------------- main
+
+
+@contextlib.contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit so `finally` blocks stop the servers."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(143)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    cpus = os.cpu_count() or 2
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds per run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, min(4, cpus // 2)),
+        help="generator processes (Python) or threads (wrk); default: half the cores",
+    )
+    parser.add_argument("--login-samples", type=int, default=30)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    if args.connections < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1:
+        parser.error("connections and rounds must be >= 1, duration > 0, warmup >= 0")
+    return args
+
+
+def impl_names() -> dict[str, str]:
+    """What uvicorn's `auto` loop/http pick in the servers (same venv, same choice)."""
+    names = {}
+    for key, module, fallback in (("loop", "uvloop", "asyncio"), ("http", "httptools", "h11")):
+        try:
+            __import__(module)
+            names[key] = module
+        except ImportError:
+            names[key] = fallback
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = shutil.which("wrk")
+    if args.generator == "wrk" and wrk is None:
+        print("wrk is not on PATH", file=sys.stderr)
+        return 2
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk is not None)
+    generator = "wrk" if use_wrk else "python"
+
+    servers: list[Server] = []
+    with tempfile.TemporaryDirectory(prefix="navio-bench-") as tmp, terminate_on_sigterm():
+        tmpdir = Path(tmp)
+        try:
+            return run(args, generator, wrk, tmpdir, servers)
+        except BenchError as exc:
+            print(f"bench failed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def run(
+    args: argparse.Namespace, generator: str, wrk: str | None, tmpdir: Path, servers: list[Server]
+) -> int:
+    python = sys.executable
+    navio_port, bare_port = free_port(), free_port()
+    while bare_port == navio_port:
+        bare_port = free_port()
+
+    navio = start_server(
+        "navio",
+        [python, "-m", "navio", "serve", "--host", HOST, "--port", str(navio_port)],
+        child_env(
+            {
+                "NAVIO_ENV": "development",
+                "NAVIO_LOG_LEVEL": "WARNING",
+                "NAVIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmpdir / 'bench.db'}",
+                "NAVIO_RATE_LIMIT__ENABLED": "false",
+            }
+        ),
+        navio_port,
+        tmpdir,
+    )
+    servers.append(navio)
+    wait_ready(navio, "/health/live")
+
+    registered = request(
+        navio_port,
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "display_name": "Bench User"},
+    )
+    expect(registered, 201, "register")
+    login = request(
+        navio_port,
+        "POST",
+        "/api/v1/auth/login",
+        body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+    )
+    token = expect(login, 200, "login").get("access_token")
+    if not token:
+        raise BenchError(f"login returned no access_token: {login.body[:200]!r}")
+    me_body = expect(request(navio_port, "GET", ME_PATH, token=token), 200, "GET /auth/me")
+
+    body_file = tmpdir / "me.json"
+    body_file.write_text(json.dumps(me_body), encoding="utf-8")
+    bare_source = tmpdir / "bench_bare_app.py"
+    bare_source.write_text(BARE_APP_SOURCE, encoding="utf-8")
+    bare = start_server(
+        "bare",
+        [python, str(bare_source)],
+        child_env({BARE_BODY_ENV: str(body_file), BARE_PORT_ENV: str(bare_port)}),
+        bare_port,
+        tmpdir,
+    )
+    servers.append(bare)
+    wait_ready(bare, "/health/live")
+    bare_body = expect(request(bare_port, "GET", ME_PATH, token=token), 200, "bare GET")
+    if bare_body != me_body:
+        raise BenchError(f"bare body differs from /auth/me: {bare_body!r} != {me_body!r}")
+
+    print(f"login: {args.login_samples} sequential POST /api/v1/auth/login ...", flush=True)
+    login_stats = measure_login(navio_port, args.login_samples)
+    argon2_ms = measure_argon2(10)
+
+    targets = {"auth_me": navio, "bare": bare}
+    results: list[LoadResult] = []
+    print(
+        f"load: {generator}, {args.connections} connections, {args.workers} worker(s), "
+        f"{args.warmup:g}s warmup + {args.duration:g}s x {args.rounds} round(s) per target",
+        flush=True,
+    )
+    for round_no in range(args.rounds):
+        order = ["auth_me", "bare"] if round_no % 2 == 0 else ["bare", "auth_me"]
+        for name in order:
+            server = targets[name]
+            spec = LoadSpec(
+                server.port,
+                ME_PATH,
+                token,
+                args.connections,
+                args.warmup,
+                args.duration,
+                args.workers,
+            )
+            if generator == "wrk":
+                assert wrk is not None
+                result = run_wrk(wrk, spec, name, round_no)
+            else:
+                result = run_python(spec, name, round_no)
+            if not server.alive:
+                raise BenchError(f"{server.name} died under load:\n{server.log_tail()}")
+            results.append(result)
+            note = f"  ERRORS {result.error_detail}" if result.errors else ""
+            print(
+                f"  round {round_no + 1} {name:8s} {result.rps:9.1f} req/s  "
+                f"p50 {result.latency_p50_ms or 0:6.2f} ms  "
+                f"p99 {result.latency_p99_ms or 0:6.2f} ms"
+                f"  gen cpu {result.generator_cpu}{note}",
+                flush=True,
+            )
+    # Still authenticated at the end (the access token must not have expired mid-run).
+    expect(request(navio_port, "GET", ME_PATH, token=token), 200, "GET /auth/me after load")
+
+    auth_rps = statistics.median(r.rps for r in results if r.target == "auth_me")
+    bare_rps = statistics.median(r.rps for r in results if r.target == "bare")
+    ratio = auth_rps / bare_rps if bare_rps else 0.0
+    errors = sum(r.errors for r in results)
+    report: dict[str, Any] = {
+        "auth_me_rps": round(auth_rps, 1),
+        "bare_rps": round(bare_rps, 1),
+        "ratio": round(ratio, 3),
+        "goal_ratio": GOAL,
+        "meets_goal": ratio >= GOAL,
+        **login_stats,
+        "argon2_verify_p50_ms": argon2_ms,
+        "generator": generator,
+        "connections": args.connections,
+        "generator_workers": args.workers,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "rounds": args.rounds,
+        "errors": errors,
+        "runs": [asdict(r) for r in results],
+        "response_bytes": len(json.dumps(me_body)),
+        "server": {"processes": 1, "access_log": False, **impl_names()},
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+    verdict = "meets" if ratio >= GOAL else "BELOW"
+    print(
+        f"\nGET {ME_PATH} (authenticated): {auth_rps:.1f} req/s (median of {args.rounds})\n"
+        f"bare FastAPI, same JSON:       {bare_rps:.1f} req/s\n"
+        f"ratio: {ratio:.3f} ({verdict} goal {GOAL})\n"
+        f"login: p50 {login_stats['login_p50_ms']} ms, p95 {login_stats['login_p95_ms']} ms"
+        f" (Argon2id verify alone: {argon2_ms} ms)\n"
+        f"written: {args.output}"
+    )
+    if errors:
+        print(f"FAILED: {errors} request(s) failed under load (see runs[].error_detail)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
