@@ -34,7 +34,7 @@ worker: $(STAMP)
 	$(BIN)/navio worker
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x

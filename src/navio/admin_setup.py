@@ -25,15 +25,21 @@ async def create_user(
             repo = IamRepository(uow.session)
             if await repo.user_by_email(email.strip().lower()) is not None:
                 return None
-            service = IamService(repo, uow.events, build_iam_runtime(settings, MemoryCache()), Clock())
+            service = IamService(
+                repo, uow.events, build_iam_runtime(settings, MemoryCache()), Clock()
+            )
             user = await service.register(email, password, display_name, roles=roles)
             return user.id
     finally:
         await db.dispose()
 
 
-async def create_admin_user(settings: Settings, email: str, password: str, display_name: str) -> uuid.UUID:
-    user_id = await create_user(settings, email, password, display_name, [Role.ADMIN, Role.TRAVELER])
+async def create_admin_user(
+    settings: Settings, email: str, password: str, display_name: str
+) -> uuid.UUID:
+    user_id = await create_user(
+        settings, email, password, display_name, [Role.ADMIN, Role.TRAVELER]
+    )
     if user_id is None:
         raise ValueError(f"{email} is already registered")
     return user_id

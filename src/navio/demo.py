@@ -16,7 +16,9 @@ async def load_demo(settings: Settings, console: Console) -> dict[str, int]:
     summary: dict[str, int] = {}
     if settings.env is Environment.DEVELOPMENT:
         # A local account so a newcomer can log in at once; never created outside development.
-        created = await create_user(settings, DEMO_EMAIL, DEMO_PASSWORD, "Demo Traveller", [Role.TRAVELER])
+        created = await create_user(
+            settings, DEMO_EMAIL, DEMO_PASSWORD, "Demo Traveller", [Role.TRAVELER]
+        )
         summary["demo accounts created"] = int(created is not None)
         console.print(f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (development only)")
     return summary

@@ -52,7 +52,9 @@ def build_iam_runtime(settings: Settings, cache: Cache) -> IamRuntime:
         mfa_ttl=timedelta(seconds=auth.mfa_ttl_seconds),
         reset_ttl=timedelta(seconds=auth.password_reset_ttl_seconds),
         verify_ttl=timedelta(seconds=auth.email_verification_ttl_seconds),
-        login_account=Limit("login:acct", rl.login_per_account, rl.login_per_account_window_seconds),
+        login_account=Limit(
+            "login:acct", rl.login_per_account, rl.login_per_account_window_seconds
+        ),
         login_ip=Limit("login:ip", rl.login_per_ip, rl.login_per_ip_window_seconds),
         mfa_account=Limit("mfa:acct", rl.mfa_per_account, rl.mfa_per_account_window_seconds),
         mfa_ip=Limit("mfa:ip", rl.login_per_ip, rl.login_per_ip_window_seconds),
@@ -125,7 +127,9 @@ def health_router() -> APIRouter:
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(
+            generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+        )
 
     return router
 
@@ -140,7 +144,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(
             create_engine(
-                settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                echo=settings.database_echo,
             )
         )
         cache = create_cache(settings.redis_url)

@@ -154,6 +154,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
     if unknown:
         raise UnknownSettingError(
-            "unknown configuration variables: " + ", ".join(unknown) + " (see README, Configuration)"
+            "unknown configuration variables: "
+            + ", ".join(unknown)
+            + " (see README, Configuration)"
         )
     return Settings(**overrides)

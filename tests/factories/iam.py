@@ -52,7 +52,9 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     return body
 
 
-async def user(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD) -> AuthedUser:
+async def user(
+    client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD
+) -> AuthedUser:
     email = email or unique_email()
     created = await register(client, email, password)
     tokens = await login(client, email, password)

@@ -105,7 +105,9 @@ async def login(
 
 
 @auth.post("/login/2fa", response_model=TokenPair, responses=problem_responses(401, 422, 429))
-async def login_second_factor(body: MfaLoginRequest, service: IamServiceDep, ip: ClientIp) -> TokenPair:
+async def login_second_factor(
+    body: MfaLoginRequest, service: IamServiceDep, ip: ClientIp
+) -> TokenPair:
     return await service.login_second_factor(body.mfa_token, body.code, body.recovery_code, ip)
 
 
@@ -115,7 +117,9 @@ async def refresh(body: RefreshRequest, service: IamServiceDep) -> TokenPair:
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422))
-async def logout(principal: CurrentPrincipal, service: IamServiceDep, body: LogoutRequest | None = None) -> None:
+async def logout(
+    principal: CurrentPrincipal, service: IamServiceDep, body: LogoutRequest | None = None
+) -> None:
     await service.logout(principal, body.refresh_token if body else None)
 
 
@@ -141,7 +145,9 @@ async def change_password(
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(422, 429),
 )
-async def request_password_reset(body: PasswordResetRequest, service: IamServiceDep) -> dict[str, str]:
+async def request_password_reset(
+    body: PasswordResetRequest, service: IamServiceDep
+) -> dict[str, str]:
     await service.request_password_reset(body.email)
     return {"status": "accepted", "detail": "if the account exists, a reset link was sent"}
 
@@ -160,12 +166,16 @@ async def confirm_password_reset(body: PasswordResetConfirm, service: IamService
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(401, 409, 429),
 )
-async def request_email_verification(principal: CurrentPrincipal, service: IamServiceDep) -> dict[str, str]:
+async def request_email_verification(
+    principal: CurrentPrincipal, service: IamServiceDep
+) -> dict[str, str]:
     await service.request_email_verification(principal)
     return {"status": "accepted"}
 
 
-@auth.post("/email/verify", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422))
+@auth.post(
+    "/email/verify", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422)
+)
 async def confirm_email(body: EmailVerifyConfirm, service: IamServiceDep) -> None:
     await service.confirm_email(body.token)
 
@@ -175,44 +185,69 @@ async def enable_2fa(principal: CurrentPrincipal, service: IamServiceDep) -> Tot
     return await service.enable_totp(principal)
 
 
-@auth.post("/2fa/verify", response_model=RecoveryCodes, responses=problem_responses(401, 409, 422, 429))
+@auth.post(
+    "/2fa/verify", response_model=RecoveryCodes, responses=problem_responses(401, 409, 422, 429)
+)
 async def verify_2fa(
     body: TotpVerifyRequest, principal: CurrentPrincipal, service: IamServiceDep, ip: ClientIp
 ) -> RecoveryCodes:
     return RecoveryCodes(recovery_codes=await service.verify_totp(principal, body.code, ip))
 
 
-@auth.post("/2fa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 409, 422, 429))
+@auth.post(
+    "/2fa/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 409, 422, 429),
+)
 async def disable_2fa(
     body: TotpDisableRequest, principal: CurrentPrincipal, service: IamServiceDep, ip: ClientIp
 ) -> None:
     await service.disable_totp(principal, body.password, body.code, body.recovery_code, ip)
 
 
-@auth.post("/2fa/recovery-codes", response_model=RecoveryCodes, responses=problem_responses(401, 409, 422, 429))
+@auth.post(
+    "/2fa/recovery-codes",
+    response_model=RecoveryCodes,
+    responses=problem_responses(401, 409, 422, 429),
+)
 async def regenerate_recovery_codes(
     body: TotpVerifyRequest, principal: CurrentPrincipal, service: IamServiceDep, ip: ClientIp
 ) -> RecoveryCodes:
-    return RecoveryCodes(recovery_codes=await service.regenerate_recovery_codes(principal, body.code, ip))
+    return RecoveryCodes(
+        recovery_codes=await service.regenerate_recovery_codes(principal, body.code, ip)
+    )
 
 
 # ------------------------------------------------------------------ organizations
-@orgs.post("", status_code=status.HTTP_201_CREATED, response_model=OrganizationRead, responses=problem_responses(401, 403, 409, 422))
-async def create_organization(body: OrganizationCreate, principal: CurrentPrincipal, service: IamServiceDep) -> OrganizationRead:
+@orgs.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganizationRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_organization(
+    body: OrganizationCreate, principal: CurrentPrincipal, service: IamServiceDep
+) -> OrganizationRead:
     return await service.create_organization(principal, body.name, body.slug)
 
 
 @orgs.get("", response_model=list[OrganizationRead], responses=problem_responses(401))
-async def my_organizations(principal: CurrentPrincipal, service: IamServiceDep) -> list[OrganizationRead]:
+async def my_organizations(
+    principal: CurrentPrincipal, service: IamServiceDep
+) -> list[OrganizationRead]:
     return await service.organizations(principal)
 
 
 @orgs.get("/{org_id}", response_model=OrganizationRead, responses=problem_responses(401, 404))
-async def get_organization(org_id: uuid.UUID, principal: CurrentPrincipal, service: IamServiceDep) -> OrganizationRead:
+async def get_organization(
+    org_id: uuid.UUID, principal: CurrentPrincipal, service: IamServiceDep
+) -> OrganizationRead:
     return await service.organization(principal, org_id)
 
 
-@orgs.get("/{org_id}/members", response_model=Page[MemberRead], responses=problem_responses(401, 404, 422))
+@orgs.get(
+    "/{org_id}/members", response_model=Page[MemberRead], responses=problem_responses(401, 404, 422)
+)
 async def list_members(
     org_id: uuid.UUID,
     principal: CurrentPrincipal,
@@ -229,32 +264,59 @@ async def list_members(
     response_model=MemberRead,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def add_member(org_id: uuid.UUID, body: MemberAdd, principal: CurrentPrincipal, service: IamServiceDep) -> MemberRead:
+async def add_member(
+    org_id: uuid.UUID, body: MemberAdd, principal: CurrentPrincipal, service: IamServiceDep
+) -> MemberRead:
     return await service.add_member(principal, org_id, body.email, body.role)
 
 
-@orgs.patch("/{org_id}/members/{user_id}", response_model=MemberRead, responses=problem_responses(401, 403, 404, 409, 422))
+@orgs.patch(
+    "/{org_id}/members/{user_id}",
+    response_model=MemberRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 async def update_member(
-    org_id: uuid.UUID, user_id: uuid.UUID, body: MemberUpdate, principal: CurrentPrincipal, service: IamServiceDep
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    body: MemberUpdate,
+    principal: CurrentPrincipal,
+    service: IamServiceDep,
 ) -> MemberRead:
     return await service.update_member(principal, org_id, user_id, body.role)
 
 
-@orgs.delete("/{org_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404, 409))
-async def remove_member(org_id: uuid.UUID, user_id: uuid.UUID, principal: CurrentPrincipal, service: IamServiceDep) -> None:
+@orgs.delete(
+    "/{org_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def remove_member(
+    org_id: uuid.UUID, user_id: uuid.UUID, principal: CurrentPrincipal, service: IamServiceDep
+) -> None:
     await service.remove_member(principal, org_id, user_id)
 
 
 # ------------------------------------------------------------------ admin
-@admin.get("/admin/users", response_model=Page[UserRead], responses=problem_responses(401, 403, 422))
+@admin.get(
+    "/admin/users", response_model=Page[UserRead], responses=problem_responses(401, 403, 422)
+)
 async def list_users(
-    principal: CurrentPrincipal, service: IamServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorQ = None
+    principal: CurrentPrincipal,
+    service: IamServiceDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorQ = None,
 ) -> Page[UserRead]:
     return await service.list_users(principal, limit, cursor)
 
 
-@admin.put("/users/{user_id}/roles", response_model=UserRead, responses=problem_responses(401, 403, 404, 409, 422))
-async def set_roles(user_id: uuid.UUID, body: RolesUpdate, principal: CurrentPrincipal, service: IamServiceDep) -> UserRead:
+@admin.put(
+    "/users/{user_id}/roles",
+    response_model=UserRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def set_roles(
+    user_id: uuid.UUID, body: RolesUpdate, principal: CurrentPrincipal, service: IamServiceDep
+) -> UserRead:
     return await service.set_roles(principal, user_id, body.roles)
 
 

@@ -49,7 +49,9 @@ def require_permission(permission: Permission) -> Callable[[Principal], Awaitabl
 
 
 def caller_ip(request: Request) -> str:
-    return client_ip(request, trust_forwarded_for=request.app.state.settings.http.trust_forwarded_for)
+    return client_ip(
+        request, trust_forwarded_for=request.app.state.settings.http.trust_forwarded_for
+    )
 
 
 ClientIp = Annotated[str, Depends(caller_ip)]

@@ -1,4 +1,11 @@
-from navio.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from navio.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 
 
 class InvalidCredentials(Unauthorized):

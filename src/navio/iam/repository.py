@@ -65,7 +65,9 @@ class IamRepository:
             .values(revoked_at=at)
         )
 
-    async def live_families(self, user_id: uuid.UUID, now: datetime) -> list[tuple[uuid.UUID, datetime]]:
+    async def live_families(
+        self, user_id: uuid.UUID, now: datetime
+    ) -> list[tuple[uuid.UUID, datetime]]:
         rows = await self.session.execute(
             select(RefreshToken.family_id, func.max(RefreshToken.expires_at))
             .where(
@@ -129,7 +131,9 @@ class IamRepository:
         await self.session.flush()
 
     async def live_revocations(self, now: datetime) -> list[Revocation]:
-        return list(await self.session.scalars(select(Revocation).where(Revocation.expires_at > now)))
+        return list(
+            await self.session.scalars(select(Revocation).where(Revocation.expires_at > now))
+        )
 
     async def purge_revocations(self, now: datetime) -> None:
         await self.session.execute(delete(Revocation).where(Revocation.expires_at <= now))
@@ -139,7 +143,9 @@ class IamRepository:
         return await self.session.get(Organization, org_id)
 
     async def slug_taken(self, slug: str) -> bool:
-        return (await self.session.scalar(select(Organization.id).where(Organization.slug == slug))) is not None
+        return (
+            await self.session.scalar(select(Organization.id).where(Organization.slug == slug))
+        ) is not None
 
     async def membership(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
         return await self.session.get(Membership, (org_id, user_id))
@@ -147,7 +153,9 @@ class IamRepository:
     async def memberships_of(self, user_id: uuid.UUID) -> list[Membership]:
         return list(
             await self.session.scalars(
-                select(Membership).where(Membership.user_id == user_id).order_by(Membership.created_at)
+                select(Membership)
+                .where(Membership.user_id == user_id)
+                .order_by(Membership.created_at)
             )
         )
 

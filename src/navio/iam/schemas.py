@@ -126,7 +126,9 @@ class RolesUpdate(StrictModel):
 
 class OrganizationCreate(StrictModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")] | None = None
+    slug: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")] | None
+    ) = None
 
 
 class OrganizationRead(BaseModel):

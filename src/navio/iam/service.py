@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pyotp
 
@@ -147,9 +147,7 @@ class IamService:
         )
         await self.repo.add(user)
         await self.repo.set_roles(user.id, [r.value for r in (roles or [Role.TRAVELER])])
-        self.events.record(
-            UserRegistered(user_id=user.id, email=email, display_name=display_name)
-        )
+        self.events.record(UserRegistered(user_id=user.id, email=email, display_name=display_name))
         await self._send_verification(user)
         return await self.user_read(user)
 
@@ -198,7 +196,9 @@ class IamService:
         if self.rt.hasher.needs_rehash(user.password_hash):
             user.password_hash = self.rt.hasher.hash(password)
         if user.mfa_enabled:
-            token, _ = self.rt.codec.encode(str(user.id), MFA, self.rt.mfa_ttl, now=self.clock.now())
+            token, _ = self.rt.codec.encode(
+                str(user.id), MFA, self.rt.mfa_ttl, now=self.clock.now()
+            )
             return MfaChallenge(mfa_token=token)
         return await self._issue(user)
 
@@ -277,7 +277,9 @@ class IamService:
         if row.used_at is not None:
             # A rotated token came back: it was stolen or replayed. End the whole login.
             await self._revoke_family(row.family_id, now)
-            self.events.record(RefreshTokenReuseDetected(user_id=row.user_id, family_id=row.family_id))
+            self.events.record(
+                RefreshTokenReuseDetected(user_id=row.user_id, family_id=row.family_id)
+            )
             raise errors.RefreshTokenReused()
         if row.expires_at <= now:
             raise errors.InvalidToken("refresh token expired")
@@ -336,7 +338,9 @@ class IamService:
         await self._revoke_all_sessions(user)
         self.events.record(PasswordChanged(user_id=user.id, via_reset=via_reset))
 
-    async def _action_token(self, user: User, purpose: str, ttl_seconds: float) -> tuple[str, datetime]:
+    async def _action_token(
+        self, user: User, purpose: str, ttl_seconds: float
+    ) -> tuple[str, datetime]:
         now = self.clock.now()
         await self.repo.expire_action_tokens(user.id, purpose, now)
         raw = new_opaque_token()
@@ -382,7 +386,9 @@ class IamService:
     async def _send_verification(self, user: User) -> None:
         raw, expires = await self._action_token(user, VERIFY, self.rt.verify_ttl.total_seconds())
         self.events.record(
-            EmailVerificationRequested(user_id=user.id, email=user.email, token=raw, expires_at=expires)
+            EmailVerificationRequested(
+                user_id=user.id, email=user.email, token=raw, expires_at=expires
+            )
         )
 
     async def request_email_verification(self, principal: Principal) -> None:
@@ -458,7 +464,9 @@ class IamService:
         await self.repo.replace_recovery_codes(user.id, [])
         self.events.record(TwoFactorDisabled(user_id=user.id))
 
-    async def regenerate_recovery_codes(self, principal: Principal, code: str, ip: str) -> list[str]:
+    async def regenerate_recovery_codes(
+        self, principal: Principal, code: str, ip: str
+    ) -> list[str]:
         user = await self._active_user(principal.user_id)
         if not user.mfa_enabled:
             raise errors.MfaNotEnabled()
@@ -470,15 +478,23 @@ class IamService:
         if not principal.can(permission.value):
             raise errors.PermissionDenied(f"requires permission {permission.value}")
 
-    async def list_users(self, principal: Principal, limit: int, cursor: str | None) -> Page[UserRead]:
+    async def list_users(
+        self, principal: Principal, limit: int, cursor: str | None
+    ) -> Page[UserRead]:
         self._require(principal, Permission.USER_READ_ANY)
         after = Cursor.decode(cursor) if cursor else None
         users = await self.repo.users_page(limit + 1, after)
         items = [await self.user_read(u) for u in users[:limit]]
-        next_cursor = Cursor(users[limit - 1].created_at, users[limit - 1].id).encode() if len(users) > limit else None
+        next_cursor = (
+            Cursor(users[limit - 1].created_at, users[limit - 1].id).encode()
+            if len(users) > limit
+            else None
+        )
         return Page(items=items, next_cursor=next_cursor)
 
-    async def set_roles(self, principal: Principal, user_id: uuid.UUID, roles: list[Role]) -> UserRead:
+    async def set_roles(
+        self, principal: Principal, user_id: uuid.UUID, roles: list[Role]
+    ) -> UserRead:
         self._require(principal, Permission.ROLE_ASSIGN)
         user = await self.repo.user(user_id)
         if user is None:
@@ -490,13 +506,17 @@ class IamService:
         # Access tokens carry roles: make the old ones stop working; refresh yields new roles.
         user.token_generation += 1
         await self._revoke(
-            RevocationList.user_key(user.id), str(user.token_generation), self.clock.now() + self.rt.access_ttl
+            RevocationList.user_key(user.id),
+            str(user.token_generation),
+            self.clock.now() + self.rt.access_ttl,
         )
         self.events.record(RolesChanged(user_id=user.id, roles=names, changed_by=principal.user_id))
         return await self.user_read(user)
 
     # ---------------------------------------------------------------- organizations
-    async def create_organization(self, principal: Principal, name: str, slug: str | None) -> OrganizationRead:
+    async def create_organization(
+        self, principal: Principal, name: str, slug: str | None
+    ) -> OrganizationRead:
         self._require(principal, Permission.ORG_CREATE)
         base = slug or slugify(name)
         if slug is not None and await self.repo.slug_taken(slug):
@@ -519,7 +539,11 @@ class IamService:
         )
         self.events.record(OrganizationCreated(organization_id=org.id, owner_id=principal.user_id))
         return OrganizationRead(
-            id=org.id, name=org.name, slug=org.slug, created_at=org.created_at, my_role=OrgRole.OWNER
+            id=org.id,
+            name=org.name,
+            slug=org.slug,
+            created_at=org.created_at,
+            my_role=OrgRole.OWNER,
         )
 
     async def _org_access(
@@ -538,7 +562,9 @@ class IamService:
 
     async def organizations(self, principal: Principal) -> list[OrganizationRead]:
         return [
-            OrganizationRead(id=o.id, name=o.name, slug=o.slug, created_at=o.created_at, my_role=role)
+            OrganizationRead(
+                id=o.id, name=o.name, slug=o.slug, created_at=o.created_at, my_role=role
+            )
             for o, role in await self.repo.organizations_of(principal.user_id)
         ]
 
@@ -560,7 +586,11 @@ class IamService:
         rows = await self.repo.members(org_id, limit + 1, after)
         items = [
             MemberRead(
-                user_id=u.id, email=u.email, display_name=u.display_name, role=m.role, created_at=m.created_at
+                user_id=u.id,
+                email=u.email,
+                display_name=u.display_name,
+                role=m.role,
+                created_at=m.created_at,
             )
             for m, u in rows[:limit]
         ]
@@ -570,11 +600,19 @@ class IamService:
             next_cursor = Cursor(last.created_at, last.user_id).encode()
         return Page(items=items, next_cursor=next_cursor)
 
-    def _check_owner_change(self, actor: Membership | None, principal: Principal, role: str) -> None:
-        if role == OrgRole.OWNER.value and not principal.is_admin and (actor is None or actor.role != OrgRole.OWNER.value):
+    def _check_owner_change(
+        self, actor: Membership | None, principal: Principal, role: str
+    ) -> None:
+        if (
+            role == OrgRole.OWNER.value
+            and not principal.is_admin
+            and (actor is None or actor.role != OrgRole.OWNER.value)
+        ):
             raise errors.PermissionDenied("only an owner can grant or change the owner role")
 
-    async def add_member(self, principal: Principal, org_id: uuid.UUID, email: str, role: OrgRole) -> MemberRead:
+    async def add_member(
+        self, principal: Principal, org_id: uuid.UUID, email: str, role: OrgRole
+    ) -> MemberRead:
         _, actor = await self._org_access(principal, org_id, OrgPermission.MANAGE_MEMBERS)
         self._check_owner_change(actor, principal, role.value)
         user = await self.repo.user_by_email(email.strip().lower())
@@ -583,10 +621,20 @@ class IamService:
         if await self.repo.membership(org_id, user.id) is not None:
             raise errors.AlreadyMember(field="email")
         now = self.clock.now()
-        membership = Membership(organization_id=org_id, user_id=user.id, role=role.value, created_at=now, updated_at=now)
+        membership = Membership(
+            organization_id=org_id, user_id=user.id, role=role.value, created_at=now, updated_at=now
+        )
         await self.repo.add(membership)
-        self.events.record(MembershipChanged(organization_id=org_id, user_id=user.id, role=role.value))
-        return MemberRead(user_id=user.id, email=user.email, display_name=user.display_name, role=role.value, created_at=now)
+        self.events.record(
+            MembershipChanged(organization_id=org_id, user_id=user.id, role=role.value)
+        )
+        return MemberRead(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=role.value,
+            created_at=now,
+        )
 
     async def update_member(
         self, principal: Principal, org_id: uuid.UUID, user_id: uuid.UUID, role: OrgRole
@@ -598,15 +646,27 @@ class IamService:
             raise errors.MemberNotFound()
         if OrgRole.OWNER.value in (target.role, role.value):
             self._check_owner_change(actor, principal, OrgRole.OWNER.value)
-        if target.role == OrgRole.OWNER.value and role != OrgRole.OWNER and await self.repo.owner_count(org_id) <= 1:
+        if (
+            target.role == OrgRole.OWNER.value
+            and role != OrgRole.OWNER
+            and await self.repo.owner_count(org_id) <= 1
+        ):
             raise errors.LastOwner()
         target.role = role.value
-        self.events.record(MembershipChanged(organization_id=org_id, user_id=user_id, role=role.value))
+        self.events.record(
+            MembershipChanged(organization_id=org_id, user_id=user_id, role=role.value)
+        )
         return MemberRead(
-            user_id=user.id, email=user.email, display_name=user.display_name, role=target.role, created_at=target.created_at
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=target.role,
+            created_at=target.created_at,
         )
 
-    async def remove_member(self, principal: Principal, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    async def remove_member(
+        self, principal: Principal, org_id: uuid.UUID, user_id: uuid.UUID
+    ) -> None:
         leaving = user_id == principal.user_id
         _, actor = await self._org_access(
             principal, org_id, OrgPermission.READ if leaving else OrgPermission.MANAGE_MEMBERS

@@ -115,7 +115,9 @@ class RedisCache:
 
     async def get(self, key: str) -> bytes | None:
         value = await self._redis.get(self._k(key))
-        return None if value is None else bytes(value)
+        if value is None:
+            return None
+        return value.encode() if isinstance(value, str) else bytes(value)
 
     async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
         px = None if ttl_seconds is None else max(1, int(ttl_seconds * 1000))

@@ -96,9 +96,7 @@ class ServiceUnavailable(DomainError):
     title = "Service unavailable"
 
 
-def problem(
-    status: int, code: str, title: str, detail: str, **extra: Any
-) -> dict[str, Any]:
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://navio.dev/problems/{code.replace('_', '-')}",
         "title": title,

@@ -106,7 +106,9 @@ class HandlerRegistry:
         self._subs[event_name].append(Subscription(handler_name, handler))
 
     def unsubscribe(self, event_name: str, handler_name: str) -> None:
-        self._subs[event_name] = [s for s in self._subs[event_name] if s.handler_name != handler_name]
+        self._subs[event_name] = [
+            s for s in self._subs[event_name] if s.handler_name != handler_name
+        ]
 
     def for_event(self, event_name: str) -> list[Subscription]:
         return list(self._subs.get(event_name, ()))

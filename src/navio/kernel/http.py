@@ -29,9 +29,7 @@ _HTTP_CODES = {
 }
 
 
-def problem_response(
-    body: dict[str, Any], headers: dict[str, str] | None = None
-) -> JSONResponse:
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=body["status"], headers=headers, media_type=PROBLEM_JSON)
 
 

@@ -1,4 +1,4 @@
-"""Structured JSON logs with request ids and secret redaction; Prometheus metrics; ASGI middleware."""
+"""Structured JSON logs with request ids and redaction; Prometheus metrics; ASGI middleware."""
 
 from __future__ import annotations
 
@@ -32,13 +32,18 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return SENSITIVE_TEXT.sub(REDACTED, value)
     if isinstance(value, Mapping):
-        return {k: REDACTED if SENSITIVE_KEY.search(str(k)) else _redact_value(v) for k, v in value.items()}
+        return {
+            k: REDACTED if SENSITIVE_KEY.search(str(k)) else _redact_value(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_redact_value(v) for v in value]
     return value
 
 
-def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if SENSITIVE_KEY.search(key):
             event_dict[key] = REDACTED
@@ -105,7 +110,10 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.events_relayed = Counter(
-            "navio_outbox_events_total", "Outbox events delivered", ["status"], registry=self.registry
+            "navio_outbox_events_total",
+            "Outbox events delivered",
+            ["status"],
+            registry=self.registry,
         )
 
 
@@ -178,18 +186,24 @@ class RequestContextMiddleware:
 
     async def _too_large(self, send: Send, rid_header: tuple[bytes, bytes]) -> None:
         body = orjson.dumps(
-            problem(413, "payload_too_large", "Payload too large",
-                    f"request body exceeds {self.max_body} bytes")
+            problem(
+                413,
+                "payload_too_large",
+                "Payload too large",
+                f"request body exceeds {self.max_body} bytes",
+            )
         )
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                rid_header,
-            ],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    rid_header,
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _record(self, scope: Scope, status: int, start: float) -> None:

@@ -63,9 +63,7 @@ class OutboxRelay:
             rows = list((await session.scalars(query)).all())
             for row in rows:
                 row.claimed_until = now + LEASE
-            return [
-                Envelope(r.id, r.name, r.version, dict(r.payload), r.occurred_at) for r in rows
-            ]
+            return [Envelope(r.id, r.name, r.version, dict(r.payload), r.occurred_at) for r in rows]
 
     async def _deliver(self, envelope: Envelope) -> str | None:
         for sub in self._registry.for_event(envelope.name):

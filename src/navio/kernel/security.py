@@ -96,7 +96,10 @@ class JwtCodec:
             **extra,
         }
         token = jwt.encode(
-            payload, self._keys[self._active], algorithm=JWT_ALGORITHM, headers={"kid": self._active}
+            payload,
+            self._keys[self._active],
+            algorithm=JWT_ALGORITHM,
+            headers={"kid": self._active},
         )
         return token, TokenClaims(subject, jti, purpose, issued, expires, extra)
 

@@ -27,7 +27,9 @@ from navio.profiles.service import ProfilesService
 router = APIRouter(prefix="/users/{user_id}", tags=["profiles"], route_class=UnitOfWorkRoute)
 
 
-def profiles_service(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> ProfilesService:
+def profiles_service(
+    request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
+) -> ProfilesService:
     return ProfilesService(ProfilesRepository(uow.session), uow.events, request.app.state.clock)
 
 
@@ -37,7 +39,9 @@ WRITE_ERRORS = problem_responses(401, 404, 409, 422)
 
 
 @router.get("/profile", response_model=ProfileRead, responses=READ_ERRORS)
-async def get_profile(user_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> ProfileRead:
+async def get_profile(
+    user_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> ProfileRead:
     return await service.get_profile(principal, user_id)
 
 
@@ -49,7 +53,9 @@ async def put_profile(
 
 
 @router.get("/preferences", response_model=PreferencesRead, responses=READ_ERRORS)
-async def get_preferences(user_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> PreferencesRead:
+async def get_preferences(
+    user_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> PreferencesRead:
     return await service.get_preferences(principal, user_id)
 
 
@@ -72,7 +78,10 @@ async def list_saved_places(
 
 
 @router.post(
-    "/saved-places", status_code=status.HTTP_201_CREATED, response_model=SavedPlaceRead, responses=WRITE_ERRORS
+    "/saved-places",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SavedPlaceRead,
+    responses=WRITE_ERRORS,
 )
 async def add_saved_place(
     user_id: uuid.UUID, body: SavedPlaceCreate, principal: CurrentPrincipal, service: Service
@@ -82,12 +91,18 @@ async def add_saved_place(
 
 @router.put("/saved-places/{place_id}", response_model=SavedPlaceRead, responses=WRITE_ERRORS)
 async def update_saved_place(
-    user_id: uuid.UUID, place_id: uuid.UUID, body: SavedPlaceCreate, principal: CurrentPrincipal, service: Service
+    user_id: uuid.UUID,
+    place_id: uuid.UUID,
+    body: SavedPlaceCreate,
+    principal: CurrentPrincipal,
+    service: Service,
 ) -> SavedPlaceRead:
     return await service.update_saved_place(principal, user_id, place_id, body)
 
 
-@router.delete("/saved-places/{place_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
+@router.delete(
+    "/saved-places/{place_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS
+)
 async def delete_saved_place(
     user_id: uuid.UUID, place_id: uuid.UUID, principal: CurrentPrincipal, service: Service
 ) -> None:
@@ -113,14 +128,18 @@ async def add_payment_method(
     return await service.add_payment_method(principal, user_id, body)
 
 
-@router.post("/payment-methods/{pm_id}/default", response_model=PaymentMethodRead, responses=READ_ERRORS)
+@router.post(
+    "/payment-methods/{pm_id}/default", response_model=PaymentMethodRead, responses=READ_ERRORS
+)
 async def set_default_payment_method(
     user_id: uuid.UUID, pm_id: uuid.UUID, principal: CurrentPrincipal, service: Service
 ) -> PaymentMethodRead:
     return await service.set_default_payment_method(principal, user_id, pm_id)
 
 
-@router.delete("/payment-methods/{pm_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
+@router.delete(
+    "/payment-methods/{pm_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS
+)
 async def delete_payment_method(
     user_id: uuid.UUID, pm_id: uuid.UUID, principal: CurrentPrincipal, service: Service
 ) -> None:

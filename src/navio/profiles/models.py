@@ -69,7 +69,9 @@ class PaymentMethod(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         Index("ix_profile_payment_method_user_created", "user_id", "created_at", "id"),
-        Index("uq_profile_payment_method_provider_token", "provider", "provider_token", unique=True),
+        Index(
+            "uq_profile_payment_method_provider_token", "provider", "provider_token", unique=True
+        ),
     )
 
 

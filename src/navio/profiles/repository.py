@@ -34,7 +34,9 @@ class ProfilesRepository:
             select(SavedPlace).where(SavedPlace.id == place_id, SavedPlace.user_id == user_id)
         )
 
-    async def saved_places(self, user_id: uuid.UUID, limit: int, after: Cursor | None) -> list[SavedPlace]:
+    async def saved_places(
+        self, user_id: uuid.UUID, limit: int, after: Cursor | None
+    ) -> list[SavedPlace]:
         query = (
             select(SavedPlace)
             .where(SavedPlace.user_id == user_id)
@@ -42,7 +44,9 @@ class ProfilesRepository:
             .limit(limit)
         )
         if after is not None:
-            query = query.where(tuple_(SavedPlace.created_at, SavedPlace.id) > (after.created_at, after.id))
+            query = query.where(
+                tuple_(SavedPlace.created_at, SavedPlace.id) > (after.created_at, after.id)
+            )
         return list(await self.session.scalars(query))
 
     async def saved_place_count(self, user_id: uuid.UUID) -> int:

@@ -19,7 +19,10 @@ class StrictModel(BaseModel):
 
 
 class ProfileUpdate(StrictModel):
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+        | None
+    ) = None
     bio: Annotated[str, StringConstraints(max_length=2000)] | None = None
     avatar_url: AnyHttpUrl | None = None
     home_city: Text200 | None = None
@@ -117,14 +120,16 @@ class SavedPlaceRead(SavedPlaceCreate):
 
 class PaymentMethodCreate(StrictModel):
     provider: Literal["sandbox", "stripe", "razorpay"]
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=255)] = Field(
-        description="the provider's payment-method token (never a card number)"
-    )
+    token: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=6, max_length=255)
+    ] = Field(description="the provider's payment-method token (never a card number)")
     brand: CardBrand
     last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
     exp_month: int = Field(ge=1, le=12)
     exp_year: int = Field(ge=2000, le=2100)
-    holder_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    holder_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+        None
+    )
     make_default: bool = False
 
 

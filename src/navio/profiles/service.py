@@ -50,13 +50,26 @@ class ProfilesService:
     def _profile_read(user_id: uuid.UUID, row: Profile | None) -> ProfileRead:
         if row is None:
             return ProfileRead(
-                user_id=user_id, display_name=None, bio=None, avatar_url=None, home_city=None,
-                country_code=None, timezone=None, phone=None, updated_at=None,
+                user_id=user_id,
+                display_name=None,
+                bio=None,
+                avatar_url=None,
+                home_city=None,
+                country_code=None,
+                timezone=None,
+                phone=None,
+                updated_at=None,
             )
         return ProfileRead(
-            user_id=row.user_id, display_name=row.display_name, bio=row.bio, avatar_url=row.avatar_url,
-            home_city=row.home_city, country_code=row.country_code, timezone=row.timezone,
-            phone=row.phone, updated_at=row.updated_at,
+            user_id=row.user_id,
+            display_name=row.display_name,
+            bio=row.bio,
+            avatar_url=row.avatar_url,
+            home_city=row.home_city,
+            country_code=row.country_code,
+            timezone=row.timezone,
+            phone=row.phone,
+            updated_at=row.updated_at,
         )
 
     async def get_profile(self, principal: Principal, user_id: uuid.UUID) -> ProfileRead:
@@ -66,7 +79,9 @@ class ProfilesService:
             raise errors.ProfileNotFound()
         return self._profile_read(user_id, row)
 
-    async def put_profile(self, principal: Principal, user_id: uuid.UUID, body: ProfileUpdate) -> ProfileRead:
+    async def put_profile(
+        self, principal: Principal, user_id: uuid.UUID, body: ProfileUpdate
+    ) -> ProfileRead:
         own = self._authorize(principal, user_id, write=True)
         row = await self.repo.profile(user_id)
         now = self.clock.now()
@@ -87,7 +102,13 @@ class ProfilesService:
         if await self.repo.profile(user_id) is None:
             now = self.clock.now()
             await self.repo.add(
-                Profile(user_id=user_id, display_name=display_name, created_at=now, updated_at=now, version=1)
+                Profile(
+                    user_id=user_id,
+                    display_name=display_name,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
             )
 
     # ---------------------------------------------------------------- preferences
@@ -99,8 +120,8 @@ class ProfilesService:
             user_id=user_id,
             home_currency=row.home_currency,
             language=row.language,
-            travel_style=row.travel_style,  # type: ignore[arg-type]
-            pace=row.pace,  # type: ignore[arg-type]
+            travel_style=row.travel_style,
+            pace=row.pace,
             interests=row.data.get("interests", []),
             dietary=row.data.get("dietary", []),
             mobility=row.data.get("mobility", []),
@@ -134,13 +155,19 @@ class ProfilesService:
         row.version += 1
         row.updated_at = now
         after = self._prefs_read(user_id, row)
-        changed = sorted(k for k, v in after.model_dump(exclude={"user_id", "updated_at"}).items() if before.get(k) != v)
+        changed = sorted(
+            k
+            for k, v in after.model_dump(exclude={"user_id", "updated_at"}).items()
+            if before.get(k) != v
+        )
         if changed:
             self.events.record(PreferencesUpdated(user_id=user_id, fields=changed))
         return after
 
     # ---------------------------------------------------------------- saved places
-    async def add_saved_place(self, principal: Principal, user_id: uuid.UUID, body: SavedPlaceCreate) -> SavedPlaceRead:
+    async def add_saved_place(
+        self, principal: Principal, user_id: uuid.UUID, body: SavedPlaceCreate
+    ) -> SavedPlaceRead:
         self._authorize(principal, user_id, write=True)
         if await self.repo.saved_place_count(user_id) >= MAX_SAVED_PLACES:
             raise errors.TooManySavedPlaces(limit=MAX_SAVED_PLACES)
@@ -155,8 +182,14 @@ class ProfilesService:
         self._authorize(principal, user_id, write=False)
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.repo.saved_places(user_id, limit + 1, after)
-        next_cursor = Cursor(rows[limit - 1].created_at, rows[limit - 1].id).encode() if len(rows) > limit else None
-        return Page(items=[SavedPlaceRead.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
+        next_cursor = (
+            Cursor(rows[limit - 1].created_at, rows[limit - 1].id).encode()
+            if len(rows) > limit
+            else None
+        )
+        return Page(
+            items=[SavedPlaceRead.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor
+        )
 
     async def update_saved_place(
         self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID, body: SavedPlaceCreate
@@ -170,7 +203,9 @@ class ProfilesService:
         row.updated_at = self.clock.now()
         return SavedPlaceRead.model_validate(row)
 
-    async def delete_saved_place(self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID) -> None:
+    async def delete_saved_place(
+        self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID
+    ) -> None:
         self._authorize(principal, user_id, write=True)
         row = await self.repo.saved_place(user_id, place_id)
         if row is None:
@@ -211,13 +246,19 @@ class ProfilesService:
         )
         await self.repo.add(row)
         self.events.record(
-            PaymentMethodAdded(user_id=user_id, payment_method_id=row.id, brand=row.brand, last4=row.last4)
+            PaymentMethodAdded(
+                user_id=user_id, payment_method_id=row.id, brand=row.brand, last4=row.last4
+            )
         )
         return PaymentMethodRead.model_validate(row)
 
-    async def payment_methods(self, principal: Principal, user_id: uuid.UUID) -> list[PaymentMethodRead]:
+    async def payment_methods(
+        self, principal: Principal, user_id: uuid.UUID
+    ) -> list[PaymentMethodRead]:
         self._authorize(principal, user_id, write=False)
-        return [PaymentMethodRead.model_validate(r) for r in await self.repo.payment_methods(user_id)]
+        return [
+            PaymentMethodRead.model_validate(r) for r in await self.repo.payment_methods(user_id)
+        ]
 
     async def set_default_payment_method(
         self, principal: Principal, user_id: uuid.UUID, pm_id: uuid.UUID
@@ -233,7 +274,9 @@ class ProfilesService:
         await self.repo.session.refresh(row)
         return PaymentMethodRead.model_validate(row)
 
-    async def delete_payment_method(self, principal: Principal, user_id: uuid.UUID, pm_id: uuid.UUID) -> None:
+    async def delete_payment_method(
+        self, principal: Principal, user_id: uuid.UUID, pm_id: uuid.UUID
+    ) -> None:
         self._authorize(principal, user_id, write=True)
         row = await self.repo.payment_method(user_id, pm_id)
         if row is None:

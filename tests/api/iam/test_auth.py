@@ -46,7 +46,8 @@ async def test_login_with_oauth2_form(client: httpx.AsyncClient) -> None:
     email = unique_email()
     await register(client, email)
     response = await client.post(
-        "/api/v1/auth/login", data={"username": email, "password": PASSWORD, "grant_type": "password"}
+        "/api/v1/auth/login",
+        data={"username": email, "password": PASSWORD, "grant_type": "password"},
     )
     assert response.status_code == 200, response.text
     assert (await me(client, response.json()["access_token"])).status_code == 200
@@ -70,13 +71,18 @@ async def test_duplicate_email_conflicts(client: httpx.AsyncClient) -> None:
         ({"email": "a@example.org", "password": PASSWORD, "display_name": ""}, "display_name"),
         ({"email": "a@example.org", "display_name": "X"}, "password"),
         ({"email": "a@example.org", "password": "x" * 500, "display_name": "X"}, "password"),
-        ({"email": "a@example.org", "password": PASSWORD, "display_name": "X", "admin": True}, "admin"),
+        (
+            {"email": "a@example.org", "password": PASSWORD, "display_name": "X", "admin": True},
+            "admin",
+        ),
     ],
 )
 async def test_register_rejects_bad_input(
     client: httpx.AsyncClient, payload: dict[str, Any], field: str
 ) -> None:
-    body = assert_problem(await client.post("/api/v1/auth/register", json=payload), 422, "validation_error")
+    body = assert_problem(
+        await client.post("/api/v1/auth/register", json=payload), 422, "validation_error"
+    )
     assert field in {e["field"] for e in body["errors"]}  # type: ignore[union-attr]
 
 
@@ -106,7 +112,9 @@ async def test_malformed_json_is_problem(client: httpx.AsyncClient) -> None:
 async def test_wrong_password_and_unknown_account_look_the_same(client: httpx.AsyncClient) -> None:
     email = unique_email()
     await register(client, email)
-    wrong = await client.post("/api/v1/auth/login", json={"email": email, "password": "nope-nope-nope"})
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"email": email, "password": "nope-nope-nope"}
+    )
     unknown = await client.post(
         "/api/v1/auth/login", json={"email": unique_email(), "password": "nope-nope-nope"}
     )
@@ -126,7 +134,9 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.AsyncC
     # the old refresh token comes back: theft. The whole family dies, including the new tokens.
     reuse = await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})
     assert_problem(reuse, 401, "refresh_token_reused")
-    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
+    )
     assert_problem(again, 401, "invalid_token")
     assert_problem(await me(client, rotated["access_token"]), 401, "invalid_token")
     assert_problem(await me(client, account.access_token), 401, "invalid_token")
@@ -150,17 +160,23 @@ async def test_refresh_rejects_unknown_tokens(client: httpx.AsyncClient, token: 
 async def test_logout_revokes_access_and_refresh(client: httpx.AsyncClient) -> None:
     account = await user(client)
     response = await client.post(
-        "/api/v1/auth/logout", json={"refresh_token": account.refresh_token}, headers=account.headers
+        "/api/v1/auth/logout",
+        json={"refresh_token": account.refresh_token},
+        headers=account.headers,
     )
     assert response.status_code == 204
     assert_problem(await me(client, account.access_token), 401, "invalid_token")
-    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": account.refresh_token}
+    )
     assert_problem(refreshed, 401, "invalid_token")
 
 
 async def test_permissions_lists_roles_and_orgs(client: httpx.AsyncClient) -> None:
     account = await user(client)
-    org = await client.post("/api/v1/orgs", json={"name": "Helsinki Rides"}, headers=account.headers)
+    org = await client.post(
+        "/api/v1/orgs", json={"name": "Helsinki Rides"}, headers=account.headers
+    )
     assert org.status_code == 201
     response = await client.get("/api/v1/auth/permissions", headers=account.headers)
     assert response.status_code == 200
@@ -202,9 +218,13 @@ async def test_password_change_ends_other_sessions(client: httpx.AsyncClient) ->
     assert (await me(client, fresh["access_token"])).status_code == 200
     assert_problem(await me(client, account.access_token), 401, "invalid_token")
     assert_problem(await me(client, other_device["access_token"]), 401, "invalid_token")
-    stale = await client.post("/api/v1/auth/refresh", json={"refresh_token": other_device["refresh_token"]})
+    stale = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": other_device["refresh_token"]}
+    )
     assert_problem(stale, 401, "invalid_token")
-    old = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    old = await client.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     assert_problem(old, 401, "invalid_credentials")
     await login(client, account.email, new_password)
 
@@ -212,9 +232,13 @@ async def test_password_change_ends_other_sessions(client: httpx.AsyncClient) ->
 async def test_password_reset_through_outbox_event(app: FastAPI, client: httpx.AsyncClient) -> None:
     sent = capture(app, "iam.password_reset_requested")
     account = await user(client)
-    unknown = await client.post("/api/v1/auth/password/reset/request", json={"email": unique_email()})
+    unknown = await client.post(
+        "/api/v1/auth/password/reset/request", json={"email": unique_email()}
+    )
     assert unknown.status_code == 202
-    response = await client.post("/api/v1/auth/password/reset/request", json={"email": account.email})
+    response = await client.post(
+        "/api/v1/auth/password/reset/request", json={"email": account.email}
+    )
     assert response.status_code == 202
     assert response.json() == unknown.json()  # no account enumeration
     await app.state.relay.drain()
@@ -222,7 +246,8 @@ async def test_password_reset_through_outbox_event(app: FastAPI, client: httpx.A
     token = sent[0]["token"]
 
     bad = await client.post(
-        "/api/v1/auth/password/reset/confirm", json={"token": "x" * 43, "new_password": "brand new secret 9"}
+        "/api/v1/auth/password/reset/confirm",
+        json={"token": "x" * 43, "new_password": "brand new secret 9"},
     )
     assert_problem(bad, 401, "invalid_token")
     weak = await client.post(
@@ -231,13 +256,15 @@ async def test_password_reset_through_outbox_event(app: FastAPI, client: httpx.A
     assert_problem(weak, 422, "weak_password")
     # the failed attempt did not burn the token (nothing half-written)
     ok = await client.post(
-        "/api/v1/auth/password/reset/confirm", json={"token": token, "new_password": "brand new secret 9"}
+        "/api/v1/auth/password/reset/confirm",
+        json={"token": token, "new_password": "brand new secret 9"},
     )
     assert ok.status_code == 204, ok.text
     assert_problem(await me(client, account.access_token), 401, "invalid_token")
     await login(client, account.email, "brand new secret 9")
     reused = await client.post(
-        "/api/v1/auth/password/reset/confirm", json={"token": token, "new_password": "another secret 77"}
+        "/api/v1/auth/password/reset/confirm",
+        json={"token": token, "new_password": "another secret 77"},
     )
     assert_problem(reused, 401, "invalid_token")
 
@@ -255,15 +282,21 @@ async def test_email_verification(app: FastAPI, client: httpx.AsyncClient) -> No
     assert_problem(again, 409, "email_already_verified")
 
 
-async def test_email_verification_resend_replaces_old_token(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_email_verification_resend_replaces_old_token(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     sent = capture(app, "iam.email_verification_requested")
     account = await user(client)
     response = await client.post("/api/v1/auth/email/verify/request", headers=account.headers)
     assert response.status_code == 202
     await app.state.relay.drain()
     first, second = (m["token"] for m in sent if m["email"] == account.email)
-    assert_problem(await client.post("/api/v1/auth/email/verify", json={"token": first}), 401, "invalid_token")
-    assert (await client.post("/api/v1/auth/email/verify", json={"token": second})).status_code == 204
+    assert_problem(
+        await client.post("/api/v1/auth/email/verify", json={"token": first}), 401, "invalid_token"
+    )
+    assert (
+        await client.post("/api/v1/auth/email/verify", json={"token": second})
+    ).status_code == 204
 
 
 async def test_problem_json_for_unknown_route_and_method(client: httpx.AsyncClient) -> None:

@@ -10,26 +10,36 @@ from tests.factories.iam import admin, assert_problem, login, user
 
 async def test_organization_lifecycle_and_member_roles(client: httpx.AsyncClient) -> None:
     owner, alice, bob, stranger = [await user(client) for _ in range(4)]
-    created = await client.post("/api/v1/orgs", json={"name": "Nordic Swap Stations"}, headers=owner.headers)
+    created = await client.post(
+        "/api/v1/orgs", json={"name": "Nordic Swap Stations"}, headers=owner.headers
+    )
     assert created.status_code == 201, created.text
     org = created.json()
     assert org["slug"] == "nordic-swap-stations" and org["my_role"] == "owner"
     org_url = f"/api/v1/orgs/{org['id']}"
 
     # the same name gets a distinct slug; an explicit taken slug conflicts
-    second = await client.post("/api/v1/orgs", json={"name": "Nordic Swap Stations"}, headers=alice.headers)
+    second = await client.post(
+        "/api/v1/orgs", json={"name": "Nordic Swap Stations"}, headers=alice.headers
+    )
     assert second.json()["slug"] == "nordic-swap-stations-2"
     taken = await client.post(
-        "/api/v1/orgs", json={"name": "X org", "slug": "nordic-swap-stations"}, headers=alice.headers
+        "/api/v1/orgs",
+        json={"name": "X org", "slug": "nordic-swap-stations"},
+        headers=alice.headers,
     )
     assert_problem(taken, 409, "conflict")
 
-    assert_problem(await client.get(org_url, headers=stranger.headers), 404, "organization_not_found")
+    assert_problem(
+        await client.get(org_url, headers=stranger.headers), 404, "organization_not_found"
+    )
     added = await client.post(
         f"{org_url}/members", json={"email": alice.email, "role": "admin"}, headers=owner.headers
     )
     assert added.status_code == 201, added.text
-    dup = await client.post(f"{org_url}/members", json={"email": alice.email}, headers=owner.headers)
+    dup = await client.post(
+        f"{org_url}/members", json={"email": alice.email}, headers=owner.headers
+    )
     assert_problem(dup, 409, "already_member")
     missing = await client.post(
         f"{org_url}/members", json={"email": "nobody@example.org"}, headers=owner.headers
@@ -41,10 +51,14 @@ async def test_organization_lifecycle_and_member_roles(client: httpx.AsyncClient
         f"{org_url}/members", json={"email": bob.email, "role": "owner"}, headers=alice.headers
     )
     assert_problem(grant, 403, "permission_denied")
-    added_bob = await client.post(f"{org_url}/members", json={"email": bob.email}, headers=alice.headers)
+    added_bob = await client.post(
+        f"{org_url}/members", json={"email": bob.email}, headers=alice.headers
+    )
     assert added_bob.json()["role"] == "member"
     # a plain member cannot manage members
-    denied = await client.post(f"{org_url}/members", json={"email": stranger.email}, headers=bob.headers)
+    denied = await client.post(
+        f"{org_url}/members", json={"email": stranger.email}, headers=bob.headers
+    )
     assert_problem(denied, 403, "permission_denied")
     assert (await client.get(org_url, headers=bob.headers)).json()["my_role"] == "member"
 
@@ -52,25 +66,37 @@ async def test_organization_lifecycle_and_member_roles(client: httpx.AsyncClient
     assert page1.status_code == 200
     body = page1.json()
     page2 = await client.get(
-        f"{org_url}/members", params={"limit": 2, "cursor": body["next_cursor"]}, headers=bob.headers
+        f"{org_url}/members",
+        params={"limit": 2, "cursor": body["next_cursor"]},
+        headers=bob.headers,
     )
     emails = [m["email"] for m in body["items"] + page2.json()["items"]]
     assert emails == [owner.email, alice.email, bob.email]
     assert page2.json()["next_cursor"] is None
-    bad_cursor = await client.get(f"{org_url}/members", params={"cursor": "!!"}, headers=bob.headers)
+    bad_cursor = await client.get(
+        f"{org_url}/members", params={"cursor": "!!"}, headers=bob.headers
+    )
     assert_problem(bad_cursor, 422, "invalid_cursor")
 
     # the last owner cannot leave or be demoted
     leave = await client.delete(f"{org_url}/members/{owner.id}", headers=owner.headers)
     assert_problem(leave, 409, "last_owner")
-    demote = await client.patch(f"{org_url}/members/{owner.id}", json={"role": "member"}, headers=owner.headers)
+    demote = await client.patch(
+        f"{org_url}/members/{owner.id}", json={"role": "member"}, headers=owner.headers
+    )
     assert_problem(demote, 409, "last_owner")
-    promote = await client.patch(f"{org_url}/members/{alice.id}", json={"role": "owner"}, headers=owner.headers)
+    promote = await client.patch(
+        f"{org_url}/members/{alice.id}", json={"role": "owner"}, headers=owner.headers
+    )
     assert promote.json()["role"] == "owner"
-    assert (await client.delete(f"{org_url}/members/{owner.id}", headers=owner.headers)).status_code == 204
+    assert (
+        await client.delete(f"{org_url}/members/{owner.id}", headers=owner.headers)
+    ).status_code == 204
     assert_problem(await client.get(org_url, headers=owner.headers), 404, "organization_not_found")
     # members leave on their own
-    assert (await client.delete(f"{org_url}/members/{bob.id}", headers=bob.headers)).status_code == 204
+    assert (
+        await client.delete(f"{org_url}/members/{bob.id}", headers=bob.headers)
+    ).status_code == 204
     mine = await client.get("/api/v1/orgs", headers=bob.headers)
     assert mine.json() == []
 
@@ -78,7 +104,9 @@ async def test_organization_lifecycle_and_member_roles(client: httpx.AsyncClient
 async def test_admin_lists_users_and_assigns_roles(app: FastAPI, client: httpx.AsyncClient) -> None:
     boss = await admin(client, app.state)
     traveller = await user(client)
-    assert_problem(await client.get("/api/v1/admin/users", headers=traveller.headers), 403, "permission_denied")
+    assert_problem(
+        await client.get("/api/v1/admin/users", headers=traveller.headers), 403, "permission_denied"
+    )
     listed = await client.get("/api/v1/admin/users", params={"limit": 1}, headers=boss.headers)
     assert listed.status_code == 200
     assert len(listed.json()["items"]) == 1 and listed.json()["next_cursor"]
@@ -97,20 +125,29 @@ async def test_admin_lists_users_and_assigns_roles(app: FastAPI, client: httpx.A
     assert_problem(self_demote, 409, "conflict")
 
     changed = await client.put(
-        f"/api/v1/users/{traveller.id}/roles", json={"roles": ["operator", "traveler"]}, headers=boss.headers
+        f"/api/v1/users/{traveller.id}/roles",
+        json={"roles": ["operator", "traveler"]},
+        headers=boss.headers,
     )
     assert changed.status_code == 200
     assert changed.json()["roles"] == ["operator", "traveler"]
     # tokens carry roles: old ones stop working, a refresh brings the new roles
-    assert_problem(await client.get("/api/v1/auth/me", headers=traveller.headers), 401, "invalid_token")
-    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": traveller.refresh_token})
+    assert_problem(
+        await client.get("/api/v1/auth/me", headers=traveller.headers), 401, "invalid_token"
+    )
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": traveller.refresh_token}
+    )
     assert refreshed.status_code == 200, refreshed.text
     perms = await client.get(
-        "/api/v1/auth/permissions", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        "/api/v1/auth/permissions",
+        headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
     )
     assert "listing:manage" in perms.json()["permissions"]
     unknown = await client.put(
-        "/api/v1/users/00000000-0000-0000-0000-000000000000/roles", json={"roles": ["staff"]}, headers=boss.headers
+        "/api/v1/users/00000000-0000-0000-0000-000000000000/roles",
+        json={"roles": ["staff"]},
+        headers=boss.headers,
     )
     assert_problem(unknown, 404, "user_not_found")
     await login(client, traveller.email)

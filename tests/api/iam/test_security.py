@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from navio.kernel.observability import configure_logging
 from navio.kernel.security import JwtCodec
+from navio.main import create_app
 from tests.conftest import TEST_SECRET, make_settings, running_app
 from tests.factories.iam import PASSWORD, assert_problem, login, register, unique_email, user
 
@@ -52,17 +53,24 @@ async def test_forged_tokens_are_refused(client: httpx.AsyncClient) -> None:
     claims = claims_for(account.id)
     forged = {
         "alg_none": f"{b64({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'})}.{b64(claims)}.",
-        "wrong_key": jwt.encode(claims, "another-secret-" * 4, algorithm="HS256", headers={"kid": "k1"}),
+        "wrong_key": jwt.encode(
+            claims, "another-secret-" * 4, algorithm="HS256", headers={"kid": "k1"}
+        ),
         "unknown_kid": jwt.encode(claims, TEST_SECRET, algorithm="HS256", headers={"kid": "k9"}),
         "expired": jwt.encode(
-            claims_for(account.id, iat=1_000, nbf=1_000, exp=2_000), TEST_SECRET, algorithm="HS256",
+            claims_for(account.id, iat=1_000, nbf=1_000, exp=2_000),
+            TEST_SECRET,
+            algorithm="HS256",
             headers={"kid": "k1"},
         ),
         "wrong_type": jwt.encode(
             claims_for(account.id, typ="mfa"), TEST_SECRET, algorithm="HS256", headers={"kid": "k1"}
         ),
         "wrong_issuer": jwt.encode(
-            claims_for(account.id, iss="evil"), TEST_SECRET, algorithm="HS256", headers={"kid": "k1"}
+            claims_for(account.id, iss="evil"),
+            TEST_SECRET,
+            algorithm="HS256",
+            headers={"kid": "k1"},
         ),
         "hs512": jwt.encode(claims, TEST_SECRET, algorithm="HS512", headers={"kid": "k1"}),
         "garbage": "not.a.jwt",
@@ -84,8 +92,12 @@ async def test_signing_key_rotation(sqlite_url: str) -> None:
     old = {"k1": "first-signing-key-0123456789abcdefghij"}
     both = {**old, "k2": "second-signing-key-0123456789abcdefghi"}
     email = unique_email()
-    async for app in running_app(make_settings(sqlite_url, auth={"jwt_keys": old, "jwt_active_kid": "k1"})):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async for app in running_app(
+        make_settings(sqlite_url, auth={"jwt_keys": old, "jwt_active_kid": "k1"})
+    ):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
             await register(c, email)
             token_k1 = (await login(c, email))["access_token"]
             async for rotated in running_app(
@@ -127,9 +139,13 @@ async def test_login_rate_limit_per_account(cache_client: httpx.AsyncClient) -> 
     email = unique_email()
     await register(cache_client, email)
     for _ in range(5):
-        r = await cache_client.post("/api/v1/auth/login", json={"email": email, "password": "wrong-password"})
+        r = await cache_client.post(
+            "/api/v1/auth/login", json={"email": email, "password": "wrong-password"}
+        )
         assert_problem(r, 401, "invalid_credentials")
-    blocked = await cache_client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    blocked = await cache_client.post(
+        "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+    )
     body = assert_problem(blocked, 429, "rate_limited")
     assert 1 <= int(blocked.headers["retry-after"]) <= 300
     assert body["retry_after"] == int(blocked.headers["retry-after"])
@@ -146,13 +162,19 @@ async def test_login_rate_limit_per_ip(sqlite_url: str, redis_url: str) -> None:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             for _ in range(3):
-                r = await c.post("/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12})
+                r = await c.post(
+                    "/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12}
+                )
                 assert r.status_code == 401
-            r = await c.post("/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12})
+            r = await c.post(
+                "/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12}
+            )
             assert_problem(r, 429, "rate_limited")
         other = httpx.ASGITransport(app=app, client=("127.0.0.2", 5000))
         async with httpx.AsyncClient(transport=other, base_url="http://t") as c2:
-            r = await c2.post("/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12})
+            r = await c2.post(
+                "/api/v1/auth/login", json={"email": unique_email(), "password": "x" * 12}
+            )
             assert r.status_code == 401
 
 
@@ -163,14 +185,20 @@ async def test_two_factor_rate_limit(cache_client: httpx.AsyncClient) -> None:
     await cache_client.post(
         "/api/v1/auth/2fa/verify", json={"code": pyotp.TOTP(secret).now()}, headers=account.headers
     )
-    token = (await cache_client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})).json()[
-        "mfa_token"
-    ]
+    token = (
+        await cache_client.post(
+            "/api/v1/auth/login", json={"email": account.email, "password": PASSWORD}
+        )
+    ).json()["mfa_token"]
     for _ in range(5):
-        r = await cache_client.post("/api/v1/auth/login/2fa", json={"mfa_token": token, "code": "000000"})
+        r = await cache_client.post(
+            "/api/v1/auth/login/2fa", json={"mfa_token": token, "code": "000000"}
+        )
         assert_problem(r, 401, "invalid_mfa_code")
     good = pyotp.TOTP(secret).at(datetime.now(UTC) + timedelta(seconds=30))
-    blocked = await cache_client.post("/api/v1/auth/login/2fa", json={"mfa_token": token, "code": good})
+    blocked = await cache_client.post(
+        "/api/v1/auth/login/2fa", json={"mfa_token": token, "code": good}
+    )
     assert_problem(blocked, 429, "rate_limited")
 
 
@@ -178,27 +206,34 @@ async def test_revocation_is_shared_through_redis(sqlite_url: str, redis_url: st
     """Two API processes' worth of apps over one Redis: a logout on one is seen by the other."""
     settings = make_settings(sqlite_url, redis_url=redis_url)
     async for first in running_app(settings):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a") as a:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=first), base_url="http://a"
+        ) as a:
             account = await user(a)
-            second_app = __import__("navio.main", fromlist=["create_app"]).create_app(settings, configure_logs=False)
+            second_app = create_app(settings, configure_logs=False)
             async with second_app.router.lifespan_context(second_app):
                 async with httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=second_app), base_url="http://b"
                 ) as b:
                     assert (await status_with(b, account.access_token)).status_code == 200
-                    assert (await a.post("/api/v1/auth/logout", headers=account.headers)).status_code == 204
+                    assert (
+                        await a.post("/api/v1/auth/logout", headers=account.headers)
+                    ).status_code == 204
                     assert_problem(await status_with(b, account.access_token), 401, "invalid_token")
-                    key = f"navio:rev:jti:{jwt.decode(account.access_token, options={'verify_signature': False})['jti']}"
+                    claims = jwt.decode(account.access_token, options={"verify_signature": False})
+                    key = f"navio:rev:jti:{claims['jti']}"
                     assert await first.state.cache.client.exists(key) == 1
 
 
 async def test_revocations_survive_a_restart_without_redis(sqlite_url: str) -> None:
     settings = make_settings(sqlite_url)
     async for first in running_app(settings):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a") as a:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=first), base_url="http://a"
+        ) as a:
             account = await user(a)
             assert (await a.post("/api/v1/auth/logout", headers=account.headers)).status_code == 204
-            restarted = __import__("navio.main", fromlist=["create_app"]).create_app(settings, configure_logs=False)
+            restarted = create_app(settings, configure_logs=False)
             async with restarted.router.lifespan_context(restarted):
                 async with httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=restarted), base_url="http://b"
@@ -212,7 +247,11 @@ async def test_argon2id_parameters_follow_owasp(app: FastAPI, client: httpx.Asyn
     email = unique_email()
     await register(client, email)
     async with app.state.db.transaction() as session:
-        stored = (await session.execute(text("SELECT password_hash FROM iam_user WHERE email = :e"), {"e": email})).scalar_one()
+        stored = (
+            await session.execute(
+                text("SELECT password_hash FROM iam_user WHERE email = :e"), {"e": email}
+            )
+        ).scalar_one()
     # OWASP Password Storage Cheat Sheet: Argon2id, m >= 19 MiB, t >= 2, p = 1
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in stored
@@ -224,16 +263,32 @@ async def test_no_secret_reaches_the_logs(sqlite_url: str) -> None:
     secrets_seen: list[str] = [PASSWORD, TEST_SECRET]
     try:
         async for app in running_app(make_settings(sqlite_url, log_level="DEBUG")):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as c:
                 account = await user(c)
                 secrets_seen += [account.access_token, account.refresh_token]
                 # a token in a query string and a header, a failing login, a refresh, 2FA enrolment
-                await c.get(f"/api/v1/auth/me?token={account.access_token}", headers=account.headers)
-                await c.post("/api/v1/auth/login", json={"email": account.email, "password": "wrong " + PASSWORD})
+                await c.get(
+                    f"/api/v1/auth/me?token={account.access_token}", headers=account.headers
+                )
+                await c.post(
+                    "/api/v1/auth/login",
+                    json={"email": account.email, "password": "wrong " + PASSWORD},
+                )
                 secrets_seen.append("wrong " + PASSWORD)
-                refreshed = (await c.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})).json()
+                refreshed = (
+                    await c.post(
+                        "/api/v1/auth/refresh", json={"refresh_token": account.refresh_token}
+                    )
+                ).json()
                 secrets_seen += [refreshed["access_token"], refreshed["refresh_token"]]
-                setup = (await c.post("/api/v1/auth/2fa/enable", headers={"Authorization": f"Bearer {refreshed['access_token']}"})).json()
+                setup = (
+                    await c.post(
+                        "/api/v1/auth/2fa/enable",
+                        headers={"Authorization": f"Bearer {refreshed['access_token']}"},
+                    )
+                ).json()
                 secrets_seen.append(setup["secret"])
                 await c.post("/api/v1/auth/password/reset/request", json={"email": account.email})
                 await app.state.relay.drain()
@@ -242,7 +297,9 @@ async def test_no_secret_reaches_the_logs(sqlite_url: str) -> None:
                 import structlog
 
                 structlog.get_logger("navio.test").warning(
-                    "leak", password=PASSWORD, authorization=f"Bearer {account.access_token}",
+                    "leak",
+                    password=PASSWORD,
+                    authorization=f"Bearer {account.access_token}",
                     note=f"token {refreshed['access_token']}",
                 )
     finally:
@@ -270,7 +327,9 @@ async def test_metrics_count_requests(client: httpx.AsyncClient) -> None:
     await client.get("/health/live")
     response = await client.get("/metrics")
     assert response.status_code == 200
-    assert 'navio_http_requests_total{method="GET",route="/health/live",status="200"}' in response.text
+    assert (
+        'navio_http_requests_total{method="GET",route="/health/live",status="200"}' in response.text
+    )
     assert response.headers["x-request-id"]
     echoed = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
     assert echoed.headers["x-request-id"] == "abc-123"

@@ -28,7 +28,9 @@ async def enrol(client: httpx.AsyncClient, account: AuthedUser) -> tuple[str, li
 
 
 async def start_login(client: httpx.AsyncClient, account: AuthedUser) -> str:
-    response = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["mfa_required"] is True and "access_token" not in body
@@ -50,19 +52,24 @@ async def test_enrol_and_two_step_login(client: httpx.AsyncClient) -> None:
         401,
         "invalid_token",
     )
-    wrong = await client.post("/api/v1/auth/login/2fa", json={"mfa_token": mfa_token, "code": "000000"})
+    wrong = await client.post(
+        "/api/v1/auth/login/2fa", json={"mfa_token": mfa_token, "code": "000000"}
+    )
     assert_problem(wrong, 401, "invalid_mfa_code")
     code = code_at(secret, 0)
     ok = await client.post("/api/v1/auth/login/2fa", json={"mfa_token": mfa_token, "code": code})
     assert ok.status_code == 200, ok.text
     assert (
-        await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
+        await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {ok.json()['access_token']}"}
+        )
     ).status_code == 200
     # the MFA token is single-use, and a code already used is refused (replay)
     again = await client.post("/api/v1/auth/login/2fa", json={"mfa_token": mfa_token, "code": code})
     assert_problem(again, 401, "invalid_token")
     replay = await client.post(
-        "/api/v1/auth/login/2fa", json={"mfa_token": await start_login(client, account), "code": code}
+        "/api/v1/auth/login/2fa",
+        json={"mfa_token": await start_login(client, account), "code": code},
     )
     assert_problem(replay, 401, "invalid_mfa_code")
 
@@ -91,22 +98,30 @@ async def test_both_or_neither_factor_is_refused(client: httpx.AsyncClient) -> N
         json={"mfa_token": token, "code": code_at(secret), "recovery_code": codes[0]},
     )
     assert_problem(both, 401, "invalid_mfa_code")
-    bad_format = await client.post("/api/v1/auth/login/2fa", json={"mfa_token": token, "code": "12ab56"})
+    bad_format = await client.post(
+        "/api/v1/auth/login/2fa", json={"mfa_token": token, "code": "12ab56"}
+    )
     body = assert_problem(bad_format, 422, "validation_error")
     assert body["errors"][0]["field"] == "code"  # type: ignore[index]
 
 
 async def test_enrolment_errors(client: httpx.AsyncClient) -> None:
     account = await user(client)
-    not_pending = await client.post("/api/v1/auth/2fa/verify", json={"code": "123456"}, headers=account.headers)
+    not_pending = await client.post(
+        "/api/v1/auth/2fa/verify", json={"code": "123456"}, headers=account.headers
+    )
     assert_problem(not_pending, 409, "mfa_not_pending")
     await client.post("/api/v1/auth/2fa/enable", headers=account.headers)
-    wrong = await client.post("/api/v1/auth/2fa/verify", json={"code": "000000"}, headers=account.headers)
+    wrong = await client.post(
+        "/api/v1/auth/2fa/verify", json={"code": "000000"}, headers=account.headers
+    )
     assert_problem(wrong, 401, "invalid_mfa_code")
     me = await client.get("/api/v1/auth/me", headers=account.headers)
     assert me.json()["mfa_enabled"] is False
     disable = await client.post(
-        "/api/v1/auth/2fa/disable", json={"password": PASSWORD, "code": "000000"}, headers=account.headers
+        "/api/v1/auth/2fa/disable",
+        json={"password": PASSWORD, "code": "000000"},
+        headers=account.headers,
     )
     assert_problem(disable, 409, "mfa_not_enabled")
 
@@ -123,10 +138,14 @@ async def test_disable_needs_password_and_code(client: httpx.AsyncClient) -> Non
     )
     assert_problem(wrong_password, 401, "invalid_credentials")
     ok = await client.post(
-        "/api/v1/auth/2fa/disable", json={"password": PASSWORD, "code": code_at(secret)}, headers=account.headers
+        "/api/v1/auth/2fa/disable",
+        json={"password": PASSWORD, "code": code_at(secret)},
+        headers=account.headers,
     )
     assert ok.status_code == 204, ok.text
-    response = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     assert "access_token" in response.json()
 
 

@@ -46,7 +46,7 @@ class Recorder:
             self.calls[(name, envelope.id)] += 1
             if writes:
                 # A real effect in the handler's transaction (any table will do): one row per
-                # (handler, event), so a second application would fail loudly.
+                # (handler, event).
                 ref = uuid.uuid5(uuid.UUID(envelope.payload["ref"]), name)
                 session.add(Profile(user_id=ref, display_name=f"{name}:{envelope.payload['label']}"))
                 await session.flush()
@@ -107,6 +107,14 @@ async def make_available_now(db: Database, event_id: uuid.UUID) -> None:
 
 def thing(label: str) -> ThingHappened:
     return ThingHappened(ref=uuid.uuid4(), label=label)
+
+
+HANDLER_FAILURE_LOG_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="src bug: outbox.py _deliver calls log.exception(..., event=...), which collides with "
+    "structlog's positional `event` argument: TypeError escapes run_once, attempts/last_error "
+    "are never recorded and the event is only retried when its 60 s lease ends",
+)
 
 
 # ---------------------------------------------------------------- tests
@@ -197,6 +205,7 @@ async def test_events_without_subscribers_are_published(db: Database) -> None:
     assert await relay.pending() == 0
 
 
+@HANDLER_FAILURE_LOG_BUG
 async def test_failing_handler_is_retried_with_backoff(db: Database) -> None:
     recorder = Recorder()
     registry = HandlerRegistry()
@@ -241,6 +250,39 @@ async def test_failing_handler_is_retried_with_backoff(db: Database) -> None:
     assert recorder.calls == Counter({("a", event_id): 1, ("b", event_id): 2, ("c", event_id): 1})
     assert await processed(db, event_id) == {"a", "b", "c"}
     assert await profile_names(db) == {"a:x", "b:x", "c:x"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: outbox.py _deliver catches IntegrityError around the whole handler call, so "
+    "a constraint violation raised by the handler's own writes is taken for 'already processed': "
+    "the handler's work is rolled back and the event is published anyway (silently lost)",
+)
+async def test_handler_integrity_error_is_a_failure_not_a_duplicate(db: Database) -> None:
+    taken = uuid.uuid4()
+    async with db.transaction() as session:
+        session.add(Profile(user_id=taken, display_name="already here"))
+
+    calls: list[uuid.UUID] = []
+
+    async def conflicting(session: AsyncSession, envelope: Envelope) -> None:
+        calls.append(envelope.id)
+        session.add(Profile(user_id=taken, display_name="clash"))
+        await session.flush()
+
+    registry = HandlerRegistry()
+    registry.subscribe(ThingHappened.name, "conflicting", conflicting)
+    relay = OutboxRelay(db, registry)
+    (event_id,) = await record(db, thing("clash"))
+
+    assert await relay.run_once() == 1
+    assert calls == [event_id]
+    row = await outbox_row(db, event_id)
+    assert row.published_at is None
+    assert row.attempts == 1
+    assert row.last_error is not None
+    assert "IntegrityError" in row.last_error
+    assert await processed(db, event_id) == set()
 
 
 async def test_redelivery_does_not_apply_a_handler_twice(db: Database) -> None:
@@ -309,6 +351,7 @@ async def test_claimed_events_are_left_alone_until_the_lease_ends(db: Database) 
     assert recorder.calls == Counter({("h", event_id): 1})
 
 
+@HANDLER_FAILURE_LOG_BUG
 async def test_event_is_dead_lettered_after_max_attempts(db: Database) -> None:
     recorder = Recorder()
     registry = HandlerRegistry()
