@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from navio.kernel.db import Base
+from navio.kernel.db import Base, Database
 from navio.main import create_app
 from navio.migrate import upgrade
 from navio.models import import_all_models
@@ -110,8 +110,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-async def empty_database(app: FastAPI) -> None:
-    db = app.state.db
+async def empty_database(db: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with db.transaction() as session:
         if db.dialect == "postgresql":
@@ -136,7 +135,7 @@ async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
             yield app
         finally:
             await app.state.relay.stop()
-            await empty_database(app)
+            await empty_database(app.state.db)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from navio.iam.deps import ClientIp, CurrentPrincipal, IamServiceDep
+from navio.iam.deps import ClientIp, CurrentPrincipal, IamServiceDep, require_permission
+from navio.iam.domain import Permission, Principal
 from navio.iam.schemas import (
     EmailVerifyConfirm,
     LoginRequest,
@@ -301,7 +302,7 @@ async def remove_member(
     "/admin/users", response_model=Page[UserRead], responses=problem_responses(401, 403, 422)
 )
 async def list_users(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Depends(require_permission(Permission.USER_READ_ANY))],
     service: IamServiceDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorQ = None,

@@ -1,0 +1,177 @@
+"""Both deployment modes as real processes: embedded (SQLite, in-process relay) and scaled out
+(two stateless API processes + a `navio worker` over PostgreSQL and Redis)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from navio.kernel.db import Database, create_engine
+from tests.conftest import TEST_SECRET, empty_database
+from tests.factories.iam import PASSWORD, unique_email
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def navio_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAVIO_")}
+    env.update(
+        NAVIO_ENV="test",
+        NAVIO_SECRET_KEY=TEST_SECRET,
+        NAVIO_LOG_LEVEL="WARNING",
+        NAVIO_OUTBOX__POLL_INTERVAL_SECONDS="0.2",
+    )
+    env.update(values)
+    return env
+
+
+@contextmanager
+def processes(
+    *commands: tuple[list[str], dict[str, str]],
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    started = [
+        subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for cmd, env in commands
+    ]
+    try:
+        yield started
+    finally:
+        for proc in started:
+            proc.terminate()
+        for proc in started:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def serve(port: int) -> list[str]:
+    return [sys.executable, "-m", "navio", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                pytest.fail(f"process exited early ({proc.returncode}): {err[-2000:]}")
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{base} not ready in {timeout}s")
+
+
+def eventually(check: object, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    pytest.fail("condition not reached in time")
+
+
+def register_and_login(base: str, login_base: str) -> tuple[str, dict[str, str]]:
+    email = unique_email("scale")
+    created = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "display_name": "Scaled Traveller"},
+    )
+    assert created.status_code == 201, created.text
+    tokens = httpx.post(
+        f"{login_base}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+    )
+    assert tokens.status_code == 200, tokens.text
+    return created.json()["id"], {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+async def test_scaled_out_api_processes_and_worker(postgres_url: str, redis_url: str) -> None:
+    ports = [free_port(), free_port()]
+    common = {
+        "NAVIO_DATABASE_URL": postgres_url,
+        "NAVIO_REDIS_URL": redis_url,
+        "NAVIO_OUTBOX__RUN_IN_API": "false",
+    }
+    a, b = (f"http://127.0.0.1:{p}" for p in ports)
+    try:
+        with processes(
+            (serve(ports[0]), navio_env(**common)),
+            (serve(ports[1]), navio_env(**common)),
+            ([sys.executable, "-m", "navio", "worker"], navio_env(**common)),
+        ) as procs:
+            wait_ready(a, procs)
+            wait_ready(b, procs)
+            user_id, headers = register_and_login(a, b)
+            # stateless: a token from B works on A
+            assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["id"] == user_id
+            # the worker, not the API, delivers UserRegistered and the profile gets seeded
+            eventually(
+                lambda: (
+                    httpx.get(f"{b}/api/v1/users/{user_id}/profile", headers=headers).json()[
+                        "display_name"
+                    ]
+                    == "Scaled Traveller"
+                )
+            )
+            # revocation through Redis: logout on B is refused on A at once
+            assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
+            revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)
+            assert revoked.status_code == 401 and revoked.json()["code"] == "invalid_token"
+            # rate limits are shared: failures spread over both processes add up
+            email = unique_email("brute")
+            httpx.post(
+                f"{a}/api/v1/auth/register",
+                json={"email": email, "password": PASSWORD, "display_name": "B"},
+            )
+            for i in range(5):
+                r = httpx.post(
+                    f"{(a, b)[i % 2]}/api/v1/auth/login",
+                    json={"email": email, "password": "wrong-" * 3},
+                )
+                assert r.status_code == 401
+            blocked = httpx.post(
+                f"{a}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            )
+            assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+    finally:
+        db = Database(create_engine(postgres_url))
+        await empty_database(db)
+        await db.dispose()
+
+
+def test_embedded_single_process_on_sqlite(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = navio_env(NAVIO_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/navio.db")
+    with processes((serve(port), env)) as procs:
+        wait_ready(base, procs)  # `navio serve` migrated the fresh SQLite file itself
+        user_id, headers = register_and_login(base, base)
+        eventually(
+            lambda: (
+                httpx.get(f"{base}/api/v1/users/{user_id}/profile", headers=headers).json()[
+                    "display_name"
+                ]
+                == "Scaled Traveller"
+            )
+        )
+        docs = httpx.get(f"{base}/openapi.json").json()
+        assert "/api/v1/auth/login" in docs["paths"]
