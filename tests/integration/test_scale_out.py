@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -104,7 +105,7 @@ def register_and_login(base: str, login_base: str) -> tuple[str, dict[str, str]]
     return created.json()["id"], {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
-async def test_scaled_out_api_processes_and_worker(postgres_url: str, redis_url: str) -> None:
+def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
     ports = [free_port(), free_port()]
     common = {
         "NAVIO_DATABASE_URL": postgres_url,
@@ -112,46 +113,49 @@ async def test_scaled_out_api_processes_and_worker(postgres_url: str, redis_url:
         "NAVIO_OUTBOX__RUN_IN_API": "false",
     }
     a, b = (f"http://127.0.0.1:{p}" for p in ports)
+    with processes(
+        (serve(ports[0]), navio_env(**common)),
+        (serve(ports[1]), navio_env(**common)),
+        ([sys.executable, "-m", "navio", "worker"], navio_env(**common)),
+    ) as procs:
+        wait_ready(a, procs)
+        wait_ready(b, procs)
+        user_id, headers = register_and_login(a, b)
+        # stateless: a token from B works on A
+        assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["id"] == user_id
+        # the worker, not the API, delivers UserRegistered and the profile gets seeded
+        eventually(
+            lambda: (
+                httpx.get(f"{b}/api/v1/users/{user_id}/profile", headers=headers).json()[
+                    "display_name"
+                ]
+                == "Scaled Traveller"
+            )
+        )
+        # revocation through Redis: logout on B is refused on A at once
+        assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
+        revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)
+        assert revoked.status_code == 401 and revoked.json()["code"] == "invalid_token"
+        # rate limits are shared: failures spread over both processes add up
+        email = unique_email("brute")
+        httpx.post(
+            f"{a}/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD, "display_name": "B"},
+        )
+        for i in range(5):
+            r = httpx.post(
+                f"{(a, b)[i % 2]}/api/v1/auth/login",
+                json={"email": email, "password": "wrong-" * 3},
+            )
+            assert r.status_code == 401
+        blocked = httpx.post(f"{a}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+
+
+async def test_scaled_out_api_processes_and_worker(postgres_url: str, redis_url: str) -> None:
     try:
-        with processes(
-            (serve(ports[0]), navio_env(**common)),
-            (serve(ports[1]), navio_env(**common)),
-            ([sys.executable, "-m", "navio", "worker"], navio_env(**common)),
-        ) as procs:
-            wait_ready(a, procs)
-            wait_ready(b, procs)
-            user_id, headers = register_and_login(a, b)
-            # stateless: a token from B works on A
-            assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["id"] == user_id
-            # the worker, not the API, delivers UserRegistered and the profile gets seeded
-            eventually(
-                lambda: (
-                    httpx.get(f"{b}/api/v1/users/{user_id}/profile", headers=headers).json()[
-                        "display_name"
-                    ]
-                    == "Scaled Traveller"
-                )
-            )
-            # revocation through Redis: logout on B is refused on A at once
-            assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
-            revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)
-            assert revoked.status_code == 401 and revoked.json()["code"] == "invalid_token"
-            # rate limits are shared: failures spread over both processes add up
-            email = unique_email("brute")
-            httpx.post(
-                f"{a}/api/v1/auth/register",
-                json={"email": email, "password": PASSWORD, "display_name": "B"},
-            )
-            for i in range(5):
-                r = httpx.post(
-                    f"{(a, b)[i % 2]}/api/v1/auth/login",
-                    json={"email": email, "password": "wrong-" * 3},
-                )
-                assert r.status_code == 401
-            blocked = httpx.post(
-                f"{a}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
-            )
-            assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        # the servers are other processes: drive them from a thread, keep this loop free
+        await asyncio.to_thread(scaled_out_scenario, postgres_url, redis_url)
     finally:
         db = Database(create_engine(postgres_url))
         await empty_database(db)
