@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -82,7 +81,6 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Test suites only: a missing PostgreSQL/Redis/broker fails instead of skipping.
     require_services: bool = False
-    var_dir: Path = Path("var")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
