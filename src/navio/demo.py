@@ -9,7 +9,7 @@ from navio.iam.domain import Role
 from navio.settings import Environment, Settings
 
 DEMO_EMAIL = "demo@navio.local"
-DEMO_PASSWORD = "navio-demo-traveller"
+DEMO_PASSWORD = "helsinki-tram-line-7"
 
 
 async def load_demo(settings: Settings, console: Console) -> dict[str, int]:
