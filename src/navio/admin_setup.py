@@ -6,6 +6,7 @@ import uuid
 
 from navio.iam.domain import Role
 from navio.iam.repository import IamRepository
+from navio.iam.schemas import RegisterRequest
 from navio.iam.service import IamService
 from navio.kernel.cache import MemoryCache
 from navio.kernel.clock import Clock
@@ -19,6 +20,8 @@ async def create_user(
     settings: Settings, email: str, password: str, display_name: str, roles: list[Role]
 ) -> uuid.UUID | None:
     """Create the account unless the email exists; returns the new id or None."""
+    # The same validation as the HTTP API (raises pydantic.ValidationError).
+    RegisterRequest(email=email, password=password, display_name=display_name)
     db = Database(create_engine(settings.database_url))
     try:
         async with UnitOfWork(db, write=True) as uow:

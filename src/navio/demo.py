@@ -8,7 +8,7 @@ from navio.admin_setup import create_user
 from navio.iam.domain import Role
 from navio.settings import Environment, Settings
 
-DEMO_EMAIL = "demo@navio.local"
+DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "helsinki-tram-line-7"
 
 
