@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from navio.kernel.events import (
     Envelope,
     Event,
     EventRecorder,
+    Handler,
     HandlerRegistry,
     OutboxEvent,
     ProcessedEvent,
@@ -41,14 +41,16 @@ class Recorder:
         self.calls: Counter[tuple[str, uuid.UUID]] = Counter()
         self.fail_next: dict[str, int] = {}
 
-    def handler(self, name: str, *, writes: bool = False):  # type: ignore[no-untyped-def]
+    def handler(self, name: str, *, writes: bool = False) -> Handler:
         async def handle(session: AsyncSession, envelope: Envelope) -> None:
             self.calls[(name, envelope.id)] += 1
             if writes:
                 # A real effect in the handler's transaction (any table will do): one row per
                 # (handler, event).
                 ref = uuid.uuid5(uuid.UUID(envelope.payload["ref"]), name)
-                session.add(Profile(user_id=ref, display_name=f"{name}:{envelope.payload['label']}"))
+                session.add(
+                    Profile(user_id=ref, display_name=f"{name}:{envelope.payload['label']}")
+                )
                 await session.flush()
             if self.fail_next.get(name, 0) > 0:
                 self.fail_next[name] -= 1
@@ -61,18 +63,17 @@ class Recorder:
 
 
 @pytest.fixture
-async def db(app: FastAPI) -> AsyncIterator[Database]:
+async def db(app: FastAPI) -> Database:
     # The API's relay would race with ours; deliveries here are driven by run_once().
     await app.state.relay.stop()
     database: Database = app.state.db
-    yield database
+    return database
 
 
 async def record(db: Database, *events: Event) -> list[uuid.UUID]:
     async with db.transaction() as session:
         recorder = EventRecorder(session)
-        ids = [recorder.record(event) for event in events]
-    return ids
+        return [recorder.record(event) for event in events]
 
 
 async def outbox_row(db: Database, event_id: uuid.UUID) -> OutboxEvent:
@@ -133,11 +134,14 @@ async def test_rolled_back_events_are_never_delivered(db: Database) -> None:
     registry.subscribe(ThingHappened.name, "h", recorder.handler("h"))
     relay = OutboxRelay(db, registry)
 
-    with pytest.raises(RuntimeError, match="abort"):
+    async def record_then_fail() -> None:
         async with db.transaction() as session:
             EventRecorder(session).record(thing("lost"))
             await session.flush()  # it reached the database inside the transaction
             raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError, match="abort"):
+        await record_then_fail()
 
     assert await relay.run_once() == 0
     assert recorder.calls == Counter()
@@ -227,8 +231,10 @@ async def test_failing_handler_is_retried_with_backoff(db: Database) -> None:
     assert row.dead_at is None
     assert row.claimed_until is None
     # Next try after backoff(1) = 2 s.
-    assert before + timedelta(seconds=1.5) <= row.available_at <= datetime.now(UTC) + timedelta(
-        seconds=2.5
+    assert (
+        before + timedelta(seconds=1.5)
+        <= row.available_at
+        <= datetime.now(UTC) + timedelta(seconds=2.5)
     )
     # a's effect is kept and remembered; b's write rolled back with it; c not reached yet.
     assert await processed(db, event_id) == {"a"}

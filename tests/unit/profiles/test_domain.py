@@ -85,9 +85,7 @@ def test_changing_any_single_digit_breaks_the_checksum(payload: str, data: st.Da
 
 
 @given(digit_strings, st.data())
-def test_swapping_adjacent_digits_is_detected_except_09(
-    payload: str, data: st.DataObject
-) -> None:
+def test_swapping_adjacent_digits_is_detected_except_09(payload: str, data: st.DataObject) -> None:
     number = payload + luhn_check_digit(payload)
     index = data.draw(st.integers(min_value=0, max_value=len(number) - 2), label="index")
     a, b = number[index], number[index + 1]
@@ -138,7 +136,11 @@ def test_other_values_are_not_card_numbers(value: str) -> None:
     assert looks_like_card_number(value) is False
 
 
-@given(st.integers(min_value=11, max_value=18).flatmap(lambda n: st.text(DIGITS, min_size=n, max_size=n)))
+@given(
+    st.integers(min_value=11, max_value=18).flatmap(
+        lambda n: st.text(DIGITS, min_size=n, max_size=n)
+    )
+)
 def test_luhn_valid_numbers_of_12_to_19_digits_are_card_numbers(payload: str) -> None:
     number = payload + luhn_check_digit(payload)
     assert looks_like_card_number(number) is True
@@ -157,7 +159,11 @@ def test_luhn_valid_numbers_outside_12_to_19_digits_are_not(payload: str) -> Non
     assert looks_like_card_number(number) is False
 
 
-@given(st.integers(min_value=11, max_value=18).flatmap(lambda n: st.text(DIGITS, min_size=n, max_size=n)))
+@given(
+    st.integers(min_value=11, max_value=18).flatmap(
+        lambda n: st.text(DIGITS, min_size=n, max_size=n)
+    )
+)
 def test_luhn_invalid_numbers_are_not_card_numbers(payload: str) -> None:
     wrong = str((int(luhn_check_digit(payload)) + 1) % 10)
     assert looks_like_card_number(payload + wrong) is False
