@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from navio.kernel.db import Base, Database
+from navio.kernel.observability import configure_logging
 from navio.main import create_app
 from navio.migrate import upgrade
 from navio.models import import_all_models
@@ -37,6 +38,12 @@ def service_missing(what: str, exc: BaseException) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message + " (NAVIO_REQUIRE_SERVICES=1)")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def json_logs() -> None:
+    # The same logging as production (JSON, redacted); cheap tracebacks in test output.
+    configure_logging("WARNING", json=True)
 
 
 @pytest.fixture(scope="session")

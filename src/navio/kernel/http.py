@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
@@ -79,6 +80,20 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
         body = problem(exc.status_code, code, detail, detail, instance=request.url.path)
         return problem_response(body, dict(exc.headers or {}))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Constraints are the last line against races between concurrent requests; the
+        # transaction was rolled back, so the client can safely retry.
+        log.warning("http.integrity_conflict", path=request.url.path, error=type(exc.orig).__name__)
+        body = problem(
+            409,
+            "concurrent_conflict",
+            "Conflicting concurrent change",
+            "the request conflicts with a concurrent change; nothing was written, retry it",
+            instance=request.url.path,
+        )
+        return problem_response(body)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Database
 from navio.kernel.events import Envelope, HandlerRegistry, OutboxEvent, ProcessedEvent
@@ -69,30 +70,37 @@ class OutboxRelay:
         for sub in self._registry.for_event(envelope.name):
             try:
                 async with self._db.transaction() as session:
-                    done = await session.get(ProcessedEvent, (envelope.id, sub.handler_name))
-                    if done is not None:
+                    if not await self._mark_processed(session, envelope, sub.handler_name):
                         continue
-                    session.add(
-                        ProcessedEvent(
-                            event_id=envelope.id,
-                            handler=sub.handler_name,
-                            processed_at=datetime.now(UTC),
-                        )
-                    )
-                    await session.flush()
                     await sub.handler(session, envelope)
-            except IntegrityError:
-                # Another relay applied it concurrently: that is the idempotency guard working.
-                continue
             except Exception as exc:
                 log.exception(
                     "outbox.handler_failed",
-                    event=envelope.name,
+                    event_name=envelope.name,
                     event_id=str(envelope.id),
                     handler=sub.handler_name,
                 )
                 return f"{sub.handler_name}: {type(exc).__name__}: {exc}"[:2000]
         return None
+
+    @staticmethod
+    async def _mark_processed(session: AsyncSession, envelope: Envelope, handler: str) -> bool:
+        """Claim (event, handler) inside the handler's transaction; False if already applied.
+
+        Only this insert's unique violation means "done elsewhere": a constraint the handler
+        itself hits later is a handler failure and is retried."""
+        if await session.get(ProcessedEvent, (envelope.id, handler)) is not None:
+            return False
+        try:
+            async with session.begin_nested():
+                session.add(
+                    ProcessedEvent(
+                        event_id=envelope.id, handler=handler, processed_at=datetime.now(UTC)
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
 
     async def run_once(self) -> int:
         """Deliver one batch; returns how many events were taken."""

@@ -96,5 +96,5 @@ def luhn_valid(digits: str) -> bool:
 def looks_like_card_number(value: str) -> bool:
     """A primary account number must never be stored: 12-19 digits passing Luhn."""
     digits = "".join(_DIGITS.findall(value))
-    stripped = re.sub(r"[\s-]", "", value)
+    stripped = re.sub(r"[\s.\-_/]", "", value)
     return stripped.isdigit() and 12 <= len(digits) <= 19 and luhn_valid(digits)

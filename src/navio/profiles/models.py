@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from navio.kernel.db import Base, IdMixin, TimestampMixin
@@ -71,6 +71,14 @@ class PaymentMethod(IdMixin, TimestampMixin, Base):
         Index("ix_profile_payment_method_user_created", "user_id", "created_at", "id"),
         Index(
             "uq_profile_payment_method_provider_token", "provider", "provider_token", unique=True
+        ),
+        # At most one default per user, whatever the interleaving of requests.
+        Index(
+            "uq_profile_payment_method_default",
+            "user_id",
+            unique=True,
+            postgresql_where=text("is_default"),
+            sqlite_where=text("is_default"),
         ),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.pagination import Cursor
@@ -14,6 +14,15 @@ from navio.profiles.models import PaymentMethod, Preferences, Profile, SavedPlac
 class ProfilesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock_user(self, user_id: uuid.UUID) -> None:
+        """Serialise one user's writes that check-then-act (default card, caps).
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: writers already hold the
+        database write lock from BEGIN IMMEDIATE."""
+        if self.session.bind.dialect.name == "postgresql":
+            key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def profile(self, user_id: uuid.UUID) -> Profile | None:
         return await self.session.get(Profile, user_id)

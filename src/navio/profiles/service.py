@@ -45,6 +45,16 @@ class ProfilesService:
             return False
         raise errors.ProfileNotFound()
 
+    async def _authorize_existing(
+        self, principal: Principal, user_id: uuid.UUID, *, write: bool
+    ) -> None:
+        """As _authorize; an admin acting for someone else needs that user to exist."""
+        if (
+            not self._authorize(principal, user_id, write=write)
+            and await self.repo.profile(user_id) is None
+        ):
+            raise errors.ProfileNotFound()
+
     # ---------------------------------------------------------------- profile
     @staticmethod
     def _profile_read(user_id: uuid.UUID, row: Profile | None) -> ProfileRead:
@@ -168,7 +178,8 @@ class ProfilesService:
     async def add_saved_place(
         self, principal: Principal, user_id: uuid.UUID, body: SavedPlaceCreate
     ) -> SavedPlaceRead:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
+        await self.repo.lock_user(user_id)
         if await self.repo.saved_place_count(user_id) >= MAX_SAVED_PLACES:
             raise errors.TooManySavedPlaces(limit=MAX_SAVED_PLACES)
         now = self.clock.now()
@@ -179,7 +190,7 @@ class ProfilesService:
     async def saved_places(
         self, principal: Principal, user_id: uuid.UUID, limit: int, cursor: str | None
     ) -> Page[SavedPlaceRead]:
-        self._authorize(principal, user_id, write=False)
+        await self._authorize_existing(principal, user_id, write=False)
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.repo.saved_places(user_id, limit + 1, after)
         next_cursor = (
@@ -194,7 +205,7 @@ class ProfilesService:
     async def update_saved_place(
         self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID, body: SavedPlaceCreate
     ) -> SavedPlaceRead:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
         row = await self.repo.saved_place(user_id, place_id)
         if row is None:
             raise errors.SavedPlaceNotFound()
@@ -206,7 +217,7 @@ class ProfilesService:
     async def delete_saved_place(
         self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID
     ) -> None:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
         row = await self.repo.saved_place(user_id, place_id)
         if row is None:
             raise errors.SavedPlaceNotFound()
@@ -220,11 +231,12 @@ class ProfilesService:
     async def add_payment_method(
         self, principal: Principal, user_id: uuid.UUID, body: PaymentMethodCreate
     ) -> PaymentMethodRead:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
         if looks_like_card_number(body.token):
             raise errors.CardNumberRefused(field="token")
         now = self.clock.now()
         self._check_expiry(body.exp_month, body.exp_year, now)
+        await self.repo.lock_user(user_id)
         if await self.repo.payment_method_by_token(body.provider, body.token) is not None:
             raise errors.DuplicatePaymentMethod(field="token")
         existing = await self.repo.payment_methods(user_id)
@@ -255,7 +267,7 @@ class ProfilesService:
     async def payment_methods(
         self, principal: Principal, user_id: uuid.UUID
     ) -> list[PaymentMethodRead]:
-        self._authorize(principal, user_id, write=False)
+        await self._authorize_existing(principal, user_id, write=False)
         return [
             PaymentMethodRead.model_validate(r) for r in await self.repo.payment_methods(user_id)
         ]
@@ -263,11 +275,13 @@ class ProfilesService:
     async def set_default_payment_method(
         self, principal: Principal, user_id: uuid.UUID, pm_id: uuid.UUID
     ) -> PaymentMethodRead:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
+        await self.repo.lock_user(user_id)
         row = await self.repo.payment_method(user_id, pm_id)
         if row is None:
             raise errors.PaymentMethodNotFound()
         await self.repo.clear_default(user_id)
+        await self.repo.session.flush()
         row.is_default = True
         row.updated_at = self.clock.now()
         await self.repo.session.flush()
@@ -277,7 +291,8 @@ class ProfilesService:
     async def delete_payment_method(
         self, principal: Principal, user_id: uuid.UUID, pm_id: uuid.UUID
     ) -> None:
-        self._authorize(principal, user_id, write=True)
+        await self._authorize_existing(principal, user_id, write=True)
+        await self.repo.lock_user(user_id)
         row = await self.repo.payment_method(user_id, pm_id)
         if row is None:
             raise errors.PaymentMethodNotFound()
@@ -287,4 +302,5 @@ class ProfilesService:
             remaining = await self.repo.payment_methods(user_id)
             if remaining:
                 remaining[-1].is_default = True
+                remaining[-1].updated_at = self.clock.now()
         self.events.record(PaymentMethodRemoved(user_id=user_id, payment_method_id=pm_id))

@@ -110,14 +110,6 @@ def thing(label: str) -> ThingHappened:
     return ThingHappened(ref=uuid.uuid4(), label=label)
 
 
-HANDLER_FAILURE_LOG_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="src bug: outbox.py _deliver calls log.exception(..., event=...), which collides with "
-    "structlog's positional `event` argument: TypeError escapes run_once, attempts/last_error "
-    "are never recorded and the event is only retried when its 60 s lease ends",
-)
-
-
 # ---------------------------------------------------------------- tests
 
 
@@ -209,7 +201,6 @@ async def test_events_without_subscribers_are_published(db: Database) -> None:
     assert await relay.pending() == 0
 
 
-@HANDLER_FAILURE_LOG_BUG
 async def test_failing_handler_is_retried_with_backoff(db: Database) -> None:
     recorder = Recorder()
     registry = HandlerRegistry()
@@ -258,12 +249,6 @@ async def test_failing_handler_is_retried_with_backoff(db: Database) -> None:
     assert await profile_names(db) == {"a:x", "b:x", "c:x"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: outbox.py _deliver catches IntegrityError around the whole handler call, so "
-    "a constraint violation raised by the handler's own writes is taken for 'already processed': "
-    "the handler's work is rolled back and the event is published anyway (silently lost)",
-)
 async def test_handler_integrity_error_is_a_failure_not_a_duplicate(db: Database) -> None:
     taken = uuid.uuid4()
     async with db.transaction() as session:
@@ -357,7 +342,6 @@ async def test_claimed_events_are_left_alone_until_the_lease_ends(db: Database) 
     assert recorder.calls == Counter({("h", event_id): 1})
 
 
-@HANDLER_FAILURE_LOG_BUG
 async def test_event_is_dead_lettered_after_max_attempts(db: Database) -> None:
     recorder = Recorder()
     registry = HandlerRegistry()
