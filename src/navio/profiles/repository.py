@@ -20,7 +20,7 @@ class ProfilesRepository:
 
         PostgreSQL: a transaction-scoped advisory lock. SQLite: writers already hold the
         database write lock from BEGIN IMMEDIATE."""
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
