@@ -39,6 +39,7 @@ def build_iam_runtime(settings: Settings, cache: Cache) -> IamRuntime:
     auth, rl = settings.auth, settings.rate_limit
     return IamRuntime(
         codec=JwtCodec(active, keys, settings.auth.issuer),
+        cache=cache,
         hasher=PasswordHasher(
             time_cost=auth.argon2_time_cost,
             memory_kib=auth.argon2_memory_kib,
@@ -183,9 +184,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
+    app.include_router(health_router())  # first: probes should not walk every API route
     for router in (*iam_api.routers, *profiles_api.routers):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health_router())
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

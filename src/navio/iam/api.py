@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -125,8 +126,13 @@ async def logout(
 
 
 @auth.get("/me", response_model=UserRead, responses=problem_responses(401))
-async def me(principal: CurrentPrincipal, service: IamServiceDep) -> UserRead:
-    return await service.me(principal)
+async def me(principal: CurrentPrincipal, service: IamServiceDep, request: Request) -> Response:
+    body = await service.me_json(principal)
+    etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @auth.get("/permissions", response_model=PermissionsRead, responses=problem_responses(401))

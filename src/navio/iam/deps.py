@@ -20,7 +20,7 @@ from navio.kernel.uow import UnitOfWork, get_uow
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def get_runtime(request: Request) -> IamRuntime:
+async def get_runtime(request: Request) -> IamRuntime:
     runtime: IamRuntime = request.app.state.iam
     return runtime
 
@@ -48,7 +48,7 @@ def require_permission(permission: Permission) -> Callable[[Principal], Awaitabl
     return check
 
 
-def caller_ip(request: Request) -> str:
+async def caller_ip(request: Request) -> str:
     return client_ip(
         request, trust_forwarded_for=request.app.state.settings.http.trust_forwarded_for
     )
@@ -57,7 +57,7 @@ def caller_ip(request: Request) -> str:
 ClientIp = Annotated[str, Depends(caller_ip)]
 
 
-def iam_service(
+async def iam_service(
     request: Request,
     uow: Annotated[UnitOfWork, Depends(get_uow)],
     runtime: Annotated[IamRuntime, Depends(get_runtime)],

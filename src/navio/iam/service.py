@@ -55,6 +55,7 @@ from navio.kernel.pagination import Cursor, Page
 from navio.kernel.security import TokenError, new_opaque_token, token_digest
 
 RESET = "password_reset"
+ME_CACHE_SECONDS = 60
 VERIFY = "email_verify"
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -62,6 +63,10 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 def _recovery_code() -> str:
     raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
     return f"{raw[:5]}-{raw[5:]}"
+
+
+def _me_key(user_id: uuid.UUID) -> str:
+    return f"iam:me:{user_id}"
 
 
 def _normalise_recovery(code: str) -> str:
@@ -104,6 +109,22 @@ class IamService:
     async def me(self, principal: Principal) -> UserRead:
         return await self.user_read(await self._active_user(principal.user_id))
 
+    async def me_json(self, principal: Principal) -> bytes:
+        """`me` as JSON, served from the cache: clients poll it, and it rarely changes.
+
+        Every change to what it shows calls `_forget_me`; the TTL bounds what a race between a
+        reader and an uncommitted writer could leave behind."""
+        key = _me_key(principal.user_id)
+        cached = await self.rt.cache.get(key)
+        if cached is not None:
+            return cached
+        data = (await self.me(principal)).model_dump_json().encode()
+        await self.rt.cache.set(key, data, ttl_seconds=ME_CACHE_SECONDS)
+        return data
+
+    async def _forget_me(self, user_id: uuid.UUID) -> None:
+        await self.rt.cache.delete(_me_key(user_id))
+
     async def permissions(self, principal: Principal) -> PermissionsRead:
         memberships = await self.repo.memberships_of(principal.user_id)
         return PermissionsRead(
@@ -137,7 +158,7 @@ class IamService:
         now = self.clock.now()
         user = User(
             email=email,
-            password_hash=self.rt.hasher.hash(password),
+            password_hash=await self.rt.hasher.hash_async(password),
             display_name=display_name,
             is_active=True,
             mfa_enabled=False,
@@ -185,7 +206,7 @@ class IamService:
         await self.rt.limiter.check(self.rt.login_ip, ip)
         await self.rt.limiter.check(self.rt.login_account, email)
         user = await self.repo.user_by_email(email)
-        ok = self.rt.hasher.verify(user.password_hash if user else None, password)
+        ok = await self.rt.hasher.verify_async(user.password_hash if user else None, password)
         if user is None or not ok:
             await self.rt.limiter.hit(self.rt.login_ip, ip)
             await self.rt.limiter.hit(self.rt.login_account, email)
@@ -194,7 +215,7 @@ class IamService:
             raise errors.AccountDisabled()
         await self.rt.limiter.reset(self.rt.login_account, email)
         if self.rt.hasher.needs_rehash(user.password_hash):
-            user.password_hash = self.rt.hasher.hash(password)
+            user.password_hash = await self.rt.hasher.hash_async(password)
         if user.mfa_enabled:
             token, _ = self.rt.codec.encode(
                 str(user.id), MFA, self.rt.mfa_ttl, now=self.clock.now()
@@ -324,7 +345,7 @@ class IamService:
     ) -> TokenPair:
         user = await self._active_user(principal.user_id)
         await self.rt.limiter.check(self.rt.login_account, user.email)
-        if not self.rt.hasher.verify(user.password_hash, current):
+        if not await self.rt.hasher.verify_async(user.password_hash, current):
             await self.rt.limiter.hit(self.rt.login_account, user.email)
             await self.rt.limiter.hit(self.rt.login_ip, ip)
             raise errors.InvalidCredentials("current password is wrong", field="current_password")
@@ -333,7 +354,7 @@ class IamService:
         return await self._issue(user)
 
     async def _set_password(self, user: User, password: str, *, via_reset: bool) -> None:
-        user.password_hash = self.rt.hasher.hash(password)
+        user.password_hash = await self.rt.hasher.hash_async(password)
         user.password_changed_at = self.clock.now()
         await self._revoke_all_sessions(user)
         self.events.record(PasswordChanged(user_id=user.id, via_reset=via_reset))
@@ -402,6 +423,7 @@ class IamService:
         user = await self._use_action_token(raw, VERIFY)
         if user.email_verified_at is None:
             user.email_verified_at = self.clock.now()
+            await self._forget_me(user.id)
             self.events.record(EmailVerified(user_id=user.id))
 
     # ---------------------------------------------------------------- two-factor
@@ -440,6 +462,7 @@ class IamService:
         user.totp_pending_sealed = None
         user.totp_last_step = step
         user.mfa_enabled = True
+        await self._forget_me(user.id)
         self.events.record(TwoFactorEnabled(user_id=user.id))
         return await self._new_recovery_codes(user)
 
@@ -454,7 +477,7 @@ class IamService:
         user = await self._active_user(principal.user_id)
         if not user.mfa_enabled:
             raise errors.MfaNotEnabled()
-        if not self.rt.hasher.verify(user.password_hash, password):
+        if not await self.rt.hasher.verify_async(user.password_hash, password):
             await self.rt.limiter.hit(self.rt.login_account, user.email)
             raise errors.InvalidCredentials("password is wrong", field="password")
         await self._second_factor(user, code, recovery_code, ip)
@@ -462,6 +485,7 @@ class IamService:
         user.totp_secret_sealed = None
         user.totp_last_step = None
         await self.repo.replace_recovery_codes(user.id, [])
+        await self._forget_me(user.id)
         self.events.record(TwoFactorDisabled(user_id=user.id))
 
     async def regenerate_recovery_codes(
@@ -503,6 +527,7 @@ class IamService:
         if user.id == principal.user_id and Role.ADMIN.value not in names:
             raise Conflict("an admin cannot remove their own admin role", field="roles")
         await self.repo.set_roles(user.id, names)
+        await self._forget_me(user.id)
         # Access tokens carry roles: make the old ones stop working; refresh yields new roles.
         user.token_generation += 1
         await self._revoke(

@@ -59,6 +59,7 @@ class IamRuntime:
 
     codec: JwtCodec
     hasher: PasswordHasher
+    cache: Cache
     totp_box: SecretBox
     revocations: RevocationList
     limiter: RateLimiter

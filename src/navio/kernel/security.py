@@ -8,10 +8,13 @@ import hmac
 import os
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import jwt
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type as _Argon2Type
@@ -33,6 +36,7 @@ class PasswordHasher:
             salt_len=16,
             type=_Argon2Type.ID,
         )
+        self._capacity: anyio.CapacityLimiter | None = None
         # Verified against when the account does not exist, so timing does not reveal it.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
@@ -44,6 +48,21 @@ class PasswordHasher:
             return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
+
+    async def hash_async(self, password: str) -> str:
+        """Argon2 costs ~25 ms of CPU: run it off the event loop so other requests proceed."""
+        return await anyio.to_thread.run_sync(self.hash, password, limiter=self._limiter())
+
+    async def verify_async(self, stored_hash: str | None, password: str) -> bool:
+        return await anyio.to_thread.run_sync(
+            self.verify, stored_hash, password, limiter=self._limiter()
+        )
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        # Each hash holds 19 MiB: bound concurrent hashes by the cores that can run them.
+        if self._capacity is None:
+            self._capacity = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
+        return self._capacity
 
     def needs_rehash(self, stored_hash: str) -> bool:
         return self._hasher.check_needs_rehash(stored_hash)
@@ -66,12 +85,18 @@ class TokenClaims:
 class JwtCodec:
     """HS256 JWTs carrying a `kid`: sign with the active key, verify with any configured key."""
 
-    def __init__(self, active_kid: str, keys: dict[str, str], issuer: str) -> None:
+    def __init__(
+        self, active_kid: str, keys: dict[str, str], issuer: str, *, memo_size: int = 50_000
+    ) -> None:
         if active_kid not in keys:
             raise ValueError("active kid must be one of the keys")
         self._active = active_kid
         self._keys = dict(keys)
         self._issuer = issuer
+        # Verified tokens, by their exact text: a client sends the same token many times, and
+        # the keys are fixed for the life of the process. Expiry is still checked on every hit.
+        self._memo: OrderedDict[str, TokenClaims] = OrderedDict()
+        self._memo_size = memo_size
 
     def encode(
         self,
@@ -104,6 +129,20 @@ class JwtCodec:
         return token, TokenClaims(subject, jti, purpose, issued, expires, extra)
 
     def decode(self, token: str, purpose: str) -> TokenClaims:
+        claims = self._memo.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            self._memo[token] = claims
+            if len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+        if claims.expires_at <= datetime.now(UTC):
+            self._memo.pop(token, None)
+            raise TokenError("token expired")
+        if claims.purpose != purpose:
+            raise TokenError("wrong token type")
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -125,8 +164,6 @@ class JwtCodec:
             raise TokenError("token expired") from exc
         except jwt.PyJWTError as exc:
             raise TokenError("invalid token") from exc
-        if payload.get("typ") != purpose:
-            raise TokenError("wrong token type")
         extra = {
             k: v
             for k, v in payload.items()
@@ -135,7 +172,7 @@ class JwtCodec:
         return TokenClaims(
             subject=str(payload["sub"]),
             jti=str(payload["jti"]),
-            purpose=purpose,
+            purpose=str(payload["typ"]),
             issued_at=datetime.fromtimestamp(payload["iat"], UTC),
             expires_at=datetime.fromtimestamp(payload["exp"], UTC),
             extra=extra,

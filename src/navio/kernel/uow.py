@@ -94,6 +94,6 @@ class UnitOfWorkRoute(APIRoute):
         return handler
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.state.uow
     return uow

@@ -27,7 +27,7 @@ from navio.profiles.service import ProfilesService
 router = APIRouter(prefix="/users/{user_id}", tags=["profiles"], route_class=UnitOfWorkRoute)
 
 
-def profiles_service(
+async def profiles_service(
     request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
 ) -> ProfilesService:
     return ProfilesService(ProfilesRepository(uow.session), uow.events, request.app.state.clock)

@@ -40,6 +40,15 @@ async def test_register_login_me(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.json()["id"] == created["id"]
     assert response.json()["display_name"] == "Ada"
+    # clients poll /me: the ETag lets them skip unchanged bodies
+    again = await client.get(
+        "/api/v1/auth/me",
+        headers={
+            "Authorization": f"Bearer {tokens['access_token']}",
+            "If-None-Match": response.headers["etag"],
+        },
+    )
+    assert again.status_code == 304 and again.content == b""
 
 
 async def test_login_with_oauth2_form(client: httpx.AsyncClient) -> None:

@@ -144,6 +144,10 @@ async def test_admin_lists_users_and_assigns_roles(app: FastAPI, client: httpx.A
         headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
     )
     assert "listing:manage" in perms.json()["permissions"]
+    me = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    )
+    assert me.json()["roles"] == ["operator", "traveler"]
     unknown = await client.put(
         "/api/v1/users/00000000-0000-0000-0000-000000000000/roles",
         json={"roles": ["staff"]},
