@@ -84,6 +84,22 @@ async def _login_body(request: Request) -> LoginRequest:
         ) from exc
 
 
+# Hot paths first: routes are matched in order.
+@auth.get("/me", response_model=UserRead, responses=problem_responses(401))
+async def me(principal: CurrentPrincipal, service: IamServiceDep, request: Request) -> Response:
+    body = await service.me_json(principal)
+    etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@auth.get("/permissions", response_model=PermissionsRead, responses=problem_responses(401))
+async def permissions(principal: CurrentPrincipal, service: IamServiceDep) -> PermissionsRead:
+    return await service.permissions(principal)
+
+
 @auth.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
@@ -123,21 +139,6 @@ async def logout(
     principal: CurrentPrincipal, service: IamServiceDep, body: LogoutRequest | None = None
 ) -> None:
     await service.logout(principal, body.refresh_token if body else None)
-
-
-@auth.get("/me", response_model=UserRead, responses=problem_responses(401))
-async def me(principal: CurrentPrincipal, service: IamServiceDep, request: Request) -> Response:
-    body = await service.me_json(principal)
-    etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
-
-
-@auth.get("/permissions", response_model=PermissionsRead, responses=problem_responses(401))
-async def permissions(principal: CurrentPrincipal, service: IamServiceDep) -> PermissionsRead:
-    return await service.permissions(principal)
 
 
 @auth.post("/password/change", response_model=TokenPair, responses=problem_responses(401, 422, 429))

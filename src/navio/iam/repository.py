@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.iam.models import (
     ActionToken,
@@ -19,13 +18,11 @@ from navio.iam.models import (
     User,
     UserRole,
 )
+from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor
 
 
-class IamRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class IamRepository(Repository):
     # users
     async def user_by_email(self, email: str) -> User | None:
         return await self.session.scalar(select(User).where(User.email == email))

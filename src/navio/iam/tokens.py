@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from navio.iam.domain import Principal, permissions_for
@@ -13,6 +14,7 @@ from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox, TokenClaims, TokenError
 
 ACCESS = "access"
+PRINCIPAL_MEMO = 50_000
 MFA = "mfa"
 
 
@@ -73,6 +75,8 @@ class IamRuntime:
     mfa_account: Limit
     mfa_ip: Limit
     reset_account: Limit
+    # Principals of verified tokens by token id (the claims behind a jti never change).
+    _principals: OrderedDict[str, Principal] = field(default_factory=OrderedDict)
 
     async def authenticate(self, token: str) -> Principal:
         try:
@@ -81,6 +85,16 @@ class IamRuntime:
             raise InvalidToken(str(exc)) from exc
         if await self.revocations.is_revoked(claims):
             raise InvalidToken("token revoked")
+        principal = self._principals.get(claims.jti)
+        if principal is None:
+            principal = self._principal(claims)
+            self._principals[claims.jti] = principal
+            if len(self._principals) > PRINCIPAL_MEMO:
+                self._principals.popitem(last=False)
+        return principal
+
+    @staticmethod
+    def _principal(claims: TokenClaims) -> Principal:
         roles = frozenset(str(r) for r in claims.extra.get("roles", []))
         family = claims.extra.get("fam")
         try:

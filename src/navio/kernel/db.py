@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +78,25 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+SessionSource = AsyncSession | Callable[[], AsyncSession]
+
+
+def resolve_session(source: SessionSource) -> AsyncSession:
+    return source if isinstance(source, AsyncSession) else source()
+
+
+class Repository:
+    """Base of every context's repository. Takes a session, or a function returning the unit of
+    work's session, so a request that never queries never opens one."""
+
+    def __init__(self, session: SessionSource) -> None:
+        self._source = session
+
+    @property
+    def session(self) -> AsyncSession:
+        return resolve_session(self._source)
 
 
 def _sqlite_path(url: str) -> Path | None:

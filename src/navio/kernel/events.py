@@ -14,7 +14,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from navio.kernel.db import Base
+from navio.kernel.db import Base, SessionSource, resolve_session
 from navio.kernel.ids import new_id
 
 
@@ -67,8 +67,8 @@ class Envelope:
 class EventRecorder:
     """Writes events into the outbox inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, session: SessionSource) -> None:
+        self._source = session
         self.recorded = 0
 
     def record(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
@@ -82,7 +82,7 @@ class EventRecorder:
             available_at=at,
             attempts=0,
         )
-        self._session.add(row)
+        resolve_session(self._source).add(row)
         self.recorded += 1
         return row.id
 

@@ -114,16 +114,25 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
-        self.events_relayed = Counter(
-            "navio_outbox_events_total",
-            "Outbox events delivered",
-            ["status"],
-            registry=self.registry,
-        )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        # Label children looked up once per (method, route, status): labels() takes a lock.
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = structlog.get_logger("navio.http")
+_access_logger = logging.getLogger("navio.http")
 
 
 class RequestContextMiddleware:
@@ -216,16 +225,16 @@ class RequestContextMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         method = scope.get("method", "")
-        self.metrics.requests.labels(method, template, str(status)).inc()
-        self.metrics.latency.labels(method, template).observe(elapsed)
-        access_log.info(
-            "http.request",
-            method=method,
-            path=scope.get("path"),
-            route=template,
-            status=status,
-            duration_ms=round(elapsed * 1000, 2),
-        )
+        self.metrics.observe(method, template, status, elapsed)
+        if _access_logger.isEnabledFor(logging.INFO):
+            access_log.info(
+                "http.request",
+                method=method,
+                path=scope.get("path"),
+                route=template,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
 
 
 class _BodyTooLarge(Exception):

@@ -32,10 +32,13 @@ class UnitOfWork:
             self._session = self._db.session(write=self._write)
         return self._session
 
+    def session_source(self) -> AsyncSession:
+        return self.session
+
     @property
     def events(self) -> EventRecorder:
         if self._events is None:
-            self._events = EventRecorder(self.session)
+            self._events = EventRecorder(self.session_source)
         return self._events
 
     async def commit(self) -> None:
@@ -92,8 +95,3 @@ class UnitOfWorkRoute(APIRoute):
                 return await original(request)
 
         return handler
-
-
-async def get_uow(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = request.state.uow
-    return uow

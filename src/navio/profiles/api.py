@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from navio.iam import CurrentPrincipal
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute, get_uow
+from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.profiles.repository import ProfilesRepository
 from navio.profiles.schemas import (
     PaymentMethodCreate,
@@ -27,10 +27,11 @@ from navio.profiles.service import ProfilesService
 router = APIRouter(prefix="/users/{user_id}", tags=["profiles"], route_class=UnitOfWorkRoute)
 
 
-async def profiles_service(
-    request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
-) -> ProfilesService:
-    return ProfilesService(ProfilesRepository(uow.session), uow.events, request.app.state.clock)
+async def profiles_service(request: Request) -> ProfilesService:
+    uow: UnitOfWork = request.state.uow
+    return ProfilesService(
+        ProfilesRepository(uow.session_source), uow.events, request.app.state.clock
+    )
 
 
 Service = Annotated[ProfilesService, Depends(profiles_service)]

@@ -5,16 +5,13 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor
 from navio.profiles.models import PaymentMethod, Preferences, Profile, SavedPlace
 
 
-class ProfilesRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ProfilesRepository(Repository):
     async def lock_user(self, user_id: uuid.UUID) -> None:
         """Serialise one user's writes that check-then-act (default card, caps).
 
