@@ -47,15 +47,20 @@ class OutboxRelay:
 
     async def _claim(self) -> list[Envelope]:
         now = datetime.now(UTC)
+        due = (
+            OutboxEvent.published_at.is_(None),
+            OutboxEvent.dead_at.is_(None),
+            OutboxEvent.available_at <= now,
+            or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
+        )
+        # An idle poll is a plain read: no write lock, no write transaction, every second.
+        async with self._db.transaction(write=False) as session:
+            if await session.scalar(select(OutboxEvent.id).where(*due).limit(1)) is None:
+                return []
         async with self._db.transaction() as session:
             query = (
                 select(OutboxEvent)
-                .where(
-                    OutboxEvent.published_at.is_(None),
-                    OutboxEvent.dead_at.is_(None),
-                    OutboxEvent.available_at <= now,
-                    or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
-                )
+                .where(*due)
                 .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
                 .limit(self._batch_size)
             )
