@@ -19,7 +19,6 @@ from navio.iam.domain import (
     Role,
     org_permissions_for,
     password_problems,
-    permissions_for,
     slugify,
 )
 from navio.iam.events import (
@@ -51,7 +50,7 @@ from navio.iam.tokens import ACCESS, MFA, IamRuntime, RevocationList
 from navio.kernel.clock import Clock
 from navio.kernel.errors import Conflict
 from navio.kernel.events import EventRecorder
-from navio.kernel.pagination import Cursor, Page
+from navio.kernel.pagination import Cursor, Page, page_of
 from navio.kernel.security import TokenError, new_opaque_token, token_digest
 
 RESET = "password_reset"
@@ -359,9 +358,7 @@ class IamService:
         await self._revoke_all_sessions(user)
         self.events.record(PasswordChanged(user_id=user.id, via_reset=via_reset))
 
-    async def _action_token(
-        self, user: User, purpose: str, ttl_seconds: float
-    ) -> tuple[str, datetime]:
+    async def _action_token(self, user: User, purpose: str) -> tuple[str, datetime]:
         now = self.clock.now()
         await self.repo.expire_action_tokens(user.id, purpose, now)
         raw = new_opaque_token()
@@ -383,7 +380,7 @@ class IamService:
         user = await self.repo.user_by_email(email)
         if user is None or not user.is_active:
             return  # same answer either way: no account enumeration
-        raw, expires = await self._action_token(user, RESET, self.rt.reset_ttl.total_seconds())
+        raw, expires = await self._action_token(user, RESET)
         self.events.record(
             PasswordResetRequested(user_id=user.id, email=user.email, token=raw, expires_at=expires)
         )
@@ -405,7 +402,7 @@ class IamService:
         await self._set_password(user, new_password, via_reset=True)
 
     async def _send_verification(self, user: User) -> None:
-        raw, expires = await self._action_token(user, VERIFY, self.rt.verify_ttl.total_seconds())
+        raw, expires = await self._action_token(user, VERIFY)
         self.events.record(
             EmailVerificationRequested(
                 user_id=user.id, email=user.email, token=raw, expires_at=expires
@@ -507,14 +504,12 @@ class IamService:
     ) -> Page[UserRead]:
         self._require(principal, Permission.USER_READ_ANY)
         after = Cursor.decode(cursor) if cursor else None
-        users = await self.repo.users_page(limit + 1, after)
-        items = [await self.user_read(u) for u in users[:limit]]
-        next_cursor = (
-            Cursor(users[limit - 1].created_at, users[limit - 1].id).encode()
-            if len(users) > limit
-            else None
+        users, next_cursor = page_of(
+            await self.repo.users_page(limit + 1, after),
+            limit,
+            lambda u: Cursor(u.created_at, u.id),
         )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page(items=[await self.user_read(u) for u in users], next_cursor=next_cursor)
 
     async def set_roles(
         self, principal: Principal, user_id: uuid.UUID, roles: list[Role]
@@ -608,7 +603,11 @@ class IamService:
     ) -> Page[MemberRead]:
         await self._org_access(principal, org_id, OrgPermission.READ)
         after = Cursor.decode(cursor) if cursor else None
-        rows = await self.repo.members(org_id, limit + 1, after)
+        rows, next_cursor = page_of(
+            await self.repo.members(org_id, limit + 1, after),
+            limit,
+            lambda row: Cursor(row[0].created_at, row[0].user_id),
+        )
         items = [
             MemberRead(
                 user_id=u.id,
@@ -617,12 +616,8 @@ class IamService:
                 role=m.role,
                 created_at=m.created_at,
             )
-            for m, u in rows[:limit]
+            for m, u in rows
         ]
-        next_cursor = None
-        if len(rows) > limit:
-            last = rows[limit - 1][0]
-            next_cursor = Cursor(last.created_at, last.user_id).encode()
         return Page(items=items, next_cursor=next_cursor)
 
     def _check_owner_change(
@@ -706,6 +701,3 @@ class IamService:
                 raise errors.LastOwner()
         await self.repo.delete(target)
         self.events.record(MembershipChanged(organization_id=org_id, user_id=user_id, role=None))
-
-    async def user_permissions(self, principal: Principal) -> frozenset[str]:
-        return permissions_for(principal.roles)

@@ -30,17 +30,10 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": f"https://navio.dev/problems/{self.code.replace('_', '-')}",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-            "code": self.code,
-        }
+        extra = dict(self.extra)
         if instance:
-            body["instance"] = instance
-        body.update(self.extra)
-        return body
+            extra["instance"] = instance
+        return problem(self.status, self.code, self.title, self.detail, **extra)
 
 
 class NotFound(DomainError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -49,3 +50,15 @@ class Cursor:
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+R = TypeVar("R")
+
+
+def page_of(
+    rows: Sequence[R], limit: int, cursor_of: Callable[[R], Cursor]
+) -> tuple[Sequence[R], str | None]:
+    """Rows fetched with `limit + 1`: the page's rows and the cursor after its last one."""
+    if len(rows) > limit:
+        return rows[:limit], cursor_of(rows[limit - 1]).encode()
+    return rows, None

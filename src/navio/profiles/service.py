@@ -8,7 +8,7 @@ from datetime import datetime
 from navio.iam import Permission, Principal
 from navio.kernel.clock import Clock
 from navio.kernel.events import EventRecorder
-from navio.kernel.pagination import Cursor, Page
+from navio.kernel.pagination import Cursor, Page, page_of
 from navio.profiles import errors
 from navio.profiles.domain import looks_like_card_number
 from navio.profiles.events import PaymentMethodAdded, PaymentMethodRemoved, PreferencesUpdated
@@ -192,15 +192,12 @@ class ProfilesService:
     ) -> Page[SavedPlaceRead]:
         await self._authorize_existing(principal, user_id, write=False)
         after = Cursor.decode(cursor) if cursor else None
-        rows = await self.repo.saved_places(user_id, limit + 1, after)
-        next_cursor = (
-            Cursor(rows[limit - 1].created_at, rows[limit - 1].id).encode()
-            if len(rows) > limit
-            else None
+        rows, next_cursor = page_of(
+            await self.repo.saved_places(user_id, limit + 1, after),
+            limit,
+            lambda r: Cursor(r.created_at, r.id),
         )
-        return Page(
-            items=[SavedPlaceRead.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor
-        )
+        return Page(items=[SavedPlaceRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
     async def update_saved_place(
         self, principal: Principal, user_id: uuid.UUID, place_id: uuid.UUID, body: SavedPlaceCreate
