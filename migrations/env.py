@@ -15,12 +15,29 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Search structures that live outside the models (created by migrations, per dialect):
+# FTS5 and R*Tree virtual tables with their shadow tables on SQLite; a generated tsvector
+# column and trigram indexes on PostgreSQL.
+UNMODELLED = ("place_fts", "place_rtree", "place_term_trgm")
+UNMODELLED_COLUMNS = {"search_tsv"}
+UNMODELLED_INDEXES = {"ix_place_place_search_tsv", "ix_place_term_trgm"}
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    if type_ == "table" and name and name.startswith(UNMODELLED):
+        return False
+    if type_ == "column" and name in UNMODELLED_COLUMNS:
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -59,27 +59,35 @@ async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-async def postgres_url(worker_tag: str) -> AsyncIterator[str]:
-    name = f"navio_test_{worker_tag}_{os.getpid()}"
+async def _fresh_postgres(name: str) -> str:
     try:
         admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     except (OSError, asyncpg.PostgresError) as exc:
         service_missing("PostgreSQL", exc)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
     await asyncio.to_thread(upgrade, url)
-    yield url
+    return url
+
+
+async def _drop_postgres(name: str) -> None:
     admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(worker_tag: str) -> AsyncIterator[str]:
+    name = f"navio_test_{worker_tag}_{os.getpid()}"
+    yield await _fresh_postgres(name)
+    await _drop_postgres(name)
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +125,13 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-async def empty_database(db: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+# Catalogue tables loaded once per session by the places fixtures; tests that write to them
+# clean up what they wrote.
+CATALOGUE = frozenset({"place_place", "place_country", "place_term", "place_index_stat"})
+
+
+async def empty_database(db: Database, keep: frozenset[str] = frozenset()) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in keep]
     async with db.transaction() as session:
         if db.dialect == "postgresql":
             await session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
@@ -135,14 +148,16 @@ async def flush_redis(url: str) -> None:
         await client.aclose()
 
 
-async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def running_app(
+    settings: Settings, keep: frozenset[str] = frozenset()
+) -> AsyncIterator[FastAPI]:
     app = create_app(settings, configure_logs=False)
     async with app.router.lifespan_context(app):
         try:
             yield app
         finally:
             await app.state.relay.stop()
-            await empty_database(app.state.db)
+            await empty_database(app.state.db, keep)
 
 
 @pytest.fixture
@@ -178,5 +193,46 @@ async def cache_app(cache_url: str | None, sqlite_url: str) -> AsyncIterator[Fas
 @pytest.fixture
 async def cache_client(cache_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=cache_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def places_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from tests.factories.places import load_catalogue
+
+    path = tmp_path_factory.mktemp("places") / "places.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    await load_catalogue(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def places_postgres_url(worker_tag: str) -> AsyncIterator[str]:
+    from tests.factories.places import load_catalogue
+
+    name = f"navio_places_{worker_tag}_{os.getpid()}"
+    url = await _fresh_postgres(name)
+    await load_catalogue(url)
+    yield url
+    await _drop_postgres(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def places_database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"places_{request.param}_url")
+    return url
+
+
+@pytest.fixture
+async def places_app(places_database_url: str) -> AsyncIterator[FastAPI]:
+    async for instance in running_app(make_settings(places_database_url), keep=CATALOGUE):
+        yield instance
+
+
+@pytest.fixture
+async def places_client(places_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=places_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

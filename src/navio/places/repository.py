@@ -1,0 +1,363 @@
+"""Every places query. Dialect-specific search sits behind `SearchIndex` (SQLite FTS5 + R*Tree,
+PostgreSQL tsvector + pg_trgm); both answer the same questions. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from navio.kernel.db import Repository
+from navio.places.models import Country, IndexStat, Place, Term
+
+PLACE_TABLE = cast(Table, Place.__table__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None  # min_lat, min_lon, max_lat, max_lon
+    min_rating: float | None = None
+    price_levels: tuple[int, ...] = ()
+
+
+class SearchIndex(Protocol):
+    async def match_ids(
+        self,
+        session: AsyncSession,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> list[int]:
+        """Ids of places whose text (or only name, with names_only) has, for every group, one
+        of its terms (the last group may match as a prefix); most popular first, then by id.
+
+        The order is deliberately engine-independent: both implementations return the same
+        candidates, and relevance is computed once, in Python, the same way for both."""
+        ...
+
+    async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
+        """Ids inside filters.bbox (required), most popular first."""
+        ...
+
+    async def similar_terms(self, session: AsyncSession, token: str, limit: int) -> list[str]:
+        """Vocabulary terms sharing trigrams with `token` (typo candidates)."""
+        ...
+
+
+def _filter_sql(filters: Filters, params: dict[str, Any], alias: str = "p") -> str:
+    clauses: list[str] = []
+    if filters.categories:
+        names = []
+        for i, category in enumerate(filters.categories):
+            params[f"cat{i}"] = category
+            names.append(f":cat{i}")
+        clauses.append(f"{alias}.category IN ({', '.join(names)})")
+    if filters.kinds:
+        names = []
+        for i, kind in enumerate(filters.kinds):
+            params[f"kind{i}"] = kind
+            names.append(f":kind{i}")
+        clauses.append(f"{alias}.kind IN ({', '.join(names)})")
+    if filters.min_rating is not None:
+        params["min_rating"] = filters.min_rating
+        clauses.append(f"{alias}.rating >= :min_rating")
+    if filters.price_levels:
+        names = []
+        for i, level in enumerate(filters.price_levels):
+            params[f"price{i}"] = level
+            names.append(f":price{i}")
+        clauses.append(f"{alias}.price_level IN ({', '.join(names)})")
+    return "".join(f" AND {c}" for c in clauses)
+
+
+def _fts5_quote(term: str) -> str:
+    # Tokens are already folded to [a-z0-9_] words; quoting keeps FTS5 from reading operators.
+    return '"' + term.replace('"', "") + '"'
+
+
+class SqliteSearch:
+    async def match_ids(
+        self,
+        session: AsyncSession,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> list[int]:
+        parts = []
+        for i, group in enumerate(groups):
+            last = i == len(groups) - 1
+            alternatives = [
+                _fts5_quote(t) + ("*" if prefix_last and last and j == 0 else "")
+                for j, t in enumerate(group)
+            ]
+            parts.append("(" + " OR ".join(alternatives) + ")")
+        expression = " AND ".join(parts)
+        if names_only:
+            expression = f"name_folded : ({expression})"
+        params: dict[str, Any] = {"match": expression, "limit": limit}
+        sql = (
+            "SELECT p.id FROM place_fts JOIN place_place p ON p.id = place_fts.rowid "
+            "WHERE place_fts MATCH :match"
+        )
+        if filters.bbox is not None:
+            sql += (
+                " AND p.id IN (SELECT id FROM place_rtree WHERE min_lat >= :min_lat "
+                "AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon)"
+            )
+            params.update(
+                zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
+            )
+        sql += _filter_sql(filters, params) + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+        return list((await session.execute(text(sql), params)).scalars())
+
+    async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
+        assert filters.bbox is not None
+        params: dict[str, Any] = dict(
+            zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
+        )
+        params["limit"] = limit
+        sql = (
+            "SELECT p.id FROM place_rtree r JOIN place_place p ON p.id = r.id "
+            "WHERE r.min_lat >= :min_lat AND r.max_lat <= :max_lat "
+            "AND r.min_lon >= :min_lon AND r.max_lon <= :max_lon"
+            + _filter_sql(filters, params)
+            + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+        )
+        return list((await session.execute(text(sql), params)).scalars())
+
+    async def similar_terms(self, session: AsyncSession, token: str, limit: int) -> list[str]:
+        if len(token) < 3:
+            return []
+        grams = {token[i : i + 3] for i in range(len(token) - 2)}
+        match = " OR ".join(_fts5_quote(g) for g in sorted(grams))
+        rows = await session.execute(
+            text(
+                "SELECT term FROM place_term_trgm WHERE place_term_trgm MATCH :match "
+                "ORDER BY bm25(place_term_trgm) LIMIT :limit"
+            ),
+            {"match": match, "limit": limit},
+        )
+        return list(rows.scalars())
+
+
+class PostgresSearch:
+    async def match_ids(
+        self,
+        session: AsyncSession,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> list[int]:
+        # The name is indexed with weight A: "term:A" / "term:*A" match it alone.
+        weight = "A" if names_only else ""
+        parts = []
+        params: dict[str, Any] = {"limit": limit}
+        n = 0
+        for i, group in enumerate(groups):
+            last = i == len(groups) - 1
+            alternatives = []
+            for j, term in enumerate(group):
+                star = "*" if prefix_last and last and j == 0 else ""
+                params[f"t{n}"] = term
+                params[f"s{n}"] = f":{star}{weight}" if star or weight else ""
+                alternatives.append(f"quote_literal(:t{n}) || :s{n}")
+                n += 1
+            parts.append("'(' || " + " || ' | ' || ".join(alternatives) + " || ')'")
+        query = " || ' & ' || ".join(parts)
+        sql = (
+            f"SELECT p.id FROM place_place p, to_tsquery('simple', {query}) q "
+            "WHERE p.search_tsv @@ q"
+        )
+        if filters.bbox is not None:
+            sql += (
+                " AND p.lat BETWEEN :min_lat AND :max_lat AND p.lon BETWEEN :min_lon AND :max_lon"
+            )
+            params.update(
+                zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
+            )
+        sql += _filter_sql(filters, params) + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+        return list((await session.execute(text(sql), params)).scalars())
+
+    async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
+        assert filters.bbox is not None
+        params: dict[str, Any] = dict(
+            zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
+        )
+        params["limit"] = limit
+        sql = (
+            "SELECT p.id FROM place_place p WHERE p.lat BETWEEN :min_lat AND :max_lat "
+            "AND p.lon BETWEEN :min_lon AND :max_lon"
+            + _filter_sql(filters, params)
+            + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+        )
+        return list((await session.execute(text(sql), params)).scalars())
+
+    async def similar_terms(self, session: AsyncSession, token: str, limit: int) -> list[str]:
+        if len(token) < 3:
+            return []
+        rows = await session.execute(
+            text(
+                "SELECT term FROM place_term WHERE term % :token "
+                "ORDER BY similarity(term, :token) DESC LIMIT :limit"
+            ),
+            {"token": token, "limit": limit},
+        )
+        return list(rows.scalars())
+
+
+def search_index_for(dialect: str) -> SearchIndex:
+    return PostgresSearch() if dialect == "postgresql" else SqliteSearch()
+
+
+class PlacesRepository(Repository):
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    @property
+    def index(self) -> SearchIndex:
+        return search_index_for(self.dialect)
+
+    # ---------------------------------------------------------------- places
+    async def by_ids(self, ids: Sequence[int]) -> dict[int, Place]:
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Place).where(Place.id.in_(list(ids))))
+        return {p.id: p for p in rows}
+
+    async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
+        return await self.session.scalar(select(Place).where(Place.public_id == public_id))
+
+    async def by_source(self, source: str, source_id: str) -> Place | None:
+        return await self.session.scalar(
+            select(Place).where(Place.source == source, Place.source_id == source_id)
+        )
+
+    async def add(self, place: Place) -> None:
+        self.session.add(place)
+        await self.session.flush()
+
+    async def delete(self, place: Place) -> None:
+        await self.session.delete(place)
+        await self.session.flush()
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Place)) or 0)
+
+    async def existing_sources(self, source: str) -> dict[str, tuple[int, str]]:
+        """source_id -> (id, search_text) for one source (for idempotent bulk imports)."""
+        rows = await self.session.execute(
+            select(Place.source_id, Place.id, Place.search_text).where(Place.source == source)
+        )
+        return {sid: (pid, st) for sid, pid, st in rows.all()}
+
+    async def bulk_insert(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(PLACE_TABLE.insert(), rows)
+
+    async def bulk_update(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        table = PLACE_TABLE
+        columns = [c for c in rows[0] if c != "id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in columns})
+        )
+        await self.session.execute(statement, [{**r, "_id": r["id"]} for r in rows])
+
+    # ---------------------------------------------------------------- vocabulary
+    async def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        wanted = list(set(terms))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Term.term, Term.doc_count).where(Term.term.in_(wanted))
+        )
+        return {t: int(c) for t, c in rows.all()}
+
+    async def terms_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = await self.session.execute(
+            select(Term.term, Term.doc_count)
+            .where(Term.term >= prefix, Term.term < upper, Term.doc_count > 0)
+            .order_by(Term.doc_count.desc())
+            .limit(limit)
+        )
+        return [(t, c) for t, c in rows.all()]
+
+    async def add_term_counts(self, deltas: dict[str, int]) -> None:
+        """Apply document-frequency changes: one upsert per chunk of terms."""
+        items = [{"term": t, "doc_count": d} for t, d in deltas.items() if d]
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            if self.dialect == "postgresql":
+                pg = pg_insert(Term).values(chunk)
+                await self.session.execute(
+                    pg.on_conflict_do_update(
+                        index_elements=["term"],
+                        set_={"doc_count": Term.doc_count + pg.excluded.doc_count},
+                    )
+                )
+            else:
+                lite = sqlite_insert(Term).values(chunk)
+                await self.session.execute(
+                    lite.on_conflict_do_update(
+                        index_elements=["term"],
+                        set_={"doc_count": Term.doc_count + lite.excluded.doc_count},
+                    )
+                )
+        if any(d < 0 for d in deltas.values()):
+            await self.session.execute(delete(Term).where(Term.doc_count <= 0))
+
+    async def stat(self, name: str) -> float | None:
+        row = await self.session.get(IndexStat, name)
+        return None if row is None else row.value
+
+    async def set_stat(self, name: str, value: float) -> None:
+        row = await self.session.get(IndexStat, name)
+        if row is None:
+            self.session.add(IndexStat(name=name, value=value))
+        else:
+            row.value = value
+        await self.session.flush()
+
+    async def document_stats(self) -> tuple[int, float]:
+        """(documents, average length in tokens) of the lexical index."""
+        count = await self.stat("documents")
+        length = await self.stat("total_tokens")
+        if not count:
+            return 0, 1.0
+        return int(count), max(1.0, (length or count) / count)
+
+    # ---------------------------------------------------------------- countries
+    async def upsert_countries(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            existing = await self.session.get(Country, row["code"])
+            if existing is None:
+                self.session.add(Country(**row))
+            else:
+                for key, value in row.items():
+                    setattr(existing, key, value)
+        await self.session.flush()
+
+    async def countries(self) -> dict[str, Country]:
+        return {c.code: c for c in await self.session.scalars(select(Country))}

@@ -1,0 +1,415 @@
+"""Places use cases: search, suggest, nearest, details, operator indexing. Never commits."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from navio.iam import Permission, PermissionDenied, Principal
+from navio.kernel.clock import Clock
+from navio.kernel.events import EventRecorder
+from navio.kernel.geo import bounding_box, haversine_m
+from navio.places import domain
+from navio.places.errors import InvalidSearch, PlaceNotFound
+from navio.places.events import PlaceIndexed, PlaceRemoved
+from navio.places.indexing import build_place_row, index_places, unindex_place
+from navio.places.models import Place
+from navio.places.opening_hours import is_open_at
+from navio.places.repository import Filters, PlacesRepository
+from navio.places.schemas import (
+    NearPoint,
+    PlaceDetail,
+    PlaceHit,
+    PoiIndexRequest,
+    QueryInfo,
+    ScoreTerms,
+    SearchParams,
+    SearchResults,
+    Suggestion,
+    Suggestions,
+)
+
+CANDIDATES = 400
+SUGGEST_CANDIDATES = 200
+TYPO_CANDIDATES = 60
+NEAR_DEFAULT_RADIUS_M = 1_500.0
+PROXIMITY_SCALE_M = 2_000.0
+OPERATOR_SOURCE = "operator"
+
+
+@dataclass
+class Expansion:
+    terms: list[domain.QueryTerm]
+    corrections: dict[str, list[str]]
+
+
+def _cursor(offset: int, fingerprint: str) -> str:
+    raw = json.dumps({"o": offset, "f": fingerprint}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _offset(cursor: str | None, fingerprint: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset = int(data["o"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidSearch("cursor is not one this API issued", field="cursor") from exc
+    if data.get("f") != fingerprint or offset < 0:
+        raise InvalidSearch("cursor belongs to another query", field="cursor")
+    return offset
+
+
+class PlacesService:
+    def __init__(self, repo: PlacesRepository, events: EventRecorder, clock: Clock) -> None:
+        self.repo = repo
+        self.events = events
+        self.clock = clock
+
+    # ---------------------------------------------------------------- query understanding
+    async def _expand(self, tokens: Sequence[str], *, prefix_last: bool) -> Expansion:
+        frequencies = await self.repo.document_frequencies(tokens)
+        terms: list[domain.QueryTerm] = []
+        corrections: dict[str, list[str]] = {}
+        for i, token in enumerate(tokens):
+            last = prefix_last and i == len(tokens) - 1
+            alternatives: dict[str, float] = {token: 1.0}
+            if frequencies.get(token, 0) == 0 and domain.max_typos(token):
+                vocabulary = await self.repo.index.similar_terms(
+                    self.repo.session, token, TYPO_CANDIDATES
+                )
+                fixes = domain.close_terms(token, vocabulary)
+                if last:
+                    # a word still being typed: compare with the start of longer terms
+                    prefixes = {t[: len(token)]: t for t in vocabulary if len(t) > len(token)}
+                    for start, term in prefixes.items():
+                        if term not in alternatives and domain.close_terms(token, [start]):
+                            fixes.append((term, 1))
+                for term, distance in fixes[:5]:
+                    alternatives[term] = 0.8 if distance <= 1 else 0.6
+                if len(alternatives) > 1:
+                    corrections[token] = [t for t in alternatives if t != token]
+            terms.append(domain.QueryTerm(token, alternatives, prefix=last))
+        return Expansion(terms, corrections)
+
+    async def _geocode(self, where: str) -> Place | None:
+        found = await self.suggest(where, limit=1)
+        if not found.items:
+            return None
+        return await self.repo.by_public_id(found.items[0].id)
+
+    async def _candidates(
+        self, groups: Sequence[Sequence[str]], filters: Filters, limit: int
+    ) -> list[int]:
+        """The most popular places whose name matches, and those whose text matches: the same
+        set on every engine (ties broken by id), ranked afterwards by `_rank`."""
+        session = self.repo.session
+        by_name = await self.repo.index.match_ids(
+            session, groups, True, filters, limit, names_only=True
+        )
+        by_text = await self.repo.index.match_ids(session, groups, True, filters, limit)
+        return list(dict.fromkeys([*by_name, *by_text]))
+
+    # ---------------------------------------------------------------- ranking
+    async def _rank(
+        self,
+        places: Sequence[Place],
+        terms: Sequence[domain.QueryTerm],
+        center: tuple[float, float] | None,
+    ) -> list[tuple[Place, float, ScoreTerms, float | None]]:
+        alternatives = {a for t in terms for a in t.alternatives}
+        frequencies = await self.repo.document_frequencies(alternatives)
+        documents, average = await self.repo.document_stats()
+        raw = [
+            domain.text_relevance(
+                terms,
+                p.name_folded.split(),
+                p.search_text.split(),
+                frequencies,
+                max(documents, 1),
+                average,
+            )
+            for p in places
+        ]
+        top = max(raw, default=0.0) or 1.0
+        ranked = []
+        for place, text_score in zip(places, raw, strict=True):
+            distance = near = None
+            if center is not None and place.lat is not None and place.lon is not None:
+                distance = haversine_m(center[0], center[1], place.lat, place.lon)
+                near = domain.proximity(distance, PROXIMITY_SCALE_M)
+            text = text_score / top if terms else 0.0
+            score = domain.blended(text, place.popularity, near)
+            ranked.append(
+                (
+                    place,
+                    score,
+                    ScoreTerms(
+                        text=round(text, 4),
+                        popularity=round(place.popularity, 4),
+                        proximity=None if near is None else round(near, 4),
+                    ),
+                    distance,
+                )
+            )
+        ranked.sort(key=lambda r: (-r[1], r[0].name, r[0].id))
+        return ranked
+
+    @staticmethod
+    def _hit(place: Place, score: float, terms: ScoreTerms, distance: float | None) -> PlaceHit:
+        return PlaceHit(
+            id=place.public_id,
+            kind=place.kind,
+            category=place.category,
+            name=place.name,
+            country_code=place.country_code,
+            locality=place.locality,
+            lat=place.lat,
+            lon=place.lon,
+            distance_m=None if distance is None else round(distance, 1),
+            rating=place.rating,
+            price_level=place.price_level,
+            popularity=round(place.popularity, 4),
+            score=round(score, 5),
+            score_terms=terms,
+        )
+
+    # ---------------------------------------------------------------- search
+    async def search(self, params: SearchParams) -> SearchResults:
+        what, where = domain.split_near(params.q) if params.q else ("", None)
+        center = (
+            (params.lat, params.lon) if params.lat is not None and params.lon is not None else None
+        )
+        radius = params.radius_m
+        near: NearPoint | None = None
+        if where and center is None:
+            anchor = await self._geocode(where)
+            if anchor is None or anchor.lat is None or anchor.lon is None:
+                raise InvalidSearch(f"no place matches {where!r}", field="q")
+            center = (anchor.lat, anchor.lon)
+            radius = radius or NEAR_DEFAULT_RADIUS_M
+            near = NearPoint(name=anchor.name, lat=anchor.lat, lon=anchor.lon, radius_m=radius)
+        elif center is not None and radius is not None:
+            near = NearPoint(name=None, lat=center[0], lon=center[1], radius_m=radius)
+        bbox = params.bbox
+        if bbox is None and center is not None and radius is not None:
+            bbox = bounding_box(center[0], center[1], radius)
+            if bbox[1] < -180 or bbox[3] > 180:
+                bbox = (bbox[0], -180.0, bbox[2], 180.0)
+        base = Filters(
+            kinds=tuple(params.kind),
+            bbox=bbox,
+            min_rating=params.min_rating,
+            price_levels=tuple(params.price_level),
+        )
+        filters = Filters(**{**base.__dict__, "categories": tuple(params.category)})
+        tokens = domain.query_tokens(what) if what else []
+        if what and not tokens:
+            raise InvalidSearch("the query has no searchable words", field="q")
+        expansion = await self._expand(tokens, prefix_last=True) if tokens else Expansion([], {})
+        groups = [list(t.alternatives) for t in expansion.terms]
+        if groups:
+            ids = await self.repo.index.match_ids(
+                self.repo.session, groups, True, filters, CANDIDATES
+            )
+        elif bbox is not None:
+            ids = await self.repo.index.geo_ids(self.repo.session, filters, CANDIDATES)
+        else:
+            raise InvalidSearch("give q, or a place to look (lat/lon or bbox)", field="q")
+        places = list((await self.repo.by_ids(ids)).values())
+        if center is not None and radius is not None:
+            places = [
+                p
+                for p in places
+                if p.lat is not None
+                and p.lon is not None
+                and haversine_m(center[0], center[1], p.lat, p.lon) <= radius
+            ]
+        if params.open_at is not None:
+            places = [p for p in places if self._open_at(p, params)]
+        ranked = await self._rank(places, expansion.terms, center)
+        facets = {"category": dict(Counter(p.category for p in places).most_common(30))}
+        if params.category and groups:
+            # facet counts ignore the category filter, so a client can switch category
+            others = await self.repo.index.match_ids(
+                self.repo.session, groups, True, base, CANDIDATES
+            )
+            everything = list((await self.repo.by_ids(others)).values())
+            facets["category"] = dict(Counter(p.category for p in everything).most_common(30))
+        fingerprint = hashlib.sha256(
+            params.model_dump_json(exclude={"cursor", "limit"}).encode()
+        ).hexdigest()[:16]
+        offset = _offset(params.cursor, fingerprint)
+        page = ranked[offset : offset + params.limit]
+        next_cursor = (
+            _cursor(offset + params.limit, fingerprint)
+            if offset + params.limit < len(ranked)
+            else None
+        )
+        return SearchResults(
+            items=[self._hit(*row) for row in page],
+            total=len(ranked),
+            facets=facets,
+            next_cursor=next_cursor,
+            query=QueryInfo(
+                text=what or None,
+                terms=tokens,
+                corrections=expansion.corrections,
+                near=near,
+                semantic=False,
+                semantic_note="lexical ranking",
+            ),
+        )
+
+    @staticmethod
+    def _open_at(place: Place, params: SearchParams) -> bool:
+        """Open at that moment by the place's full rule (naive = the place's local time)."""
+        if not place.opening_hours_raw or params.open_at is None:
+            return False
+        moment = params.open_at
+        if moment.tzinfo is not None and place.timezone:
+            moment = moment.astimezone(ZoneInfo(place.timezone))
+        return bool(is_open_at(place.opening_hours_raw, moment.replace(tzinfo=None)))
+
+    # ---------------------------------------------------------------- suggest
+    async def suggest(self, q: str, limit: int = 10, kinds: Sequence[str] = ()) -> Suggestions:
+        tokens = domain.query_tokens(q)
+        if not tokens:
+            raise InvalidSearch("the query has no searchable words", field="q")
+        expansion = await self._expand(tokens, prefix_last=True)
+        groups = [list(t.alternatives) for t in expansion.terms]
+        filters = Filters(kinds=tuple(kinds))
+        ids = await self._candidates(groups, filters, SUGGEST_CANDIDATES)
+        places = list((await self.repo.by_ids(ids)).values())
+        ranked = await self._rank(places, expansion.terms, None)
+        countries = await self.repo.countries()
+        items = []
+        for place, score, _, _ in ranked[:limit]:
+            country = countries.get(place.country_code or "")
+            parts = [
+                place.name,
+                place.locality if place.kind != "city" else None,
+                country.name if country else place.country_code,
+            ]
+            items.append(
+                Suggestion(
+                    id=place.public_id,
+                    kind=place.kind,
+                    category=place.category,
+                    name=place.name,
+                    label=", ".join(p for p in parts if p),
+                    country_code=place.country_code,
+                    lat=place.lat,
+                    lon=place.lon,
+                    score=round(score, 5),
+                )
+            )
+        return Suggestions(items=items)
+
+    # ---------------------------------------------------------------- details, nearest
+    @staticmethod
+    def detail(place: Place) -> PlaceDetail:
+        return PlaceDetail(
+            id=place.public_id,
+            kind=place.kind,
+            category=place.category,
+            name=place.name,
+            alt_names=[n for n in place.alt_names.split("|") if n],
+            country_code=place.country_code,
+            locality=place.locality,
+            lat=place.lat,
+            lon=place.lon,
+            timezone=place.timezone,
+            population=place.population,
+            rating=place.rating,
+            price_level=place.price_level,
+            popularity=place.popularity,
+            address=place.address,
+            website=place.website,
+            phone=place.phone,
+            wikidata=place.wikidata,
+            wikipedia=place.wikipedia,
+            opening_hours_raw=place.opening_hours_raw,
+            opening_hours_valid=place.opening_hours_valid,
+            opening_hours=place.opening_hours,
+            attributes=place.attributes,
+            source=place.source,
+            updated_at=place.updated_at,
+        )
+
+    async def get(self, public_id: uuid.UUID) -> PlaceDetail:
+        place = await self.repo.by_public_id(public_id)
+        if place is None:
+            raise PlaceNotFound()
+        return self.detail(place)
+
+    async def nearest(
+        self, lat: float, lon: float, categories: Sequence[str], kinds: Sequence[str], limit: int
+    ) -> list[PlaceHit]:
+        radius = 1_000.0
+        while True:
+            box = bounding_box(lat, lon, radius)
+            filters = Filters(
+                categories=tuple(categories),
+                kinds=tuple(kinds),
+                bbox=(box[0], max(-180.0, box[1]), box[2], min(180.0, box[3])),
+            )
+            ids = await self.repo.index.geo_ids(self.repo.session, filters, 5_000)
+            places = list((await self.repo.by_ids(ids)).values())
+            within = [
+                (haversine_m(lat, lon, p.lat, p.lon), p)
+                for p in places
+                if p.lat is not None and p.lon is not None
+            ]
+            within = [(d, p) for d, p in within if d <= radius]
+            if len(within) >= limit or radius >= 2_000_000:
+                break
+            radius *= 4
+        within.sort(key=lambda item: (item[0], item[1].id))
+        return [
+            self._hit(p, 0.0, ScoreTerms(text=0.0, popularity=p.popularity, proximity=None), d)
+            for d, p in within[:limit]
+        ]
+
+    # ---------------------------------------------------------------- operator indexing
+    def _require(self, principal: Principal) -> None:
+        if not principal.can(Permission.SEARCH_INDEX.value):
+            raise PermissionDenied("requires permission search:index")
+
+    async def index_poi(
+        self, principal: Principal, body: PoiIndexRequest
+    ) -> tuple[PlaceDetail, bool]:
+        self._require(principal)
+        source_id = f"{principal.user_id}:{body.source_id}"
+        existing = await self.repo.by_source(OPERATOR_SOURCE, source_id)
+        row = build_place_row(
+            body, source=OPERATOR_SOURCE, source_id=source_id, now=self.clock.now()
+        )
+        place = await index_places(
+            self.repo, [row], existing={source_id: existing} if existing else {}
+        )
+        created = existing is None
+        self.events.record(PlaceIndexed(place_id=place[0].public_id, source=OPERATOR_SOURCE))
+        return self.detail(place[0]), created
+
+    async def remove_poi(self, principal: Principal, public_id: uuid.UUID) -> None:
+        self._require(principal)
+        place = await self.repo.by_public_id(public_id)
+        if place is None or place.kind != "poi":
+            raise PlaceNotFound()
+        if place.source == OPERATOR_SOURCE and not place.source_id.startswith(
+            f"{principal.user_id}:"
+        ):
+            if not principal.is_admin:
+                raise PlaceNotFound()
+        elif place.source != OPERATOR_SOURCE and not principal.is_admin:
+            raise PermissionDenied("only admins remove imported places")
+        await unindex_place(self.repo, place)
+        self.events.record(PlaceRemoved(place_id=public_id))
