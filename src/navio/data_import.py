@@ -13,6 +13,7 @@ from navio.kernel.db import Database, create_engine
 from navio.kernel.uow import UnitOfWork
 from navio.places import importers
 from navio.places.repository import PlacesRepository
+from navio.places.semantic import SemanticIndex
 from navio.settings import Settings
 
 Job = Callable[
@@ -68,7 +69,9 @@ async def import_travelplanner(
     return await run_import(
         settings,
         f"TravelPlanner ({directory})",
-        lambda repo, now, progress: importers.import_travelplanner(repo, directory, now, progress),
+        lambda repo, now, progress: importers.import_travelplanner(
+            repo, directory, now, progress, SemanticIndex()
+        ),
         console,
     )
 
@@ -77,6 +80,8 @@ async def import_osm(settings: Settings, console: Console, path: Path) -> import
     return await run_import(
         settings,
         f"OpenStreetMap POIs ({path.name})",
-        lambda repo, now, progress: importers.import_osm(repo, path, now, progress),
+        lambda repo, now, progress: importers.import_osm(
+            repo, path, now, progress, SemanticIndex()
+        ),
         console,
     )

@@ -29,6 +29,7 @@ from navio.kernel.outbox import OutboxRelay
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.places import api as places_api
+from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.registry = registry
         app.state.clock = Clock()
         app.state.iam = build_iam_runtime(settings, cache)
+        app.state.semantic = SemanticIndex(enabled=settings.places.semantic)
         app.state.relay = relay
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:

@@ -62,6 +62,11 @@ class OutboxSettings(BaseModel):
     run_in_api: bool | None = None
 
 
+class PlacesSettings(BaseModel):
+    # Semantic search with the bundled MiniLM model (falls back to lexical when not installed).
+    semantic: bool = True
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -85,6 +90,7 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    places: PlacesSettings = Field(default_factory=PlacesSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -11,6 +11,7 @@ from navio.kernel.uow import UnitOfWork
 from navio.places import importers
 from navio.places.indexing import bulk_upsert
 from navio.places.repository import PlacesRepository
+from navio.places.semantic import SemanticIndex
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 COUNTRIES = frozenset({"FI", "BR", "FR", "US", "JP", "GB", "PT", "DE"})
@@ -40,9 +41,10 @@ async def load_catalogue(url: str) -> None:
                 for r in importers.travelplanner_rows(SHARED_DATA / "travelplanner", summary)
                 if r.get("locality") in US_CITIES
             ]
-            await bulk_upsert(repo, "travelplanner", places, now)
+            semantic = SemanticIndex()
+            await bulk_upsert(repo, "travelplanner", places, now, semantic)
             osm = importers.ImportSummary("osm")
             pois = list(importers.osm_rows(importers.bundled_helsinki_extract(), osm))
-            await bulk_upsert(repo, "osm", pois, now)
+            await bulk_upsert(repo, "osm", pois, now, semantic)
     finally:
         await db.dispose()

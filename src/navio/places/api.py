@@ -30,7 +30,10 @@ router = APIRouter(tags=["places"], route_class=UnitOfWorkRoute)
 
 async def places_service(request: Request) -> PlacesService:
     uow: UnitOfWork = request.state.uow
-    return PlacesService(PlacesRepository(uow.session_source), uow.events, request.app.state.clock)
+    state = request.app.state
+    return PlacesService(
+        PlacesRepository(uow.session_source), uow.events, state.clock, state.semantic
+    )
 
 
 Service = Annotated[PlacesService, Depends(places_service)]
@@ -76,6 +79,7 @@ async def search(
     price_level: CSV = None,
     limit: Annotated[int, Query()] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    semantic: Annotated[bool, Query(description="blend meaning into the ranking")] = True,
 ) -> SearchResults:
     params = _params(
         q=q,
@@ -90,6 +94,7 @@ async def search(
         price_level=_split(price_level),
         limit=limit,
         cursor=cursor,
+        semantic=semantic,
     )
     return await service.search(params)
 

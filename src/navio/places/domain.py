@@ -156,14 +156,28 @@ def proximity(distance_m: float, scale_m: float) -> float:
     return scale_m / (scale_m + distance_m)
 
 
-# Blend of relevance, popularity and proximity; documented in docs/places-search.md.
+# Blend of relevance, popularity and proximity; documented in docs/places-search.md. With the
+# semantic model, meaning takes a share of the text weight.
 W_TEXT, W_POPULARITY, W_PROXIMITY = 0.65, 0.2, 0.15
+W_SEMANTIC_SHARE = 0.45
 
 
-def blended(text: float, popularity: float, near: float | None) -> float:
+def semantic_relevance(cosine: float) -> float:
+    """MiniLM cosines of unrelated texts sit near 0.1, close paraphrases above 0.6."""
+    return max(0.0, min(1.0, (cosine - 0.15) / 0.5))
+
+
+def blended(
+    text: float, popularity: float, near: float | None, semantic: float | None = None
+) -> float:
+    relevance = (
+        text if semantic is None else ((1 - W_SEMANTIC_SHARE) * text + W_SEMANTIC_SHARE * semantic)
+    )
     if near is None:
-        return (W_TEXT + W_PROXIMITY / 2) * text + (W_POPULARITY + W_PROXIMITY / 2) * popularity
-    return W_TEXT * text + W_POPULARITY * popularity + W_PROXIMITY * near
+        return (W_TEXT + W_PROXIMITY / 2) * relevance + (
+            W_POPULARITY + W_PROXIMITY / 2
+        ) * popularity
+    return W_TEXT * relevance + W_POPULARITY * popularity + W_PROXIMITY * near
 
 
 def city_popularity(population: int | None) -> float:

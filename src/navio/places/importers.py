@@ -17,6 +17,7 @@ from typing import Any
 from navio.places import domain
 from navio.places.indexing import bulk_upsert
 from navio.places.repository import PlacesRepository
+from navio.places.semantic import SemanticIndex
 
 Progress = Callable[[int], None]
 MAX_ALT_NAMES = 40
@@ -289,12 +290,18 @@ def _price_level(cost: float | None) -> int | None:
 
 
 async def import_travelplanner(
-    repo: PlacesRepository, directory: Path, now: datetime, progress: Progress = _noop
+    repo: PlacesRepository,
+    directory: Path,
+    now: datetime,
+    progress: Progress = _noop,
+    semantic: SemanticIndex | None = None,
 ) -> ImportSummary:
     summary = ImportSummary("travelplanner")
     rows = list(travelplanner_rows(directory, summary))
     progress(len(rows))
-    summary.inserted, summary.updated, _ = await bulk_upsert(repo, "travelplanner", rows, now)
+    summary.inserted, summary.updated, _ = await bulk_upsert(
+        repo, "travelplanner", rows, now, semantic
+    )
     if len(summary.notes) > 20:
         summary.notes = [*summary.notes[:20], f"... {len(summary.notes) - 20} more"]
     return summary
@@ -357,14 +364,18 @@ def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
 
 
 async def import_osm(
-    repo: PlacesRepository, path: Path, now: datetime, progress: Progress = _noop
+    repo: PlacesRepository,
+    path: Path,
+    now: datetime,
+    progress: Progress = _noop,
+    semantic: SemanticIndex | None = None,
 ) -> ImportSummary:
     summary = ImportSummary("osm")
     rows = []
     for row in osm_rows(path, summary):
         rows.append(row)
         progress(1)
-    summary.inserted, summary.updated, _ = await bulk_upsert(repo, "osm", rows, now)
+    summary.inserted, summary.updated, _ = await bulk_upsert(repo, "osm", rows, now, semantic)
     if len(summary.notes) > 20:
         summary.notes = [*summary.notes[:20], f"... {len(summary.notes) - 20} more"]
     return summary

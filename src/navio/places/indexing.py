@@ -5,6 +5,7 @@ Every write path (bulk importers, the operator endpoint) goes through here, so t
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from navio.places.models import Place
 from navio.places.opening_hours import parse_opening_hours, windows_to_json
 from navio.places.repository import PlacesRepository
 from navio.places.schemas import PoiIndexRequest
+from navio.places.semantic import SemanticIndex, embedding_text, to_bytes
 
 # Columns an importer row may carry (besides id/public_id/timestamps).
 PLACE_COLUMNS = frozenset(
@@ -34,6 +36,23 @@ ROW_DEFAULTS: dict[str, Any] = {
 
 def _token_set(search_text: str) -> set[str]:
     return set(search_text.split())
+
+
+async def _embed(semantic: SemanticIndex | None, rows: list[dict[str, Any]]) -> bool:
+    """Fill `embedding` for POI rows; False when the model is unavailable (lexical only)."""
+    if semantic is None or not rows:
+        return False
+    vectors = await semantic.encode([embedding_text(r) for r in rows])
+    if vectors is None:
+        return False
+    for row, vector in zip(rows, vectors, strict=True):
+        row["embedding"] = to_bytes(vector)
+    return True
+
+
+async def _bump_embeddings(repo: PlacesRepository) -> None:
+    # Any value unseen before tells every process to reload its matrix.
+    await repo.set_stat("embedding_version", time.time())
 
 
 async def _apply_stats(repo: PlacesRepository, doc_delta: int, token_delta: int) -> None:
@@ -84,9 +103,14 @@ def build_place_row(
 
 
 async def index_places(
-    repo: PlacesRepository, rows: Sequence[dict[str, Any]], existing: Mapping[str, Place]
+    repo: PlacesRepository,
+    rows: Sequence[dict[str, Any]],
+    existing: Mapping[str, Place],
+    semantic: SemanticIndex | None = None,
 ) -> list[Place]:
     """Insert or update a few places through the ORM (operator edits)."""
+    rows = [dict(r) for r in rows]
+    embedded = await _embed(semantic, [r for r in rows if r["kind"] == "poi"])
     deltas: Counter[str] = Counter()
     doc_delta = token_delta = 0
     result = []
@@ -110,21 +134,33 @@ async def index_places(
     await repo.session.flush()
     await repo.add_term_counts(dict(deltas))
     await _apply_stats(repo, doc_delta, token_delta)
+    if embedded:
+        await _bump_embeddings(repo)
     return result
 
 
 async def unindex_place(repo: PlacesRepository, place: Place) -> None:
     deltas = dict.fromkeys(_token_set(place.search_text), -1)
     tokens = len(place.search_text.split())
+    had_embedding = place.embedding is not None
     await repo.delete(place)
     await repo.add_term_counts(deltas)
     await _apply_stats(repo, -1, -tokens)
+    if had_embedding:
+        await _bump_embeddings(repo)
 
 
 async def bulk_upsert(
-    repo: PlacesRepository, source: str, rows: Iterable[dict[str, Any]], now: datetime
+    repo: PlacesRepository,
+    source: str,
+    rows: Iterable[dict[str, Any]],
+    now: datetime,
+    semantic: SemanticIndex | None = None,
 ) -> tuple[int, int, int]:
-    """Idempotent import of one source's rows: (inserted, updated, unchanged)."""
+    """Idempotent import of one source's rows: (inserted, updated, unchanged).
+
+    POIs get an embedding when the model is available and their text is new or changed; an
+    unchanged POI keeps the one it has."""
     existing = await repo.existing_sources(source)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -150,16 +186,28 @@ async def bulk_upsert(
             doc_delta += 1
             token_delta += len(new_tokens)
             continue
-        place_id, old_text = found
+        place_id, old_text, has_embedding = found
         if old_text != row["search_text"]:
             deltas.subtract(_token_set(old_text))
             deltas.update(set(new_tokens))
             token_delta += len(new_tokens) - len(old_text.split())
-        updates.append({**row, "id": place_id})
+        update = {**row, "id": place_id}
+        if old_text == row["search_text"] and has_embedding:
+            del update["embedding"]  # keep the stored vector
+        updates.append(update)
+    to_embed = [r for r in (*inserts, *updates) if r["kind"] == "poi" and "embedding" in r]
+    for start in range(0, len(to_embed), 512):
+        embedded = await _embed(semantic, to_embed[start : start + 512])
+        if not embedded:
+            break
     for start in range(0, len(inserts), 2_000):
         await repo.bulk_insert(inserts[start : start + 2_000])
-    for start in range(0, len(updates), 2_000):
-        await repo.bulk_update(updates[start : start + 2_000])
+    for keep_vector in (True, False):
+        group = [u for u in updates if ("embedding" not in u) == keep_vector]
+        for start in range(0, len(group), 2_000):
+            await repo.bulk_update(group[start : start + 2_000])
+    if any(r.get("embedding") is not None for r in to_embed):
+        await _bump_embeddings(repo)
     await repo.add_term_counts({t: d for t, d in deltas.items() if d})
     await _apply_stats(repo, doc_delta, token_delta)
     return len(inserts), len(updates), unchanged

@@ -261,12 +261,14 @@ class PlacesRepository(Repository):
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Place)) or 0)
 
-    async def existing_sources(self, source: str) -> dict[str, tuple[int, str]]:
-        """source_id -> (id, search_text) for one source (for idempotent bulk imports)."""
+    async def existing_sources(self, source: str) -> dict[str, tuple[int, str, bool]]:
+        """source_id -> (id, search_text, has embedding) for one source (idempotent imports)."""
         rows = await self.session.execute(
-            select(Place.source_id, Place.id, Place.search_text).where(Place.source == source)
+            select(
+                Place.source_id, Place.id, Place.search_text, Place.embedding.is_not(None)
+            ).where(Place.source == source)
         )
-        return {sid: (pid, st) for sid, pid, st in rows.all()}
+        return {sid: (pid, st, bool(has)) for sid, pid, st, has in rows.all()}
 
     async def bulk_insert(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -283,6 +285,12 @@ class PlacesRepository(Repository):
             .values({c: bindparam(c) for c in columns})
         )
         await self.session.execute(statement, [{**r, "_id": r["id"]} for r in rows])
+
+    async def embeddings(self) -> list[tuple[int, bytes]]:
+        rows = await self.session.execute(
+            select(Place.id, Place.embedding).where(Place.embedding.is_not(None)).order_by(Place.id)
+        )
+        return [(pid, blob) for pid, blob in rows.all() if blob is not None]
 
     # ---------------------------------------------------------------- vocabulary
     async def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:

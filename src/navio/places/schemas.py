@@ -150,6 +150,7 @@ class SearchParams(BaseModel):
     price_level: list[Annotated[int, Field(ge=1, le=4)]] = Field(default_factory=list, max_length=4)
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    semantic: bool = True
 
     @model_validator(mode="after")
     def _coherent(self) -> SearchParams:

@@ -34,8 +34,10 @@ from navio.places.schemas import (
     Suggestion,
     Suggestions,
 )
+from navio.places.semantic import SemanticIndex
 
 CANDIDATES = 400
+SEMANTIC_CANDIDATES = 200
 SUGGEST_CANDIDATES = 200
 TYPO_CANDIDATES = 60
 NEAR_DEFAULT_RADIUS_M = 1_500.0
@@ -68,10 +70,17 @@ def _offset(cursor: str | None, fingerprint: str) -> int:
 
 
 class PlacesService:
-    def __init__(self, repo: PlacesRepository, events: EventRecorder, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: PlacesRepository,
+        events: EventRecorder,
+        clock: Clock,
+        semantic: SemanticIndex | None = None,
+    ) -> None:
         self.repo = repo
         self.events = events
         self.clock = clock
+        self.semantic = semantic
 
     # ---------------------------------------------------------------- query understanding
     async def _expand(self, tokens: Sequence[str], *, prefix_last: bool) -> Expansion:
@@ -123,6 +132,8 @@ class PlacesService:
         places: Sequence[Place],
         terms: Sequence[domain.QueryTerm],
         center: tuple[float, float] | None,
+        meaning: dict[int, float] | None = None,
+        lexical: set[int] | None = None,
     ) -> list[tuple[Place, float, ScoreTerms, float | None]]:
         alternatives = {a for t in terms for a in t.alternatives}
         frequencies = await self.repo.document_frequencies(alternatives)
@@ -145,8 +156,16 @@ class PlacesService:
             if center is not None and place.lat is not None and place.lon is not None:
                 distance = haversine_m(center[0], center[1], place.lat, place.lon)
                 near = domain.proximity(distance, PROXIMITY_SCALE_M)
-            text = text_score / top if terms else 0.0
-            score = domain.blended(text, place.popularity, near)
+            # words count only for places that have all of them (the lexical match)
+            matched = lexical is None or place.id in lexical
+            text = text_score / top if terms and matched else 0.0
+            # places without a vector (cities, airports) are judged on their words alone
+            semantic = (
+                None
+                if meaning is None or place.embedding is None
+                else domain.semantic_relevance(meaning.get(place.id, 0.0))
+            )
+            score = domain.blended(text, place.popularity, near, semantic)
             ranked.append(
                 (
                     place,
@@ -155,6 +174,7 @@ class PlacesService:
                         text=round(text, 4),
                         popularity=round(place.popularity, 4),
                         proximity=None if near is None else round(near, 4),
+                        semantic=None if semantic is None else round(semantic, 4),
                     ),
                     distance,
                 )
@@ -182,22 +202,62 @@ class PlacesService:
         )
 
     # ---------------------------------------------------------------- search
-    async def search(self, params: SearchParams) -> SearchResults:
-        what, where = domain.split_near(params.q) if params.q else ("", None)
+    async def _anchor(
+        self, params: SearchParams
+    ) -> tuple[str, tuple[float, float] | None, float | None, NearPoint | None]:
+        """The text to match, and where: lat/lon, or a named place in "X near Y"."""
         center = (
             (params.lat, params.lon) if params.lat is not None and params.lon is not None else None
         )
+        what, where = domain.split_near(params.q) if params.q else ("", None)
         radius = params.radius_m
-        near: NearPoint | None = None
         if where and center is None:
             anchor = await self._geocode(where)
-            if anchor is None or anchor.lat is None or anchor.lon is None:
-                raise InvalidSearch(f"no place matches {where!r}", field="q")
-            center = (anchor.lat, anchor.lon)
-            radius = radius or NEAR_DEFAULT_RADIUS_M
-            near = NearPoint(name=anchor.name, lat=anchor.lat, lon=anchor.lon, radius_m=radius)
-        elif center is not None and radius is not None:
-            near = NearPoint(name=None, lat=center[0], lon=center[1], radius_m=radius)
+            if anchor is not None and anchor.lat is not None and anchor.lon is not None:
+                radius = radius or NEAR_DEFAULT_RADIUS_M
+                near = NearPoint(name=anchor.name, lat=anchor.lat, lon=anchor.lon, radius_m=radius)
+                return what, (anchor.lat, anchor.lon), radius, near
+            what = params.q or ""  # "near water" is a wish, not a place: keep it as text
+        if center is not None and radius is not None:
+            return (
+                what,
+                center,
+                radius,
+                NearPoint(name=None, lat=center[0], lon=center[1], radius_m=radius),
+            )
+        return what, center, radius, None
+
+    @staticmethod
+    def _passes(place: Place, filters: Filters) -> bool:
+        """The SQL filters, for candidates that came from the semantic index."""
+        if filters.categories and place.category not in filters.categories:
+            return False
+        if filters.kinds and place.kind not in filters.kinds:
+            return False
+        if filters.min_rating is not None and (place.rating or 0.0) < filters.min_rating:
+            return False
+        if filters.price_levels and place.price_level not in filters.price_levels:
+            return False
+        if filters.bbox is not None:
+            min_lat, min_lon, max_lat, max_lon = filters.bbox
+            if place.lat is None or place.lon is None:
+                return False
+            return min_lat <= place.lat <= max_lat and min_lon <= place.lon <= max_lon
+        return True
+
+    async def _meaning(self, what: str, wanted: bool) -> tuple[dict[int, float] | None, str]:
+        if not what or not wanted:
+            return None, "lexical ranking"
+        if self.semantic is None:
+            return None, "semantic search is off; lexical ranking"
+        vectors = await self.semantic.encode([what])
+        if vectors is None:
+            return None, "the sentence model is not installed; lexical ranking only"
+        hits = await self.semantic.nearest(self.repo, vectors[0], SEMANTIC_CANDIDATES)
+        return dict(hits), "lexical and semantic (all-MiniLM-L6-v2) ranking"
+
+    async def search(self, params: SearchParams) -> SearchResults:
+        what, center, radius, near = await self._anchor(params)
         bbox = params.bbox
         if bbox is None and center is not None and radius is not None:
             bbox = bounding_box(center[0], center[1], radius)
@@ -215,15 +275,17 @@ class PlacesService:
             raise InvalidSearch("the query has no searchable words", field="q")
         expansion = await self._expand(tokens, prefix_last=True) if tokens else Expansion([], {})
         groups = [list(t.alternatives) for t in expansion.terms]
+        meaning, note = await self._meaning(what, params.semantic)
         if groups:
-            ids = await self.repo.index.match_ids(
-                self.repo.session, groups, True, filters, CANDIDATES
-            )
+            ids = await self._candidates(groups, filters, CANDIDATES)
         elif bbox is not None:
             ids = await self.repo.index.geo_ids(self.repo.session, filters, CANDIDATES)
         else:
             raise InvalidSearch("give q, or a place to look (lat/lon or bbox)", field="q")
-        places = list((await self.repo.by_ids(ids)).values())
+        lexical = set(ids)
+        if meaning:
+            ids = list(dict.fromkeys([*ids, *meaning]))
+        places = [p for p in (await self.repo.by_ids(ids)).values() if self._passes(p, filters)]
         if center is not None and radius is not None:
             places = [
                 p
@@ -232,15 +294,20 @@ class PlacesService:
                 and p.lon is not None
                 and haversine_m(center[0], center[1], p.lat, p.lon) <= radius
             ]
+        if meaning is not None and groups:
+            # a semantic neighbour must mean something close, or share the query's words
+            places = [
+                p
+                for p in places
+                if p.id in lexical or domain.semantic_relevance(meaning.get(p.id, 0.0)) > 0.2
+            ]
         if params.open_at is not None:
             places = [p for p in places if self._open_at(p, params)]
-        ranked = await self._rank(places, expansion.terms, center)
+        ranked = await self._rank(places, expansion.terms, center, meaning, lexical)
         facets = {"category": dict(Counter(p.category for p in places).most_common(30))}
         if params.category and groups:
             # facet counts ignore the category filter, so a client can switch category
-            others = await self.repo.index.match_ids(
-                self.repo.session, groups, True, base, CANDIDATES
-            )
+            others = await self._candidates(groups, base, CANDIDATES)
             everything = list((await self.repo.by_ids(others)).values())
             facets["category"] = dict(Counter(p.category for p in everything).most_common(30))
         fingerprint = hashlib.sha256(
@@ -263,8 +330,8 @@ class PlacesService:
                 terms=tokens,
                 corrections=expansion.corrections,
                 near=near,
-                semantic=False,
-                semantic_note="lexical ranking",
+                semantic=meaning is not None,
+                semantic_note=note,
             ),
         )
 
@@ -393,7 +460,10 @@ class PlacesService:
             body, source=OPERATOR_SOURCE, source_id=source_id, now=self.clock.now()
         )
         place = await index_places(
-            self.repo, [row], existing={source_id: existing} if existing else {}
+            self.repo,
+            [row],
+            existing={source_id: existing} if existing else {},
+            semantic=self.semantic,
         )
         created = existing is None
         self.events.record(PlaceIndexed(place_id=place[0].public_id, source=OPERATOR_SOURCE))

@@ -243,3 +243,38 @@ async def test_open_at_filters_by_opening_hours(places_client: httpx.AsyncClient
     for item in day["items"]:
         detail = (await places_client.get(f"{API}/search/poi/{item['id']}")).json()
         assert detail["opening_hours_raw"]
+
+
+async def test_semantic_query_finds_meaning_not_words(places_client: httpx.AsyncClient) -> None:
+    body = await search(
+        places_client,
+        q="quiet green place for children to play",
+        lat=60.1699,
+        lon=24.9384,
+        radius_m=5000,
+    )
+    assert body["query"]["semantic"] is True, body["query"]
+    top = [i["category"] for i in body["items"][:5]]
+    assert set(top) & {"park", "playground", "nature_reserve", "zoo"}, top
+    assert body["items"][0]["score_terms"]["semantic"] > 0
+    lexical = await search(
+        places_client,
+        q="quiet green place for children to play",
+        lat=60.1699,
+        lon=24.9384,
+        radius_m=5000,
+        semantic="false",
+    )
+    assert lexical["query"]["semantic"] is False and lexical["total"] < body["total"]
+
+
+async def test_semantic_falls_back_to_lexical_without_the_model(
+    places_app: FastAPI, places_client: httpx.AsyncClient
+) -> None:
+    from navio.places.semantic import SemanticIndex
+
+    places_app.state.semantic = SemanticIndex(enabled=False)
+    body = await search(places_client, q="kiasma")
+    assert body["query"]["semantic"] is False
+    assert "lexical" in body["query"]["semantic_note"]
+    assert body["items"][0]["name"] == "Kiasma"
