@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -22,8 +23,14 @@ STOPWORDS = frozenset(
 )
 
 
+_NON_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower-case, accents removed (Helsingin → helsingin, São → sao), punctuation → space."""
+    if text.isascii():
+        return _NON_ALNUM_ASCII.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", stripped.replace("_", " ")).strip()

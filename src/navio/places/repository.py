@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository
@@ -313,26 +311,18 @@ class PlacesRepository(Repository):
         return [(t, c) for t, c in rows.all()]
 
     async def add_term_counts(self, deltas: dict[str, int]) -> None:
-        """Apply document-frequency changes: one upsert per chunk of terms."""
-        items = [{"term": t, "doc_count": d} for t, d in deltas.items() if d]
-        for start in range(0, len(items), 500):
-            chunk = items[start : start + 500]
-            if self.dialect == "postgresql":
-                pg = pg_insert(Term).values(chunk)
-                await self.session.execute(
-                    pg.on_conflict_do_update(
-                        index_elements=["term"],
-                        set_={"doc_count": Term.doc_count + pg.excluded.doc_count},
-                    )
-                )
-            else:
-                lite = sqlite_insert(Term).values(chunk)
-                await self.session.execute(
-                    lite.on_conflict_do_update(
-                        index_elements=["term"],
-                        set_={"doc_count": Term.doc_count + lite.excluded.doc_count},
-                    )
-                )
+        """Apply document-frequency changes: one prepared upsert, executed for every term
+        (the same SQL on SQLite and PostgreSQL)."""
+        items = [{"term": t, "delta": d} for t, d in deltas.items() if d]
+        if items:
+            await self.session.execute(
+                text(
+                    "INSERT INTO place_term (term, doc_count) VALUES (:term, :delta) "
+                    "ON CONFLICT (term) DO UPDATE SET doc_count = place_term.doc_count + "
+                    "excluded.doc_count"
+                ),
+                items,
+            )
         if any(d < 0 for d in deltas.values()):
             await self.session.execute(delete(Term).where(Term.doc_count <= 0))
 
