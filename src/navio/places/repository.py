@@ -3,6 +3,7 @@ PostgreSQL tsvector + pg_trgm); both answer the same questions. Never commits.""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,54 @@ from navio.kernel.db import Repository
 from navio.places.models import Country, IndexStat, Place, Term
 
 PLACE_TABLE = cast(Table, Place.__table__)
+STATS_TTL_SECONDS = 30.0
+_DF_CACHE_SIZE = 200_000
+_DF_CACHE: dict[str, dict[str, tuple[float, int]]] = {}
+_DOC_STATS_CACHE: dict[str, tuple[float, tuple[int, float]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceSummary:
+    """What ranking and result lists need of a place: no vectors, no raw attributes."""
+
+    id: int
+    public_id: uuid.UUID
+    kind: str
+    category: str
+    name: str
+    name_folded: str
+    search_text: str
+    country_code: str | None
+    locality: str | None
+    lat: float | None
+    lon: float | None
+    rating: float | None
+    price_level: int | None
+    popularity: float
+    opening_hours_raw: str | None
+    timezone: str | None
+    has_embedding: bool
+
+
+_SUMMARY_COLUMNS = (
+    Place.id,
+    Place.public_id,
+    Place.kind,
+    Place.category,
+    Place.name,
+    Place.name_folded,
+    Place.search_text,
+    Place.country_code,
+    Place.locality,
+    Place.lat,
+    Place.lon,
+    Place.rating,
+    Place.price_level,
+    Place.popularity,
+    Place.opening_hours_raw,
+    Place.timezone,
+    Place.embedding.is_not(None),
+)
 
 
 @dataclass(frozen=True)
@@ -234,11 +283,11 @@ class PlacesRepository(Repository):
         return search_index_for(self.dialect)
 
     # ---------------------------------------------------------------- places
-    async def by_ids(self, ids: Sequence[int]) -> dict[int, Place]:
+    async def summaries(self, ids: Sequence[int]) -> dict[int, PlaceSummary]:
         if not ids:
             return {}
-        rows = await self.session.scalars(select(Place).where(Place.id.in_(list(ids))))
-        return {p.id: p for p in rows}
+        rows = await self.session.execute(select(*_SUMMARY_COLUMNS).where(Place.id.in_(list(ids))))
+        return {row[0]: PlaceSummary(*tuple(row)) for row in rows.all()}
 
     async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
         return await self.session.scalar(select(Place).where(Place.public_id == public_id))
@@ -291,14 +340,38 @@ class PlacesRepository(Repository):
         return [(pid, blob) for pid, blob in rows.all() if blob is not None]
 
     # ---------------------------------------------------------------- vocabulary
+    @property
+    def _cache_key(self) -> str:
+        return str(self.session.get_bind().engine.url)
+
     async def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
-        wanted = list(set(terms))
-        if not wanted:
-            return {}
-        rows = await self.session.execute(
-            select(Term.term, Term.doc_count).where(Term.term.in_(wanted))
-        )
-        return {t: int(c) for t, c in rows.all()}
+        """Document frequency per term; served from a short-lived per-process cache, since
+        BM25 weights barely move between imports (writes here clear it at once)."""
+        cache = _DF_CACHE.setdefault(self._cache_key, {})
+        now = time.monotonic()
+        found: dict[str, int] = {}
+        wanted = []
+        for term in set(terms):
+            hit = cache.get(term)
+            if hit is not None and hit[0] > now:
+                found[term] = hit[1]
+            else:
+                wanted.append(term)
+        if wanted:
+            rows = await self.session.execute(
+                select(Term.term, Term.doc_count).where(Term.term.in_(wanted))
+            )
+            fresh = {t: int(c) for t, c in rows.all()}
+            if len(cache) > _DF_CACHE_SIZE:
+                cache.clear()
+            for term in wanted:
+                cache[term] = (now + STATS_TTL_SECONDS, fresh.get(term, 0))
+            found.update(fresh)
+        return {t: c for t, c in found.items() if c}
+
+    def forget_cached_stats(self) -> None:
+        _DF_CACHE.pop(self._cache_key, None)
+        _DOC_STATS_CACHE.pop(self._cache_key, None)
 
     async def terms_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -313,6 +386,7 @@ class PlacesRepository(Repository):
     async def add_term_counts(self, deltas: dict[str, int]) -> None:
         """Apply document-frequency changes: one prepared upsert, executed for every term
         (the same SQL on SQLite and PostgreSQL)."""
+        self.forget_cached_stats()
         items = [{"term": t, "delta": d} for t, d in deltas.items() if d]
         if items:
             await self.session.execute(
@@ -331,6 +405,7 @@ class PlacesRepository(Repository):
         return None if row is None else row.value
 
     async def set_stat(self, name: str, value: float) -> None:
+        self.forget_cached_stats()
         row = await self.session.get(IndexStat, name)
         if row is None:
             self.session.add(IndexStat(name=name, value=value))
@@ -339,12 +414,15 @@ class PlacesRepository(Repository):
         await self.session.flush()
 
     async def document_stats(self) -> tuple[int, float]:
-        """(documents, average length in tokens) of the lexical index."""
+        """(documents, average length in tokens) of the lexical index (cached like DFs)."""
+        cached = _DOC_STATS_CACHE.get(self._cache_key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         count = await self.stat("documents")
         length = await self.stat("total_tokens")
-        if not count:
-            return 0, 1.0
-        return int(count), max(1.0, (length or count) / count)
+        value = (0, 1.0) if not count else (int(count), max(1.0, (length or count) / count))
+        _DOC_STATS_CACHE[self._cache_key] = (time.monotonic() + STATS_TTL_SECONDS, value)
+        return value
 
     # ---------------------------------------------------------------- countries
     async def upsert_countries(self, rows: list[dict[str, Any]]) -> None:

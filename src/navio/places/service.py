@@ -21,7 +21,8 @@ from navio.places.events import PlaceIndexed, PlaceRemoved
 from navio.places.indexing import build_place_row, index_places, unindex_place
 from navio.places.models import Place
 from navio.places.opening_hours import is_open_at
-from navio.places.repository import Filters, PlacesRepository
+from navio.places.reference import country_names
+from navio.places.repository import Filters, PlacesRepository, PlaceSummary
 from navio.places.schemas import (
     NearPoint,
     PlaceDetail,
@@ -90,7 +91,10 @@ class PlacesService:
         for i, token in enumerate(tokens):
             last = prefix_last and i == len(tokens) - 1
             alternatives: dict[str, float] = {token: 1.0}
-            if frequencies.get(token, 0) == 0 and domain.max_typos(token):
+            known = frequencies.get(token, 0) > 0 or (
+                last and bool(await self.repo.terms_with_prefix(token, 1))
+            )
+            if not known and domain.max_typos(token):
                 vocabulary = await self.repo.index.similar_terms(
                     self.repo.session, token, TYPO_CANDIDATES
                 )
@@ -129,12 +133,12 @@ class PlacesService:
     # ---------------------------------------------------------------- ranking
     async def _rank(
         self,
-        places: Sequence[Place],
+        places: Sequence[PlaceSummary],
         terms: Sequence[domain.QueryTerm],
         center: tuple[float, float] | None,
         meaning: dict[int, float] | None = None,
         lexical: set[int] | None = None,
-    ) -> list[tuple[Place, float, ScoreTerms, float | None]]:
+    ) -> list[tuple[PlaceSummary, float, ScoreTerms, float | None]]:
         alternatives = {a for t in terms for a in t.alternatives}
         frequencies = await self.repo.document_frequencies(alternatives)
         documents, average = await self.repo.document_stats()
@@ -162,7 +166,7 @@ class PlacesService:
             # places without a vector (cities, airports) are judged on their words alone
             semantic = (
                 None
-                if meaning is None or place.embedding is None
+                if meaning is None or not place.has_embedding
                 else domain.semantic_relevance(meaning.get(place.id, 0.0))
             )
             score = domain.blended(text, place.popularity, near, semantic)
@@ -183,7 +187,9 @@ class PlacesService:
         return ranked
 
     @staticmethod
-    def _hit(place: Place, score: float, terms: ScoreTerms, distance: float | None) -> PlaceHit:
+    def _hit(
+        place: PlaceSummary, score: float, terms: ScoreTerms, distance: float | None
+    ) -> PlaceHit:
         return PlaceHit(
             id=place.public_id,
             kind=place.kind,
@@ -228,7 +234,7 @@ class PlacesService:
         return what, center, radius, None
 
     @staticmethod
-    def _passes(place: Place, filters: Filters) -> bool:
+    def _passes(place: PlaceSummary, filters: Filters) -> bool:
         """The SQL filters, for candidates that came from the semantic index."""
         if filters.categories and place.category not in filters.categories:
             return False
@@ -285,7 +291,7 @@ class PlacesService:
         lexical = set(ids)
         if meaning:
             ids = list(dict.fromkeys([*ids, *meaning]))
-        places = [p for p in (await self.repo.by_ids(ids)).values() if self._passes(p, filters)]
+        places = [p for p in (await self.repo.summaries(ids)).values() if self._passes(p, filters)]
         if center is not None and radius is not None:
             places = [
                 p
@@ -308,7 +314,7 @@ class PlacesService:
         if params.category and groups:
             # facet counts ignore the category filter, so a client can switch category
             others = await self._candidates(groups, base, CANDIDATES)
-            everything = list((await self.repo.by_ids(others)).values())
+            everything = list((await self.repo.summaries(others)).values())
             facets["category"] = dict(Counter(p.category for p in everything).most_common(30))
         fingerprint = hashlib.sha256(
             params.model_dump_json(exclude={"cursor", "limit"}).encode()
@@ -336,7 +342,7 @@ class PlacesService:
         )
 
     @staticmethod
-    def _open_at(place: Place, params: SearchParams) -> bool:
+    def _open_at(place: PlaceSummary, params: SearchParams) -> bool:
         """Open at that moment by the place's full rule (naive = the place's local time)."""
         if not place.opening_hours_raw or params.open_at is None:
             return False
@@ -354,16 +360,16 @@ class PlacesService:
         groups = [list(t.alternatives) for t in expansion.terms]
         filters = Filters(kinds=tuple(kinds))
         ids = await self._candidates(groups, filters, SUGGEST_CANDIDATES)
-        places = list((await self.repo.by_ids(ids)).values())
+        places = list((await self.repo.summaries(ids)).values())
         ranked = await self._rank(places, expansion.terms, None)
-        countries = await self.repo.countries()
+        countries = country_names()
         items = []
         for place, score, _, _ in ranked[:limit]:
             country = countries.get(place.country_code or "")
             parts = [
                 place.name,
                 place.locality if place.kind != "city" else None,
-                country.name if country else place.country_code,
+                country or place.country_code,
             ]
             items.append(
                 Suggestion(
@@ -429,7 +435,7 @@ class PlacesService:
                 bbox=(box[0], max(-180.0, box[1]), box[2], min(180.0, box[3])),
             )
             ids = await self.repo.index.geo_ids(self.repo.session, filters, 5_000)
-            places = list((await self.repo.by_ids(ids)).values())
+            places = list((await self.repo.summaries(ids)).values())
             within = [
                 (haversine_m(lat, lon, p.lat, p.lon), p)
                 for p in places
