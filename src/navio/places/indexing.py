@@ -25,6 +25,8 @@ PLACE_COLUMNS = frozenset(
 )
 
 
+ANALYZE_AFTER_ROWS = 1_000
+
 # executemany needs every row to carry every column.
 ROW_DEFAULTS: dict[str, Any] = {
     **dict.fromkeys(PLACE_COLUMNS),
@@ -208,6 +210,8 @@ async def bulk_upsert(
             await repo.bulk_update(group[start : start + 2_000])
     if any(r.get("embedding") is not None for r in to_embed):
         await _bump_embeddings(repo)
+    if len(inserts) >= ANALYZE_AFTER_ROWS:
+        await repo.analyze()
     await repo.add_term_counts({t: d for t, d in deltas.items() if d})
     await _apply_stats(repo, doc_delta, token_delta)
     return len(inserts), len(updates), unchanged

@@ -333,11 +333,25 @@ class PlacesRepository(Repository):
         )
         await self.session.execute(statement, [{**r, "_id": r["id"]} for r in rows])
 
-    async def embeddings(self) -> list[tuple[int, bytes]]:
+    async def embeddings(self) -> list[tuple[int, bytes, float | None, float | None, str]]:
         rows = await self.session.execute(
-            select(Place.id, Place.embedding).where(Place.embedding.is_not(None)).order_by(Place.id)
+            select(Place.id, Place.embedding, Place.lat, Place.lon, Place.category)
+            .where(Place.embedding.is_not(None))
+            .order_by(Place.id)
         )
-        return [(pid, blob) for pid, blob in rows.all() if blob is not None]
+        return [
+            (pid, blob, lat, lon, category)
+            for pid, blob, lat, lon, category in rows.all()
+            if blob is not None
+        ]
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (the query plans depend on it)."""
+        if self.dialect == "postgresql":
+            await self.session.execute(text("ANALYZE place_place"))
+            await self.session.execute(text("ANALYZE place_term"))
+        else:
+            await self.session.execute(text("ANALYZE"))
 
     # ---------------------------------------------------------------- vocabulary
     @property

@@ -55,6 +55,9 @@ class SemanticIndex:
         self._version: float | None = None
         self._ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._matrix: Matrix = np.zeros((0, DIMENSION), dtype=np.float32)
+        self._lat: npt.NDArray[np.float64] = np.zeros(0)
+        self._lon: npt.NDArray[np.float64] = np.zeros(0)
+        self._category: npt.NDArray[np.str_] = np.zeros(0, dtype="U32")
         self._refresh = asyncio.Lock()
 
     def encoder(self) -> SentenceEncoder | None:
@@ -76,31 +79,54 @@ class SemanticIndex:
             return None
         return await asyncio.to_thread(encoder.encode, list(texts))
 
-    async def _matrix_for(self, repo: PlacesRepository) -> tuple[npt.NDArray[np.int64], Matrix]:
+    async def _refresh_matrix(self, repo: PlacesRepository) -> None:
         version = await repo.stat("embedding_version")
         if version == self._version:
-            return self._ids, self._matrix
+            return
         async with self._refresh:
-            if version != self._version:
-                rows = await repo.embeddings()
-                ids = np.fromiter((pid for pid, _ in rows), dtype=np.int64, count=len(rows))
-                matrix = (
-                    np.vstack([from_bytes(blob) for _, blob in rows])
-                    if rows
-                    else np.zeros((0, DIMENSION), dtype=np.float32)
-                )
-                self._ids, self._matrix, self._version = ids, matrix, version
-        return self._ids, self._matrix
+            if version == self._version:
+                return
+            rows = await repo.embeddings()
+            self._ids = np.array([r[0] for r in rows], dtype=np.int64)
+            self._matrix = (
+                np.vstack([from_bytes(r[1]) for r in rows])
+                if rows
+                else np.zeros((0, DIMENSION), dtype=np.float32)
+            )
+            self._lat = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64)
+            self._lon = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64)
+            self._category = np.array([r[4] for r in rows], dtype="U32")
+            self._version = version
 
     async def nearest(
-        self, repo: PlacesRepository, query: Matrix, limit: int
+        self,
+        repo: PlacesRepository,
+        query: Matrix,
+        limit: int,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        categories: Sequence[str] = (),
     ) -> list[tuple[int, float]]:
-        """(place id, cosine similarity) of the `limit` closest POIs."""
-        ids, matrix = await self._matrix_for(repo)
+        """(place id, cosine similarity) of the `limit` closest POIs inside the area and
+        categories asked for (filtered before the top-k, not after)."""
+        await self._refresh_matrix(repo)
+        ids, matrix = self._ids, self._matrix
         if not len(ids):
             return []
         scores = matrix @ query
-        k = min(limit, len(ids))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(ids[i]), float(scores[i])) for i in top]
+        mask = np.ones(len(ids), dtype=bool)
+        if bbox is not None:
+            min_lat, min_lon, max_lat, max_lon = bbox
+            with np.errstate(invalid="ignore"):
+                mask &= (self._lat >= min_lat) & (self._lat <= max_lat)
+                mask &= (self._lon >= min_lon) & (self._lon <= max_lon)
+        if categories:
+            mask &= np.isin(self._category, list(categories))
+        candidates = np.flatnonzero(mask)
+        if not len(candidates):
+            return []
+        k = min(limit, len(candidates))
+        local = scores[candidates]
+        top = np.argpartition(-local, k - 1)[:k]
+        top = top[np.argsort(-local[top], kind="stable")]
+        return [(int(ids[candidates[i]]), float(local[i])) for i in top]

@@ -89,7 +89,8 @@ class PlacesService:
         terms: list[domain.QueryTerm] = []
         corrections: dict[str, list[str]] = {}
         for i, token in enumerate(tokens):
-            last = prefix_last and i == len(tokens) - 1
+            # a one-letter prefix matches a fifth of the catalogue: treat it as a whole word
+            last = prefix_last and i == len(tokens) - 1 and len(token) >= 2
             alternatives: dict[str, float] = {token: 1.0}
             known = frequencies.get(token, 0) > 0 or (
                 last and bool(await self.repo.terms_with_prefix(token, 1))
@@ -105,6 +106,9 @@ class PlacesService:
                     for start, term in prefixes.items():
                         if term not in alternatives and domain.close_terms(token, [start]):
                             fixes.append((term, 1))
+                # equally close fixes: the commoner word first ("dragn" -> dragon, not draga)
+                common = await self.repo.document_frequencies(t for t, _ in fixes)
+                fixes.sort(key=lambda f: (f[1], -common.get(f[0], 0), f[0]))
                 for term, distance in fixes[:5]:
                     alternatives[term] = 0.8 if distance <= 1 else 0.6
                 if len(alternatives) > 1:
@@ -219,7 +223,13 @@ class PlacesService:
         radius = params.radius_m
         if where and center is None:
             anchor = await self._geocode(where)
-            if anchor is not None and anchor.lat is not None and anchor.lon is not None:
+            words = set(domain.query_tokens(where))
+            if (
+                anchor is not None
+                and anchor.lat is not None
+                and anchor.lon is not None
+                and words <= set(anchor.search_text.split())  # "water" is not Waterlooville
+            ):
                 radius = radius or NEAR_DEFAULT_RADIUS_M
                 near = NearPoint(name=anchor.name, lat=anchor.lat, lon=anchor.lon, radius_m=radius)
                 return what, (anchor.lat, anchor.lon), radius, near
@@ -251,7 +261,9 @@ class PlacesService:
             return min_lat <= place.lat <= max_lat and min_lon <= place.lon <= max_lon
         return True
 
-    async def _meaning(self, what: str, wanted: bool) -> tuple[dict[int, float] | None, str]:
+    async def _meaning(
+        self, what: str, wanted: bool, filters: Filters
+    ) -> tuple[dict[int, float] | None, str]:
         if not what or not wanted:
             return None, "lexical ranking"
         if self.semantic is None:
@@ -259,7 +271,13 @@ class PlacesService:
         vectors = await self.semantic.encode([what])
         if vectors is None:
             return None, "the sentence model is not installed; lexical ranking only"
-        hits = await self.semantic.nearest(self.repo, vectors[0], SEMANTIC_CANDIDATES)
+        hits = await self.semantic.nearest(
+            self.repo,
+            vectors[0],
+            SEMANTIC_CANDIDATES,
+            bbox=filters.bbox,
+            categories=filters.categories,
+        )
         return dict(hits), "lexical and semantic (all-MiniLM-L6-v2) ranking"
 
     async def search(self, params: SearchParams) -> SearchResults:
@@ -281,7 +299,7 @@ class PlacesService:
             raise InvalidSearch("the query has no searchable words", field="q")
         expansion = await self._expand(tokens, prefix_last=True) if tokens else Expansion([], {})
         groups = [list(t.alternatives) for t in expansion.terms]
-        meaning, note = await self._meaning(what, params.semantic)
+        meaning, note = await self._meaning(what, params.semantic, filters)
         if groups:
             ids = await self._candidates(groups, filters, CANDIDATES)
         elif bbox is not None:

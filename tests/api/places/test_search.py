@@ -278,3 +278,18 @@ async def test_semantic_falls_back_to_lexical_without_the_model(
     assert body["query"]["semantic"] is False
     assert "lexical" in body["query"]["semantic_note"]
     assert body["items"][0]["name"] == "Kiasma"
+
+
+async def test_near_something_that_is_no_place_stays_text(places_client: httpx.AsyncClient) -> None:
+    body = await search(
+        places_client, q="quiet place for kids near water", lat=60.1699, lon=24.9384, radius_m=8000
+    )
+    assert body["query"]["near"]["name"] is None  # "water" was not geocoded to some town
+    assert body["total"] > 0
+    assert body["query"]["semantic"] is True
+
+
+async def test_typo_fixes_prefer_common_words(places_client: httpx.AsyncClient) -> None:
+    body = await search(places_client, q="restauarnt", lat=60.1699, lon=24.9384, radius_m=2000)
+    assert "restaurant" in body["query"]["corrections"]["restauarnt"]
+    assert body["items"] and body["items"][0]["category"] == "restaurant"
