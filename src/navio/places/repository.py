@@ -128,6 +128,14 @@ def _filter_sql(filters: Filters, params: dict[str, Any], alias: str = "p") -> s
     return "".join(f" AND {c}" for c in clauses)
 
 
+# Engine-independent candidate order: both engines return the same ids.
+POPULAR_FIRST = " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+
+
+def _bbox_params(bbox: tuple[float, float, float, float]) -> dict[str, float]:
+    return dict(zip(("min_lat", "min_lon", "max_lat", "max_lon"), bbox, strict=True))
+
+
 def _fts5_quote(term: str) -> str:
     # Tokens are already folded to [a-z0-9_] words; quoting keeps FTS5 from reading operators.
     return '"' + term.replace('"', "") + '"'
@@ -165,24 +173,19 @@ class SqliteSearch:
                 " AND p.id IN (SELECT id FROM place_rtree WHERE min_lat >= :min_lat "
                 "AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon)"
             )
-            params.update(
-                zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
-            )
-        sql += _filter_sql(filters, params) + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+            params.update(_bbox_params(filters.bbox))
+        sql += _filter_sql(filters, params) + POPULAR_FIRST
         return list((await session.execute(text(sql), params)).scalars())
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
         assert filters.bbox is not None
-        params: dict[str, Any] = dict(
-            zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
-        )
-        params["limit"] = limit
+        params: dict[str, Any] = {**_bbox_params(filters.bbox), "limit": limit}
         sql = (
             "SELECT p.id FROM place_rtree r JOIN place_place p ON p.id = r.id "
             "WHERE r.min_lat >= :min_lat AND r.max_lat <= :max_lat "
             "AND r.min_lon >= :min_lon AND r.max_lon <= :max_lon"
             + _filter_sql(filters, params)
-            + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+            + POPULAR_FIRST
         )
         return list((await session.execute(text(sql), params)).scalars())
 
@@ -236,23 +239,16 @@ class PostgresSearch:
             sql += (
                 " AND p.lat BETWEEN :min_lat AND :max_lat AND p.lon BETWEEN :min_lon AND :max_lon"
             )
-            params.update(
-                zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
-            )
-        sql += _filter_sql(filters, params) + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+            params.update(_bbox_params(filters.bbox))
+        sql += _filter_sql(filters, params) + POPULAR_FIRST
         return list((await session.execute(text(sql), params)).scalars())
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
         assert filters.bbox is not None
-        params: dict[str, Any] = dict(
-            zip(("min_lat", "min_lon", "max_lat", "max_lon"), filters.bbox, strict=True)
-        )
-        params["limit"] = limit
+        params: dict[str, Any] = {**_bbox_params(filters.bbox), "limit": limit}
         sql = (
             "SELECT p.id FROM place_place p WHERE p.lat BETWEEN :min_lat AND :max_lat "
-            "AND p.lon BETWEEN :min_lon AND :max_lon"
-            + _filter_sql(filters, params)
-            + " ORDER BY p.popularity DESC, p.id LIMIT :limit"
+            "AND p.lon BETWEEN :min_lon AND :max_lon" + _filter_sql(filters, params) + POPULAR_FIRST
         )
         return list((await session.execute(text(sql), params)).scalars())
 
