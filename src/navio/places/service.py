@@ -377,7 +377,13 @@ class PlacesService:
         expansion = await self._expand(tokens, prefix_last=True)
         groups = [list(t.alternatives) for t in expansion.terms]
         filters = Filters(kinds=tuple(kinds))
-        ids = await self._candidates(groups, filters, SUGGEST_CANDIDATES)
+        # autocomplete is about names: the whole-text query (country names, cuisines...) runs
+        # only when names alone do not fill the list
+        ids = await self.repo.index.match_ids(
+            self.repo.session, groups, True, filters, SUGGEST_CANDIDATES, names_only=True
+        )
+        if len(ids) < 2 * limit:
+            ids = await self._candidates(groups, filters, SUGGEST_CANDIDATES)
         places = list((await self.repo.summaries(ids)).values())
         ranked = await self._rank(places, expansion.terms, None)
         countries = country_names()
