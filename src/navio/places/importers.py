@@ -16,6 +16,7 @@ from typing import Any
 
 from navio.places import domain
 from navio.places.indexing import bulk_upsert
+from navio.places.reference import country_names
 from navio.places.repository import PlacesRepository
 from navio.places.semantic import SemanticIndex
 
@@ -30,6 +31,10 @@ class ImportSummary:
     updated: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def trim_notes(self, keep: int = 20) -> None:
+        if len(self.notes) > keep:
+            self.notes = [*self.notes[:keep], f"... {len(self.notes) - keep} more"]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,14 +119,13 @@ async def import_cities(
 ) -> ImportSummary:
     countries = country_rows()
     await repo.upsert_countries(countries)
-    names = {c["code"]: c["name"] for c in countries}
     rows = []
-    for row in city_rows(names, min_population):
+    for row in city_rows(country_names(), min_population):
         rows.append(row)
         if len(rows) % 10_000 == 0:
             progress(10_000)
     progress(len(rows) % 10_000)
-    inserted, updated, _ = await bulk_upsert(repo, "geonames", rows, now)
+    inserted, updated = await bulk_upsert(repo, "geonames", rows, now)
     summary = ImportSummary("geonames", inserted, updated)
     summary.notes.append(f"{len(countries)} countries")
     return summary
@@ -162,13 +166,10 @@ def airport_rows(countries: dict[str, str]) -> Iterator[dict[str, Any]]:
 async def import_airports(
     repo: PlacesRepository, now: datetime, progress: Progress = _noop
 ) -> ImportSummary:
-    countries = {code: c.name for code, c in (await repo.countries()).items()}
-    if not countries:
-        await repo.upsert_countries(country_rows())
-        countries = {code: c.name for code, c in (await repo.countries()).items()}
-    rows = list(airport_rows(countries))
+    await repo.upsert_countries(country_rows())
+    rows = list(airport_rows(country_names()))
     progress(len(rows))
-    inserted, updated, _ = await bulk_upsert(repo, "airportsdata", rows, now)
+    inserted, updated = await bulk_upsert(repo, "airportsdata", rows, now)
     return ImportSummary("airportsdata", inserted, updated)
 
 
@@ -299,11 +300,10 @@ async def import_travelplanner(
     summary = ImportSummary("travelplanner")
     rows = list(travelplanner_rows(directory, summary))
     progress(len(rows))
-    summary.inserted, summary.updated, _ = await bulk_upsert(
+    summary.inserted, summary.updated = await bulk_upsert(
         repo, "travelplanner", rows, now, semantic
     )
-    if len(summary.notes) > 20:
-        summary.notes = [*summary.notes[:20], f"... {len(summary.notes) - 20} more"]
+    summary.trim_notes()
     return summary
 
 
@@ -315,7 +315,7 @@ def dumps(summary: ImportSummary) -> str:
 def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
     from timezonefinder import TimezoneFinder
 
-    from navio.places.opening_hours import windows_to_json
+    from navio.places.opening_hours import hours_json
     from navio.places.osm import iter_pois
 
     zones = TimezoneFinder()
@@ -351,13 +351,7 @@ def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
             "popularity": domain.poi_popularity(None, bool(poi.wikidata), bool(poi.website)),
             "opening_hours_raw": None if hours is None else hours.raw,
             "opening_hours_valid": None if hours is None else hours.valid,
-            "opening_hours": None
-            if hours is None or not hours.valid
-            else {
-                "windows": windows_to_json(hours.windows),
-                "always_open": hours.always_open,
-                "has_exceptions": hours.has_exceptions,
-            },
+            "opening_hours": hours_json(hours),
             "attributes": {"cuisines": list(poi.cuisine)} if poi.cuisine else {},
             "source_id": poi.source_id,
         }
@@ -375,9 +369,8 @@ async def import_osm(
     for row in osm_rows(path, summary):
         rows.append(row)
         progress(1)
-    summary.inserted, summary.updated, _ = await bulk_upsert(repo, "osm", rows, now, semantic)
-    if len(summary.notes) > 20:
-        summary.notes = [*summary.notes[:20], f"... {len(summary.notes) - 20} more"]
+    summary.inserted, summary.updated = await bulk_upsert(repo, "osm", rows, now, semantic)
+    summary.trim_notes()
     return summary
 
 

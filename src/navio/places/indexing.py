@@ -14,7 +14,7 @@ from typing import Any
 
 from navio.places import domain
 from navio.places.models import Place
-from navio.places.opening_hours import parse_opening_hours, windows_to_json
+from navio.places.opening_hours import hours_json, parse_opening_hours
 from navio.places.repository import PlacesRepository
 from navio.places.schemas import PoiIndexRequest
 from navio.places.semantic import SemanticIndex, embedding_text, to_bytes
@@ -89,13 +89,7 @@ def build_place_row(
         "phone": body.phone,
         "opening_hours_raw": body.opening_hours,
         "opening_hours_valid": None if hours is None else hours.valid,
-        "opening_hours": None
-        if hours is None or not hours.valid
-        else {
-            "windows": windows_to_json(hours.windows),
-            "always_open": hours.always_open,
-            "has_exceptions": hours.has_exceptions,
-        },
+        "opening_hours": hours_json(hours),
         "attributes": {"description": body.description} if body.description else {},
         "source": source,
         "source_id": source_id,
@@ -158,8 +152,8 @@ async def bulk_upsert(
     rows: Iterable[dict[str, Any]],
     now: datetime,
     semantic: SemanticIndex | None = None,
-) -> tuple[int, int, int]:
-    """Idempotent import of one source's rows: (inserted, updated, unchanged).
+) -> tuple[int, int]:
+    """Idempotent import of one source's rows: (inserted, updated).
 
     POIs get an embedding when the model is available and their text is new or changed; an
     unchanged POI keeps the one it has."""
@@ -167,7 +161,7 @@ async def bulk_upsert(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     deltas: Counter[str] = Counter()
-    doc_delta = token_delta = unchanged = 0
+    doc_delta = token_delta = 0
     for row in rows:
         unknown = set(row) - PLACE_COLUMNS
         if unknown:
@@ -214,4 +208,4 @@ async def bulk_upsert(
         await repo.analyze()
     await repo.add_term_counts({t: d for t, d in deltas.items() if d})
     await _apply_stats(repo, doc_delta, token_delta)
-    return len(inserts), len(updates), unchanged
+    return len(inserts), len(updates)

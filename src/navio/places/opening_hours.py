@@ -407,3 +407,14 @@ def _clock(seconds: int) -> time:
 
 def _second_of_week(local_dt: datetime) -> int:
     return local_dt.weekday() * DAY + _seconds(local_dt.time().replace(microsecond=0))
+
+
+def hours_json(hours: ParsedHours | None) -> dict[str, object] | None:
+    """The stored form of parsed hours (place_place.opening_hours); None when unparsed."""
+    if hours is None or not hours.valid:
+        return None
+    return {
+        "windows": windows_to_json(hours.windows),
+        "always_open": hours.always_open,
+        "has_exceptions": hours.has_exceptions,
+    }

@@ -444,6 +444,3 @@ class PlacesRepository(Repository):
                 for key, value in row.items():
                     setattr(existing, key, value)
         await self.session.flush()
-
-    async def countries(self) -> dict[str, Country]:
-        return {c.code: c for c in await self.session.scalars(select(Country))}

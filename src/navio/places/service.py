@@ -8,7 +8,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from navio.iam import Permission, PermissionDenied, Principal
@@ -293,7 +293,7 @@ class PlacesService:
             min_rating=params.min_rating,
             price_levels=tuple(params.price_level),
         )
-        filters = Filters(**{**base.__dict__, "categories": tuple(params.category)})
+        filters = replace(base, categories=tuple(params.category))
         tokens = domain.query_tokens(what) if what else []
         if what and not tokens:
             raise InvalidSearch("the query has no searchable words", field="q")
