@@ -846,12 +846,22 @@ class TracingIndex:
     ) -> list[int]:
         started = time.perf_counter()
         ids = await self.inner.match_ids(
-            session, groups, prefix_last, filters, limit, names_only=names_only
+            session,
+            groups,
+            prefix_last,
+            filters,
+            limit,
+            names_only=names_only,
         )
         ms = (time.perf_counter() - started) * 1000
         marker, counting = len(self.trace.sql), time.perf_counter()
         everything = await self.inner.match_ids(
-            session, groups, prefix_last, filters, 10**9, names_only=names_only
+            session,
+            groups,
+            prefix_last,
+            filters,
+            10**9,
+            names_only=names_only,
         )
         del self.trace.sql[marker:]  # the counting query is not part of the answer
         self.trace.counting_ms += (time.perf_counter() - counting) * 1000

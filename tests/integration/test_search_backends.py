@@ -10,6 +10,7 @@ import pytest
 from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
 from navio.kernel.uow import UnitOfWork
+from navio.places import repository
 from navio.places.repository import PlacesRepository
 from navio.places.schemas import SearchParams
 from navio.places.service import PlacesService
@@ -20,6 +21,7 @@ QUERIES: list[dict[str, Any]] = [
     {"q": "sao paulo"},
     {"q": "airport", "lat": 60.17, "lon": 24.94, "radius_m": 30_000},
     {"q": "museum", "lat": 60.17, "lon": 24.94, "radius_m": 2_000},
+    {"q": "kahvi", "lat": 60.17, "lon": 24.94, "radius_m": 3_000},  # a prefix in an area
     {"q": "cafe near Senate Square"},
     {"q": "seafood", "category": ["restaurant"], "min_rating": 4},
     {"lat": 60.17, "lon": 24.94, "radius_m": 500, "category": ["restaurant"]},
@@ -49,3 +51,14 @@ async def test_same_results_on_both_backends(
     for query, a, b in zip(QUERIES, sqlite, postgres, strict=True):
         assert a, query
         assert a == b, (query, a, b)
+
+
+@pytest.mark.usefixtures("places_sqlite_url")
+async def test_sqlite_area_plans_agree(
+    places_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words matched in Python for a small area, or by FTS5 inside the R*Tree: one answer."""
+    in_python = await _answers(places_sqlite_url)
+    monkeypatch.setattr(repository, "SMALL_AREA_PLACES", 0)
+    by_index = await _answers(places_sqlite_url)
+    assert in_python == by_index

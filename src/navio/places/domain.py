@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,33 +82,42 @@ class QueryTerm:
     prefix: bool = False
 
 
-def bm25(
-    terms: Sequence[QueryTerm],
-    doc_tokens: Sequence[str],
-    document_frequency: Mapping[str, int],
-    documents: int,
-    average_length: float,
-) -> float:
-    counts = Counter(doc_tokens)
+@dataclass(frozen=True, slots=True)
+class WeightedTerm:
+    """One query term's alternatives with their weight x idf, worked out once per query."""
+
+    token: str
+    prefix: bool
+    alternatives: tuple[tuple[str, float], ...]
+
+
+def weigh_terms(
+    terms: Sequence[QueryTerm], document_frequency: Mapping[str, int], documents: int
+) -> list[WeightedTerm]:
+    weighted = []
+    for term in terms:
+        alternatives = []
+        for alternative, weight in term.alternatives.items():
+            df = max(1, document_frequency.get(alternative, 1))
+            idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
+            alternatives.append((alternative, weight * idf))
+        weighted.append(WeightedTerm(term.token, term.prefix, tuple(alternatives)))
+    return weighted
+
+
+def bm25(terms: Sequence[WeightedTerm], doc_tokens: list[str], average_length: float) -> float:
     length = len(doc_tokens) or 1
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
     score = 0.0
     for term in terms:
         best = 0.0
-        for alternative, weight in term.alternatives.items():
+        for alternative, weight in term.alternatives:
             if term.prefix and alternative == term.token:
-                freq = sum(c for t, c in counts.items() if t.startswith(term.token))
+                freq = sum(1 for t in doc_tokens if t.startswith(alternative))
             else:
-                freq = counts.get(alternative, 0)
-            if not freq:
-                continue
-            df = max(1, document_frequency.get(alternative, 1))
-            idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
-            tf = (
-                freq
-                * (BM25_K1 + 1)
-                / (freq + BM25_K1 * (1 - BM25_B + BM25_B * length / average_length))
-            )
-            best = max(best, weight * idf * tf)
+                freq = doc_tokens.count(alternative)
+            if freq:
+                best = max(best, weight * freq * (BM25_K1 + 1) / (freq + norm))
         score += best
     return score
 
@@ -140,10 +148,9 @@ def _name_match(terms: Sequence[QueryTerm], name_tokens: Sequence[str]) -> float
 
 def text_relevance(
     terms: Sequence[QueryTerm],
-    name_tokens: Sequence[str],
-    doc_tokens: Sequence[str],
-    document_frequency: Mapping[str, int],
-    documents: int,
+    weighted: Sequence[WeightedTerm],
+    name_tokens: list[str],
+    doc_tokens: list[str],
     average_length: float,
 ) -> float:
     """BM25F-style: the name field weighs NAME_WEIGHT times the whole text, and a name that
@@ -151,8 +158,8 @@ def text_relevance(
     popularity, not the length of their alternate-name lists, decides."""
     if not terms:
         return 0.0
-    name_score = bm25(terms, name_tokens, document_frequency, documents, 2.0)
-    text_score = bm25(terms, doc_tokens, document_frequency, documents, average_length)
+    name_score = bm25(weighted, name_tokens, 2.0)
+    text_score = bm25(weighted, doc_tokens, average_length)
     return (
         NAME_WEIGHT * name_score + text_score + EXACT_NAME_BONUS * _name_match(terms, name_tokens)
     )

@@ -9,17 +9,39 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository
 from navio.places.models import Country, IndexStat, Place, Term
+from navio.places.vocabulary import TrigramVocabulary
 
 PLACE_TABLE = cast(Table, Place.__table__)
 STATS_TTL_SECONDS = 30.0
 _DF_CACHE_SIZE = 200_000
 _DF_CACHE: dict[str, dict[str, tuple[float, int]]] = {}
 _DOC_STATS_CACHE: dict[str, tuple[float, tuple[int, float]]] = {}
+_VOCABULARIES: dict[str, tuple[float | None, TrigramVocabulary]] = {}
+VOCABULARY_EPOCH = "vocabulary_epoch"
+
+
+async def _vocabulary(session: AsyncSession) -> TrigramVocabulary:
+    """This process's copy of the term vocabulary, brought up to date by reading the terms
+    added since (rowids only grow: term rows are never deleted). A catalogue emptied and
+    refilled gets a new epoch, and the copy is rebuilt."""
+    key = str(session.get_bind().engine.url)
+    epoch = await session.scalar(select(IndexStat.value).where(IndexStat.name == VOCABULARY_EPOCH))
+    cached = _VOCABULARIES.get(key)
+    if cached is None or cached[0] != epoch:
+        cached = (epoch, TrigramVocabulary())
+        _VOCABULARIES[key] = cached
+    vocabulary = cached[1]
+    rows = await session.execute(
+        text("SELECT rowid, term FROM place_term WHERE rowid > :last ORDER BY rowid"),
+        {"last": vocabulary.last_key},
+    )
+    vocabulary.extend((int(k), str(t)) for k, t in rows.all())
+    return vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +158,31 @@ def _bbox_params(bbox: tuple[float, float, float, float]) -> dict[str, float]:
     return dict(zip(("min_lat", "min_lon", "max_lat", "max_lon"), bbox, strict=True))
 
 
+_INSIDE = (
+    "{0}min_lat >= :min_lat AND {0}max_lat <= :max_lat "
+    "AND {0}min_lon >= :min_lon AND {0}max_lon <= :max_lon"
+)
+# Up to this many places in the area, matching their words in Python beats the text index
+# (measured on the 284k-place benchmark catalogue: ~3 µs a place, where one common word's
+# doclist costs ~10 ms to walk).
+SMALL_AREA_PLACES = 2_000
+
+
+def _text_matches(groups: Sequence[Sequence[str]], words: Sequence[str], prefix_last: bool) -> bool:
+    """In Python, what the text indexes answer: every group has a term among the words; the
+    first term of the last group may match as a word's prefix."""
+    present = set(words)
+    for i, group in enumerate(groups):
+        if any(t in present for t in group):
+            continue
+        if prefix_last and i == len(groups) - 1 and group:
+            first = group[0]
+            if any(w.startswith(first) for w in present):
+                continue
+        return False
+    return True
+
+
 def _fts5_quote(term: str) -> str:
     # Tokens are already folded to [a-z0-9_] words; quoting keeps FTS5 from reading operators.
     return '"' + term.replace('"', "") + '"'
@@ -169,13 +216,44 @@ class SqliteSearch:
             "WHERE place_fts MATCH :match"
         )
         if filters.bbox is not None:
-            sql += (
-                " AND p.id IN (SELECT id FROM place_rtree WHERE min_lat >= :min_lat "
-                "AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon)"
-            )
             params.update(_bbox_params(filters.bbox))
+            if await self._few_inside(session, params, SMALL_AREA_PLACES):
+                # a small area: read its places and match their words here, which costs less
+                # than walking the text index's lists for common words or prefixes
+                rows = await session.execute(
+                    text(
+                        "SELECT p.id, p.name_folded, p.search_text FROM place_rtree r "
+                        "JOIN place_place p ON p.id = r.id WHERE "
+                        + _INSIDE.format("r.")
+                        + _filter_sql(filters, params)
+                        + POPULAR_FIRST
+                    ),
+                    {**params, "limit": SMALL_AREA_PLACES},
+                )
+                found = [
+                    pid
+                    for pid, name, body in rows.all()
+                    if _text_matches(groups, (name if names_only else body).split(), prefix_last)
+                ]
+                return found[:limit]
+            sql += f" AND p.id IN (SELECT id FROM place_rtree WHERE {_INSIDE.format('')})"
         sql += _filter_sql(filters, params) + POPULAR_FIRST
         return list((await session.execute(text(sql), params)).scalars())
+
+    @staticmethod
+    async def _few_inside(session: AsyncSession, params: dict[str, Any], most: int) -> bool:
+        """At most `most` places inside the area (counting stops there)."""
+        if most <= 0:
+            return False
+        inside = await session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT id FROM place_rtree WHERE "
+                + _INSIDE.format("")
+                + " LIMIT :most_plus_one)"
+            ),
+            {**params, "most_plus_one": most + 1},
+        )
+        return int(inside or 0) <= most
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
         assert filters.bbox is not None
@@ -192,16 +270,8 @@ class SqliteSearch:
     async def similar_terms(self, session: AsyncSession, token: str, limit: int) -> list[str]:
         if len(token) < 3:
             return []
-        grams = {token[i : i + 3] for i in range(len(token) - 2)}
-        match = " OR ".join(_fts5_quote(g) for g in sorted(grams))
-        rows = await session.execute(
-            text(
-                "SELECT term FROM place_term_trgm WHERE place_term_trgm MATCH :match "
-                "ORDER BY bm25(place_term_trgm) LIMIT :limit"
-            ),
-            {"match": match, "limit": limit},
-        )
-        return list(rows.scalars())
+        vocabulary = await _vocabulary(session)
+        return vocabulary.similar(token, limit)
 
 
 class PostgresSearch:
@@ -407,8 +477,10 @@ class PlacesRepository(Repository):
                 ),
                 items,
             )
-        if any(d < 0 for d in deltas.values()):
-            await self.session.execute(delete(Term).where(Term.doc_count <= 0))
+        # Rows whose count falls to zero stay: term rowids must only grow (see _vocabulary),
+        # and every reader skips zero counts.
+        if await self.stat(VOCABULARY_EPOCH) is None:
+            await self.set_stat(VOCABULARY_EPOCH, float(time.time_ns() % 2**52))
 
     async def stat(self, name: str) -> float | None:
         row = await self.session.get(IndexStat, name)

@@ -39,7 +39,7 @@ from navio.places.semantic import SemanticIndex
 
 CANDIDATES = 400
 SEMANTIC_CANDIDATES = 200
-SUGGEST_CANDIDATES = 200
+SUGGEST_CANDIDATES = 100
 TYPO_CANDIDATES = 60
 NEAR_DEFAULT_RADIUS_M = 1_500.0
 PROXIMITY_SCALE_M = 2_000.0
@@ -108,6 +108,7 @@ class PlacesService:
                             fixes.append((term, 1))
                 # equally close fixes: the commoner word first ("dragn" -> dragon, not draga)
                 common = await self.repo.document_frequencies(t for t, _ in fixes)
+                fixes = [f for f in fixes if common.get(f[0], 0) > 0]
                 fixes.sort(key=lambda f: (f[1], -common.get(f[0], 0), f[0]))
                 for term, distance in fixes[:5]:
                     alternatives[term] = 0.8 if distance <= 1 else 0.6
@@ -124,15 +125,18 @@ class PlacesService:
 
     async def _candidates(
         self, groups: Sequence[Sequence[str]], filters: Filters, limit: int
-    ) -> list[int]:
-        """The most popular places whose name matches, and those whose text matches: the same
-        set on every engine (ties broken by id), ranked afterwards by `_rank`."""
+    ) -> tuple[list[int], bool]:
+        """The most popular places whose text matches, plus, when those are capped, the most
+        popular whose name matches: the same set on every engine (ties broken by id), ranked
+        afterwards by `_rank`. Also whether the set is every match (nothing was capped)."""
         session = self.repo.session
+        by_text = await self.repo.index.match_ids(session, groups, True, filters, limit)
+        if len(by_text) < limit:
+            return by_text, True  # a name is part of the text: every name match is here
         by_name = await self.repo.index.match_ids(
             session, groups, True, filters, limit, names_only=True
         )
-        by_text = await self.repo.index.match_ids(session, groups, True, filters, limit)
-        return list(dict.fromkeys([*by_name, *by_text]))
+        return list(dict.fromkeys([*by_name, *by_text])), False
 
     # ---------------------------------------------------------------- ranking
     async def _rank(
@@ -146,14 +150,10 @@ class PlacesService:
         alternatives = {a for t in terms for a in t.alternatives}
         frequencies = await self.repo.document_frequencies(alternatives)
         documents, average = await self.repo.document_stats()
+        weighted = domain.weigh_terms(terms, frequencies, max(documents, 1))
         raw = [
             domain.text_relevance(
-                terms,
-                p.name_folded.split(),
-                p.search_text.split(),
-                frequencies,
-                max(documents, 1),
-                average,
+                terms, weighted, p.name_folded.split(), p.search_text.split(), average
             )
             for p in places
         ]
@@ -244,6 +244,20 @@ class PlacesService:
         return what, center, radius, None
 
     @staticmethod
+    def _within(
+        places: list[PlaceSummary], center: tuple[float, float] | None, radius: float | None
+    ) -> list[PlaceSummary]:
+        if center is None or radius is None:
+            return places
+        return [
+            p
+            for p in places
+            if p.lat is not None
+            and p.lon is not None
+            and haversine_m(center[0], center[1], p.lat, p.lon) <= radius
+        ]
+
+    @staticmethod
     def _passes(place: PlaceSummary, filters: Filters) -> bool:
         """The SQL filters, for candidates that came from the semantic index."""
         if filters.categories and place.category not in filters.categories:
@@ -300,8 +314,15 @@ class PlacesService:
         expansion = await self._expand(tokens, prefix_last=True) if tokens else Expansion([], {})
         groups = [list(t.alternatives) for t in expansion.terms]
         meaning, note = await self._meaning(what, params.semantic, filters)
+        # Facet counts ignore the category filter, so a client can switch category. When the
+        # matches without it are few enough to be complete, one query serves both.
+        wide: list[PlaceSummary] | None = None
         if groups:
-            ids = await self._candidates(groups, filters, CANDIDATES)
+            ids, complete = await self._candidates(groups, base, CANDIDATES)
+            if params.category and complete:
+                wide = self._within(list((await self.repo.summaries(ids)).values()), center, radius)
+            elif params.category:
+                ids, _ = await self._candidates(groups, filters, CANDIDATES)
         elif bbox is not None:
             ids = await self.repo.index.geo_ids(self.repo.session, filters, CANDIDATES)
         else:
@@ -310,14 +331,7 @@ class PlacesService:
         if meaning:
             ids = list(dict.fromkeys([*ids, *meaning]))
         places = [p for p in (await self.repo.summaries(ids)).values() if self._passes(p, filters)]
-        if center is not None and radius is not None:
-            places = [
-                p
-                for p in places
-                if p.lat is not None
-                and p.lon is not None
-                and haversine_m(center[0], center[1], p.lat, p.lon) <= radius
-            ]
+        places = self._within(places, center, radius)
         if meaning is not None and groups:
             # a semantic neighbour must mean something close, or share the query's words
             places = [
@@ -328,12 +342,11 @@ class PlacesService:
         if params.open_at is not None:
             places = [p for p in places if self._open_at(p, params)]
         ranked = await self._rank(places, expansion.terms, center, meaning, lexical)
-        facets = {"category": dict(Counter(p.category for p in places).most_common(30))}
-        if params.category and groups:
-            # facet counts ignore the category filter, so a client can switch category
-            others = await self._candidates(groups, base, CANDIDATES)
-            everything = list((await self.repo.summaries(others)).values())
-            facets["category"] = dict(Counter(p.category for p in everything).most_common(30))
+        if params.category and groups and wide is None:
+            others, _ = await self._candidates(groups, base, CANDIDATES)
+            wide = self._within(list((await self.repo.summaries(others)).values()), center, radius)
+        counted = places if wide is None else wide
+        facets = {"category": dict(Counter(p.category for p in counted).most_common(30))}
         fingerprint = hashlib.sha256(
             params.model_dump_json(exclude={"cursor", "limit"}).encode()
         ).hexdigest()[:16]
@@ -380,10 +393,22 @@ class PlacesService:
         # autocomplete is about names: the whole-text query (country names, cuisines...) runs
         # only when names alone do not fill the list
         ids = await self.repo.index.match_ids(
-            self.repo.session, groups, True, filters, SUGGEST_CANDIDATES, names_only=True
+            self.repo.session,
+            groups,
+            True,
+            filters,
+            SUGGEST_CANDIDATES,
+            names_only=True,
         )
         if len(ids) < 2 * limit:
-            ids = await self._candidates(groups, filters, SUGGEST_CANDIDATES)
+            by_text = await self.repo.index.match_ids(
+                self.repo.session,
+                groups,
+                True,
+                filters,
+                SUGGEST_CANDIDATES,
+            )
+            ids = list(dict.fromkeys([*ids, *by_text]))
         places = list((await self.repo.summaries(ids)).values())
         ranked = await self._rank(places, expansion.terms, None)
         countries = country_names()

@@ -1,0 +1,78 @@
+"""Typo candidates from an in-memory trigram index of the term vocabulary.
+
+The vocabulary (every distinct word of the catalogue, a few hundred thousand) is small enough to
+hold in each process as numpy posting lists keyed by pg_trgm-style padded trigrams. Counting the
+trigrams a query word shares with every term is one `np.unique` over the posting lists of its
+eight or so trigrams: about a millisecond, where an FTS5 trigram table ordered by bm25 took tens.
+Terms are appended in the order the database assigned them (rowid), so new words arrive by
+reading only the rows after the last one seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+
+def trigrams(word: str) -> set[str]:
+    """pg_trgm's trigrams: the word padded with two spaces before and one after."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class TrigramVocabulary:
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.last_key = 0
+        self._lists: dict[str, list[int]] = {}
+        self._arrays: dict[str, npt.NDArray[np.int32]] = {}
+        self._sizes: list[int] = []
+        self._size_array: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def extend(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Add (key, term) rows with keys above `last_key` (the database's insertion order)."""
+        changed: set[str] = set()
+        for key, term in rows:
+            if key <= self.last_key:  # already read by a concurrent refresh
+                continue
+            index = len(self.terms)
+            self.terms.append(term)
+            grams = trigrams(term)
+            self._sizes.append(len(grams))
+            for gram in grams:
+                self._lists.setdefault(gram, []).append(index)
+                changed.add(gram)
+            self.last_key = max(self.last_key, key)
+        if changed:
+            for gram in changed:
+                self._arrays[gram] = np.asarray(self._lists[gram], dtype=np.int32)
+            self._size_array = np.asarray(self._sizes, dtype=np.int32)
+
+    def similar(self, word: str, limit: int) -> list[str]:
+        """Up to `limit` terms most alike by trigrams (Jaccard, as pg_trgm's similarity), and
+        up to `limit // 2` that contain most of the word's trigrams (a word being typed, or
+        a typo in the start of a longer word)."""
+        grams = trigrams(word)
+        lists = [self._arrays[g] for g in grams if g in self._arrays]
+        if not lists:
+            return []
+        ids, shared = np.unique(np.concatenate(lists), return_counts=True)
+        jaccard = shared / (len(grams) + self._size_array[ids] - shared)
+        chosen = list(ids[_top(jaccard, limit)])
+        chosen += list(ids[_top(shared.astype(np.float64) + jaccard, limit // 2)])
+        return [self.terms[i] for i in dict.fromkeys(int(i) for i in chosen)]
+
+
+def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """Indices of the k highest scores, highest first (ties by position: deterministic)."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    everything = len(scores) <= k
+    part = np.arange(len(scores)) if everything else np.argpartition(-scores, k - 1)[:k]
+    order = np.lexsort((part, -scores[part]))
+    return part[order]
