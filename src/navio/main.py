@@ -26,6 +26,7 @@ from navio.kernel.events import HandlerRegistry
 from navio.kernel.http import install_error_handlers
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
 from navio.kernel.outbox import OutboxRelay
+from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.places import api as places_api
@@ -33,6 +34,8 @@ from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
+from navio.trips import api as trips_api
+from navio.trips import handlers as trips_handlers
 
 API_PREFIX = "/api/v1"
 
@@ -75,10 +78,11 @@ async def load_revocations(db: Database, revocations: RevocationList) -> None:
             await revocations.put(row.key, row.value, row.expires_at)
 
 
-def build_registry() -> HandlerRegistry:
+def build_registry(broadcast: Broadcast) -> HandlerRegistry:
     """Every context's event subscribers, for the API process and the worker alike."""
     registry = HandlerRegistry()
     profiles_handlers.register(registry)
+    trips_handlers.register(registry, broadcast)
     return registry
 
 
@@ -154,7 +158,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             )
         )
         cache = create_cache(settings.redis_url)
-        registry = build_registry()
+        broadcast = create_broadcast(settings.redis_url)
+        registry = build_registry(broadcast)
         relay = OutboxRelay(
             db,
             registry,
@@ -169,6 +174,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.iam = build_iam_runtime(settings, cache)
         app.state.semantic = SemanticIndex(enabled=settings.places.semantic)
         app.state.relay = relay
+        app.state.broadcast = broadcast
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()
@@ -180,6 +186,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             yield
         finally:
             await relay.stop()
+            await broadcast.close()
             await cache.close()
             await db.dispose()
 
@@ -193,7 +200,12 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.metrics = metrics
     install_error_handlers(app)
     # Routes are matched in order: API traffic first; probes come every few seconds.
-    for router in (*iam_api.routers, *profiles_api.routers, *places_api.routers):
+    for router in (
+        *iam_api.routers,
+        *profiles_api.routers,
+        *places_api.routers,
+        *trips_api.routers,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())
     if settings.http.cors_origins:

@@ -5,4 +5,5 @@ def import_all_models() -> None:
     import navio.iam.models
     import navio.kernel.events
     import navio.places.models
-    import navio.profiles.models  # noqa: F401
+    import navio.profiles.models
+    import navio.trips.models  # noqa: F401

@@ -9,6 +9,7 @@ import structlog
 
 from navio.kernel.db import Database, create_engine
 from navio.kernel.outbox import OutboxRelay
+from navio.kernel.pubsub import create_broadcast
 from navio.main import build_registry
 from navio.settings import Settings
 
@@ -17,9 +18,11 @@ log = structlog.get_logger("navio.worker")
 
 async def run_worker(settings: Settings, *, once: bool = False) -> None:
     db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
+    # live pushes made here reach the API processes' WebSockets through Redis
+    broadcast = create_broadcast(settings.redis_url)
     relay = OutboxRelay(
         db,
-        build_registry(),
+        build_registry(broadcast),
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
         poll_interval=settings.outbox.poll_interval_seconds,
@@ -38,4 +41,5 @@ async def run_worker(settings: Settings, *, once: bool = False) -> None:
         log.info("worker.stopping")
     finally:
         await relay.stop()
+        await broadcast.close()
         await db.dispose()

@@ -3,6 +3,7 @@
 Other contexts import only from here."""
 
 from navio.iam.deps import ClientIp, CurrentPrincipal, current_principal, require_permission
+from navio.iam.directory import UserCard, user_by_email, user_cards
 from navio.iam.domain import Permission, Principal, Role
 from navio.iam.errors import PermissionDenied
 
@@ -13,6 +14,9 @@ __all__ = [
     "PermissionDenied",
     "Principal",
     "Role",
+    "UserCard",
     "current_principal",
     "require_permission",
+    "user_by_email",
+    "user_cards",
 ]

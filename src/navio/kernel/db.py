@@ -68,7 +68,13 @@ def _utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid(), dict[str, Any]: JSONType}
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        dict[str, Any]: JSONType,
+        list[dict[str, Any]]: JSONType,
+        list[str]: JSONType,
+    }
 
 
 class IdMixin:

@@ -1,0 +1,1 @@
+"""Trips: trips, items, collaborators and invites, sharing, comments, activity feed, exports."""

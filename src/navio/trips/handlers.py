@@ -1,0 +1,61 @@
+"""Trip events, delivered through the outbox: the activity feed is written, and every change is
+pushed to the trip's live channel (in-process, or Redis pub/sub when configured)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from navio.kernel.events import Envelope, HandlerRegistry
+from navio.kernel.pubsub import Broadcast
+from navio.trips.events import TRIP_EVENTS, TripDeleted
+from navio.trips.models import TripActivity
+
+HANDLER = "trips.activity_and_live"
+# never in a feed or a push: the invitation token goes to the invitee only
+PRIVATE_KEYS = frozenset({"token", "link"})
+
+
+def live_channel(trip_id: uuid.UUID | str) -> str:
+    return f"trip:{trip_id}"
+
+
+def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
+    async def on_trip_event(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        trip_id = uuid.UUID(payload["trip_id"])
+        actor = payload.get("actor_id")
+        subject = payload.get("subject_id")
+        data = {k: v for k, v in (payload.get("data") or {}).items() if k not in PRIVATE_KEYS}
+        if envelope.name == TripDeleted.name:
+            await session.execute(delete(TripActivity).where(TripActivity.trip_id == trip_id))
+        else:
+            session.add(
+                TripActivity(
+                    trip_id=trip_id,
+                    event_id=envelope.id,
+                    event=envelope.name,
+                    actor_id=uuid.UUID(actor) if actor else None,
+                    subject_id=uuid.UUID(subject) if subject else None,
+                    data=data,
+                    created_at=envelope.occurred_at,
+                )
+            )
+            await session.flush()
+        message = {
+            "type": "event",
+            "id": str(envelope.id),
+            "event": envelope.name,
+            "trip_id": str(trip_id),
+            "actor_id": actor,
+            "subject_id": subject,
+            "data": data,
+            "occurred_at": envelope.occurred_at.isoformat(),
+        }
+        await broadcast.publish(live_channel(trip_id), json.dumps(message))
+
+    for event in TRIP_EVENTS:
+        registry.subscribe(event.name, HANDLER, on_trip_event)
