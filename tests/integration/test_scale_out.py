@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -15,10 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from navio.kernel.db import Database, create_engine
 from tests.conftest import TEST_SECRET, empty_database
 from tests.factories.iam import PASSWORD, unique_email
+from tests.factories.trips import trip_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,6 +109,35 @@ def register_and_login(base: str, login_base: str) -> tuple[str, dict[str, str]]
     return created.json()["id"], {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
+def trip_live_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
+    trip = httpx.post(f"{a}/api/v1/trips", json=trip_body(), headers=headers)
+    assert trip.status_code == 201, trip.text
+    trip_id = trip.json()["id"]
+    token = headers["Authorization"].removeprefix("Bearer ")
+    ws_url = b.replace("http://", "ws://") + f"/api/v1/trips/{trip_id}/live?access_token={token}"
+    with connect(ws_url, open_timeout=10) as socket_on_b:
+        assert json.loads(socket_on_b.recv(timeout=10))["type"] == "ready"
+        added = httpx.post(
+            f"{a}/api/v1/trips/{trip_id}/items",
+            json={"kind": "note", "title": "pushed across processes", "day": "2027-06-02"},
+            headers=headers,
+        )
+        assert added.status_code == 201, added.text
+        deadline = time.monotonic() + 15
+        while True:
+            message = json.loads(socket_on_b.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if message.get("event") == "trips.item_added":
+                break
+        assert message["subject_id"] == added.json()["id"]
+        assert message["data"]["title"] == "pushed across processes"
+    # a stranger's socket is refused
+    stranger = "x" * 20
+    with pytest.raises(InvalidStatus):
+        connect(
+            b.replace("http://", "ws://") + f"/api/v1/trips/{trip_id}/live?access_token={stranger}"
+        )
+
+
 def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
     ports = [free_port(), free_port()]
     common = {
@@ -132,6 +165,9 @@ def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
                 == "Scaled Traveller"
             )
         )
+        # live trip changes: made through A, delivered by the worker, pushed through Redis to
+        # a WebSocket connected to B
+        trip_live_across_processes(a, b, headers)
         # revocation through Redis: logout on B is refused on A at once
         assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
         revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)
