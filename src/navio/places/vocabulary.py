@@ -15,6 +15,19 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away (Norvig).
+    Trigrams miss a swap inside a short word ("broja" shares 2 of 6 with "borja")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+    inserts = {a + c + b for a, b in splits for c in ALPHABET}
+    return (deletes | swaps | replaces | inserts) - {word}
+
 
 def trigrams(word: str) -> set[str]:
     """pg_trgm's trigrams: the word padded with two spaces before and one after."""
@@ -25,6 +38,7 @@ def trigrams(word: str) -> set[str]:
 class TrigramVocabulary:
     def __init__(self) -> None:
         self.terms: list[str] = []
+        self._known: set[str] = set()
         self.last_key = 0
         self._lists: dict[str, list[int]] = {}
         self._arrays: dict[str, npt.NDArray[np.int32]] = {}
@@ -42,6 +56,7 @@ class TrigramVocabulary:
                 continue
             index = len(self.terms)
             self.terms.append(term)
+            self._known.add(term)
             grams = trigrams(term)
             self._sizes.append(len(grams))
             for gram in grams:
@@ -54,18 +69,20 @@ class TrigramVocabulary:
             self._size_array = np.asarray(self._sizes, dtype=np.int32)
 
     def similar(self, word: str, limit: int) -> list[str]:
-        """Up to `limit` terms most alike by trigrams (Jaccard, as pg_trgm's similarity), and
-        up to `limit // 2` that contain most of the word's trigrams (a word being typed, or
-        a typo in the start of a longer word)."""
+        """Every term one edit away, then up to `limit` terms most alike by trigrams (Jaccard,
+        as pg_trgm's similarity), and up to `limit // 2` that contain most of the word's
+        trigrams (a word being typed, or a typo in the start of a longer word)."""
+        near = sorted(edits1(word) & self._known) if word.isascii() else []
         grams = trigrams(word)
         lists = [self._arrays[g] for g in grams if g in self._arrays]
         if not lists:
-            return []
+            return near
         ids, shared = np.unique(np.concatenate(lists), return_counts=True)
         jaccard = shared / (len(grams) + self._size_array[ids] - shared)
         chosen = list(ids[_top(jaccard, limit)])
         chosen += list(ids[_top(shared.astype(np.float64) + jaccard, limit // 2)])
-        return [self.terms[i] for i in dict.fromkeys(int(i) for i in chosen)]
+        alike = [self.terms[i] for i in dict.fromkeys(int(i) for i in chosen)]
+        return list(dict.fromkeys([*near, *alike]))
 
 
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:

@@ -4,6 +4,7 @@ collaborators and invites, sharing, comments, suggestions, the activity feed and
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -107,13 +108,14 @@ async def test_items_order_moves_and_bad_items(client: httpx.AsyncClient) -> Non
         ("B", "2027-06-01", 1),
         ("C", "2027-06-02", 0),
     ]
-    for body, field in [
+    bad_items: list[tuple[dict[str, Any], str | None]] = [
         ({"day": "2027-07-01"}, "day"),  # outside the trip
         ({"day": None, "start_time": "10:00:00"}, "day"),
         ({"timezone": "Nowhere/City"}, None),
         ({"lat": 60.1, "lon": None}, "lat"),
         ({"participants": ["00000000-0000-0000-0000-000000000001"]}, "participants"),
-    ]:
+    ]
+    for body, field in bad_items:
         response = await client.post(
             trip_url(trip["id"], "items"),
             json={"kind": "activity", "title": "x", "day": START.isoformat(), **body},
