@@ -67,25 +67,11 @@ class PlaceSummary:
     has_embedding: bool
 
 
-_SUMMARY_COLUMNS = (
-    Place.id,
-    Place.public_id,
-    Place.kind,
-    Place.category,
-    Place.name,
-    Place.name_folded,
-    Place.search_text,
-    Place.country_code,
-    Place.locality,
-    Place.lat,
-    Place.lon,
-    Place.rating,
-    Place.price_level,
-    Place.popularity,
-    Place.opening_hours_raw,
-    Place.timezone,
-    Place.embedding.is_not(None),
-)
+_SUMMARY_SQL = text(
+    "SELECT id, public_id, kind, category, name, name_folded, search_text, country_code, "
+    "locality, lat, lon, rating, price_level, popularity, opening_hours_raw, timezone, "
+    "embedding IS NOT NULL FROM place_place WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 
 
 @dataclass(frozen=True)
@@ -352,8 +338,16 @@ class PlacesRepository(Repository):
     async def summaries(self, ids: Sequence[int]) -> dict[int, PlaceSummary]:
         if not ids:
             return {}
-        rows = await self.session.execute(select(*_SUMMARY_COLUMNS).where(Place.id.in_(list(ids))))
-        return {row[0]: PlaceSummary(*tuple(row)) for row in rows.all()}
+        # Plain SQL: the ORM's per-row type processing cost more than the query itself.
+        rows = await self.session.execute(_SUMMARY_SQL, {"ids": list(ids)})
+        found = {}
+        for row in rows.all():
+            values = list(row)
+            public_id = values[1]
+            values[1] = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id)
+            values[-1] = bool(values[-1])
+            found[values[0]] = PlaceSummary(*values)
+        return found
 
     async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
         return await self.session.scalar(select(Place).where(Place.public_id == public_id))

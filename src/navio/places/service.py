@@ -117,11 +117,9 @@ class PlacesService:
             terms.append(domain.QueryTerm(token, alternatives, prefix=last))
         return Expansion(terms, corrections)
 
-    async def _geocode(self, where: str) -> Place | None:
-        found = await self.suggest(where, limit=1)
-        if not found.items:
-            return None
-        return await self.repo.by_public_id(found.items[0].id)
+    async def _geocode(self, where: str) -> PlaceSummary | None:
+        found = await self._suggested(where, limit=1)
+        return found[0][0] if found else None
 
     async def _candidates(
         self, groups: Sequence[Sequence[str]], filters: Filters, limit: int
@@ -383,7 +381,9 @@ class PlacesService:
         return bool(is_open_at(place.opening_hours_raw, moment.replace(tzinfo=None)))
 
     # ---------------------------------------------------------------- suggest
-    async def suggest(self, q: str, limit: int = 10, kinds: Sequence[str] = ()) -> Suggestions:
+    async def _suggested(
+        self, q: str, limit: int, kinds: Sequence[str] = ()
+    ) -> list[tuple[PlaceSummary, float]]:
         tokens = domain.query_tokens(q)
         if not tokens:
             raise InvalidSearch("the query has no searchable words", field="q")
@@ -411,9 +411,13 @@ class PlacesService:
             ids = list(dict.fromkeys([*ids, *by_text]))
         places = list((await self.repo.summaries(ids)).values())
         ranked = await self._rank(places, expansion.terms, None)
+        return [(place, score) for place, score, _, _ in ranked[:limit]]
+
+    async def suggest(self, q: str, limit: int = 10, kinds: Sequence[str] = ()) -> Suggestions:
+        ranked = await self._suggested(q, limit, kinds)
         countries = country_names()
         items = []
-        for place, score, _, _ in ranked[:limit]:
+        for place, score in ranked:
             country = countries.get(place.country_code or "")
             parts = [
                 place.name,
