@@ -211,6 +211,7 @@ async def ensure_sqlite(rebuild: bool) -> tuple[str, dict[str, Any]]:
     if is_complete(sources):
         assert sources is not None
         log(f"sqlite: reusing {SQLITE_PATH} ({sum(sources.values()):,} places)")
+        await asyncio.to_thread(upgrade, url)  # a newer schema migrates the reused catalogue
         previous = read_build_record().get("sqlite")
         return url, {"reused": True, "previous_build": previous}
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -246,6 +247,7 @@ async def ensure_postgres(admin_dsn: str, rebuild: bool) -> tuple[str | None, di
         if is_complete(sources):
             assert sources is not None
             log(f"postgresql: reusing database {PG_DATABASE} ({sum(sources.values()):,} places)")
+            await asyncio.to_thread(upgrade, url)
             return url, {"reused": True, "previous_build": read_build_record().get("postgresql")}
         log(f"postgresql: (re)creating database {PG_DATABASE}")
         await admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')

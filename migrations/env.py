@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 # Search structures that live outside the models (created by migrations, per dialect):
 # FTS5 and R*Tree virtual tables with their shadow tables on SQLite; a generated tsvector
 # column and trigram indexes on PostgreSQL.
-UNMODELLED = ("place_fts", "place_rtree", "place_term_trgm")
+UNMODELLED = ("place_fts", "place_rtree", "place_term_trgm", "place_rank")
 UNMODELLED_COLUMNS = {"search_tsv"}
 UNMODELLED_INDEXES = {"ix_place_place_search_tsv", "ix_place_term_trgm"}
 

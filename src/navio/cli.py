@@ -68,6 +68,9 @@ def serve(
         access_log=False,
         log_config=None,
         proxy_headers=settings.http.trust_forwarded_for,
+        # live messages are small JSON fanned out to many sockets: compressing each copy per
+        # connection cost more CPU than the bytes it saved
+        ws_per_message_deflate=False,
     )
 
 

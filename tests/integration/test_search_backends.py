@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
@@ -62,3 +63,33 @@ async def test_sqlite_area_plans_agree(
     monkeypatch.setattr(repository, "SMALL_AREA_PLACES", 0)
     by_index = await _answers(places_sqlite_url)
     assert in_python == by_index
+
+
+@pytest.mark.usefixtures("places_sqlite_url")
+async def test_sqlite_place_rank_follows_place_rows(places_sqlite_url: str) -> None:
+    """The narrow place_rank copy (candidate order and filters) matches place_place after
+    the import, and follows updates and deletes (checked inside a transaction rolled back)."""
+    same = (
+        "SELECT count(*) FROM place_place p JOIN place_rank r ON r.id = p.id "
+        "WHERE r.popularity = p.popularity AND r.kind = p.kind AND r.category = p.category "
+        "AND r.rating IS p.rating AND r.price_level IS p.price_level"
+    )
+    db = Database(create_engine(places_sqlite_url))
+    try:
+        async with db.session(write=True) as session:
+            total = await session.scalar(text("SELECT count(*) FROM place_place"))
+            assert total and await session.scalar(text(same)) == total
+            assert await session.scalar(text("SELECT count(*) FROM place_rank")) == total
+            some = await session.scalar(text("SELECT min(id) FROM place_place"))
+            await session.execute(
+                text("UPDATE place_place SET popularity = 0.123, rating = 4.5 WHERE id = :id"),
+                {"id": some},
+            )
+            assert await session.scalar(
+                text("SELECT popularity FROM place_rank WHERE id = :id"), {"id": some}
+            ) == pytest.approx(0.123)
+            await session.execute(text("DELETE FROM place_place WHERE id = :id"), {"id": some})
+            assert await session.scalar(text("SELECT count(*) FROM place_rank")) == total - 1
+            await session.rollback()
+    finally:
+        await db.dispose()

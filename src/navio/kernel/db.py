@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator, Uuid
+from sqlalchemy.util.concurrency import await_
 
 from navio.kernel.ids import new_id
 
@@ -115,6 +117,9 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+_HOLDS_WRITE_LOCK = "navio_holds_write_lock"
+
+
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
@@ -138,14 +143,29 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             # We emit BEGIN ourselves (below), so the driver must not.
             dbapi_conn.isolation_level = None
 
+        # SQLite has one writer at a time. Writers of this process queue on an asyncio lock,
+        # first come first served, before taking SQLite's lock: on SQLite's busy handler
+        # they would poll with sleeps of up to 100 ms, and a busy stream of requests could
+        # starve the outbox relay for seconds. Other processes still queue on busy_timeout.
+        write_lock = asyncio.Lock()
+
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Writers take the write lock at BEGIN so concurrent writers queue on busy_timeout
-            # instead of failing with "database is locked" when a read transaction upgrades.
+            # Writers take the write lock at BEGIN so concurrent writers queue instead of
+            # failing with "database is locked" when a read transaction upgrades.
             if conn.get_execution_options().get(WRITE_OPTION):
+                if not conn.info.get(_HOLDS_WRITE_LOCK):
+                    await_(write_lock.acquire())
+                    conn.info[_HOLDS_WRITE_LOCK] = True
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 conn.exec_driver_sql("BEGIN")
+
+        @event.listens_for(engine.sync_engine.pool, "checkin")
+        def _sqlite_release(_dbapi_conn: Any, record: Any) -> None:
+            # a connection goes back to the pool after its COMMIT or ROLLBACK
+            if record.info.pop(_HOLDS_WRITE_LOCK, False):
+                write_lock.release()
 
         return engine
     return create_async_engine(

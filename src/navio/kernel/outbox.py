@@ -7,7 +7,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +15,6 @@ from navio.kernel.db import Database
 from navio.kernel.events import Envelope, HandlerRegistry, OutboxEvent, ProcessedEvent
 
 log = structlog.get_logger("navio.outbox")
-
-LEASE = timedelta(seconds=60)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -45,36 +43,35 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
-    async def _claim(self) -> list[Envelope]:
-        now = datetime.now(UTC)
-        due = (
+    def _due(self, now: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (
             OutboxEvent.published_at.is_(None),
             OutboxEvent.dead_at.is_(None),
             OutboxEvent.available_at <= now,
+            # rows claimed with a lease by relays of earlier versions
             or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
         )
-        # An idle poll is a plain read: no write lock, no write transaction, every second.
-        async with self._db.transaction(write=False) as session:
-            if await session.scalar(select(OutboxEvent.id).where(*due).limit(1)) is None:
-                return []
-        async with self._db.transaction() as session:
-            query = (
-                select(OutboxEvent)
-                .where(*due)
-                .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
-                .limit(self._batch_size)
-            )
-            if self._db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            for row in rows:
-                row.claimed_until = now + LEASE
-            return [Envelope(r.id, r.name, r.version, dict(r.payload), r.occurred_at) for r in rows]
 
-    async def _deliver(self, envelope: Envelope) -> str | None:
+    async def _take(self, session: AsyncSession) -> list[OutboxEvent]:
+        """Due events, locked by this transaction until it ends (PostgreSQL skips rows another
+        relay holds; SQLite has one writer at a time). A relay that dies mid-batch rolls back:
+        its events stay due and nothing it did is kept."""
+        query = (
+            select(OutboxEvent)
+            .where(*self._due(datetime.now(UTC)))
+            .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
+            .limit(self._batch_size)
+        )
+        if self._db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.scalars(query)).all())
+
+    async def _deliver(self, session: AsyncSession, envelope: Envelope) -> str | None:
+        """Every subscriber in its own savepoint: a failing handler rolls back only its own
+        work (and its processed mark), and the event is retried for it alone."""
         for sub in self._registry.for_event(envelope.name):
             try:
-                async with self._db.transaction() as session:
+                async with session.begin_nested():
                     if not await self._mark_processed(session, envelope, sub.handler_name):
                         continue
                     await sub.handler(session, envelope)
@@ -108,15 +105,23 @@ class OutboxRelay:
         return True
 
     async def run_once(self) -> int:
-        """Deliver one batch; returns how many events were taken."""
-        envelopes = await self._claim()
-        for envelope in envelopes:
-            error = await self._deliver(envelope)
-            now = datetime.now(UTC)
-            async with self._db.transaction() as session:
-                row = await session.get(OutboxEvent, envelope.id)
-                if row is None:
-                    continue
+        """Deliver one batch in one transaction; returns how many events were taken.
+
+        One write transaction per batch: on SQLite, where writers take turns, a relay that
+        needed the lock three times per event fell seconds behind a stream of requests."""
+        # An idle poll is a plain read: no write lock, no write transaction, every second.
+        async with self._db.transaction(write=False) as session:
+            due = select(OutboxEvent.id).where(*self._due(datetime.now(UTC))).limit(1)
+            if await session.scalar(due) is None:
+                return 0
+        async with self._db.transaction() as session:
+            rows = await self._take(session)
+            for row in rows:
+                envelope = Envelope(
+                    row.id, row.name, row.version, dict(row.payload), row.occurred_at
+                )
+                error = await self._deliver(session, envelope)
+                now = datetime.now(UTC)
                 row.claimed_until = None
                 if error is None:
                     row.published_at = now
@@ -128,7 +133,7 @@ class OutboxRelay:
                         row.dead_at = now
                     else:
                         row.available_at = now + backoff(row.attempts)
-        return len(envelopes)
+            return len(rows)
 
     async def drain(self, max_rounds: int = 100) -> None:
         """Deliver everything currently deliverable (tests, CLI, shutdown)."""

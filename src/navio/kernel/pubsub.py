@@ -3,7 +3,8 @@ pub/sub so a message published by any process reaches subscribers in every proce
 
 Delivery is best-effort and at-least-once upstream (the outbox may redeliver), so messages
 carry ids and clients drop the ones they have seen. A subscriber too slow to keep up loses its
-queue's oldest messages rather than slowing everyone else down; it is told so."""
+queue's oldest messages rather than slowing everyone else down; it is told so. A subscriber
+may put None in its own queue to wake its reader for good (its client went away)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Broadcast(Protocol):
 
     def subscribe(
         self, channel: str
-    ) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[str]]: ...
+    ) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[str | None]]: ...
 
     async def close(self) -> None: ...
 
@@ -38,7 +39,7 @@ class LocalBroadcast:
     backend = "memory"
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._queues: dict[str, set[asyncio.Queue[str | None]]] = defaultdict(set)
 
     def _deliver(self, channel: str, message: str) -> None:
         for queue in list(self._queues.get(channel, ())):
@@ -63,8 +64,8 @@ class LocalBroadcast:
         return None
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
-        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str | None]]:
+        queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_SIZE)
         first = not self._queues.get(channel)
         self._queues[channel].add(queue)
         try:

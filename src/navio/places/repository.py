@@ -175,6 +175,9 @@ def _fts5_quote(term: str) -> str:
 
 
 class SqliteSearch:
+    """FTS5 for words, the R*Tree for areas, and place_rank (a narrow copy of popularity and
+    the filter columns, kept by triggers) for ordering and filtering candidates."""
+
     async def match_ids(
         self,
         session: AsyncSession,
@@ -198,7 +201,7 @@ class SqliteSearch:
             expression = f"name_folded : ({expression})"
         params: dict[str, Any] = {"match": expression, "limit": limit}
         sql = (
-            "SELECT p.id FROM place_fts JOIN place_place p ON p.id = place_fts.rowid "
+            "SELECT p.id FROM place_fts JOIN place_rank p ON p.id = place_fts.rowid "
             "WHERE place_fts MATCH :match"
         )
         if filters.bbox is not None:
@@ -245,7 +248,7 @@ class SqliteSearch:
         assert filters.bbox is not None
         params: dict[str, Any] = {**_bbox_params(filters.bbox), "limit": limit}
         sql = (
-            "SELECT p.id FROM place_rtree r JOIN place_place p ON p.id = r.id "
+            "SELECT p.id FROM place_rtree r JOIN place_rank p ON p.id = r.id "
             "WHERE r.min_lat >= :min_lat AND r.max_lat <= :max_lat "
             "AND r.min_lon >= :min_lon AND r.max_lon <= :max_lon"
             + _filter_sql(filters, params)
@@ -447,15 +450,14 @@ class PlacesRepository(Repository):
         _DF_CACHE.pop(self._cache_key, None)
         _DOC_STATS_CACHE.pop(self._cache_key, None)
 
-    async def terms_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+    async def has_term_with_prefix(self, prefix: str) -> bool:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        rows = await self.session.execute(
-            select(Term.term, Term.doc_count)
+        found = await self.session.scalar(
+            select(Term.term)
             .where(Term.term >= prefix, Term.term < upper, Term.doc_count > 0)
-            .order_by(Term.doc_count.desc())
-            .limit(limit)
+            .limit(1)
         )
-        return [(t, c) for t, c in rows.all()]
+        return found is not None
 
     async def add_term_counts(self, deltas: dict[str, int]) -> None:
         """Apply document-frequency changes: one prepared upsert, executed for every term

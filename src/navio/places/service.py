@@ -93,7 +93,7 @@ class PlacesService:
             last = prefix_last and i == len(tokens) - 1 and len(token) >= 2
             alternatives: dict[str, float] = {token: 1.0}
             known = frequencies.get(token, 0) > 0 or (
-                last and bool(await self.repo.terms_with_prefix(token, 1))
+                last and await self.repo.has_term_with_prefix(token)
             )
             if not known and domain.max_typos(token):
                 vocabulary = await self.repo.index.similar_terms(
@@ -387,29 +387,39 @@ class PlacesService:
         tokens = domain.query_tokens(q)
         if not tokens:
             raise InvalidSearch("the query has no searchable words", field="q")
-        expansion = await self._expand(tokens, prefix_last=True)
+        # "Campos B": the last word has just begun. One letter matches a fifth of the
+        # catalogue, so it filters the candidates of the other words instead of searching.
+        hint = tokens.pop() if len(tokens) > 1 and len(tokens[-1]) == 1 else None
+        expansion = await self._expand(tokens, prefix_last=hint is None)
         groups = [list(t.alternatives) for t in expansion.terms]
         filters = Filters(kinds=tuple(kinds))
-        # autocomplete is about names: the whole-text query (country names, cuisines...) runs
-        # only when names alone do not fill the list
-        ids = await self.repo.index.match_ids(
-            self.repo.session,
-            groups,
-            True,
-            filters,
-            SUGGEST_CANDIDATES,
-            names_only=True,
-        )
-        if len(ids) < 2 * limit:
-            by_text = await self.repo.index.match_ids(
+
+        async def matching(names_only: bool, skip: set[int]) -> list[PlaceSummary]:
+            ids = await self.repo.index.match_ids(
                 self.repo.session,
                 groups,
-                True,
+                hint is None,
                 filters,
                 SUGGEST_CANDIDATES,
+                names_only=names_only,
             )
-            ids = list(dict.fromkeys([*ids, *by_text]))
-        places = list((await self.repo.summaries(ids)).values())
+            found = (await self.repo.summaries([i for i in ids if i not in skip])).values()
+            if hint is None:
+                return list(found)
+            return [
+                p
+                for p in found
+                if any(
+                    w.startswith(hint)
+                    for w in (p.name_folded if names_only else p.search_text).split()
+                )
+            ]
+
+        # autocomplete is about names: the whole-text query (country names, cuisines...) runs
+        # only when names alone do not fill the list
+        places = await matching(True, set())
+        if len(places) < 2 * limit:
+            places += await matching(False, {p.id for p in places})
         ranked = await self._rank(places, expansion.terms, None)
         return [(place, score) for place, score, _, _ in ranked[:limit]]
 

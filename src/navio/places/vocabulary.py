@@ -77,7 +77,9 @@ class TrigramVocabulary:
         lists = [self._arrays[g] for g in grams if g in self._arrays]
         if not lists:
             return near
-        ids, shared = np.unique(np.concatenate(lists), return_counts=True)
+        counts = np.bincount(np.concatenate(lists), minlength=len(self.terms))
+        ids = np.flatnonzero(counts)
+        shared = counts[ids]
         jaccard = shared / (len(grams) + self._size_array[ids] - shared)
         chosen = list(ids[_top(jaccard, limit)])
         chosen += list(ids[_top(shared.astype(np.float64) + jaccard, limit // 2)])

@@ -418,11 +418,11 @@ async def export_trip(
 
 
 # ---------------------------------------------------------------- live
-LIVE_REVOKING = {
+LIVE_REVOKING = (
     "trips.collaborator_role_changed",
     "trips.collaborator_removed",
     "trips.ownership_transferred",
-}
+)
 
 
 async def _live_role(websocket: WebSocket, principal: Principal, trip_id: uuid.UUID) -> Role:
@@ -455,31 +455,17 @@ async def live(
     await websocket.accept()
     async with broadcast.subscribe(live_channel(trip_id)) as queue:
         await websocket.send_text(json.dumps({"type": "ready", "role": role.value}))
-        receiver = asyncio.create_task(_drain_client(websocket))
+        # one reader per socket notices the client leaving and wakes the sender with None
+        receiver = asyncio.create_task(_drain_client(websocket, queue))
         try:
-            while True:
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait(
-                    {getter, receiver}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if receiver in done:
-                    getter.cancel()
-                    return
-                message = getter.result()
+            while (message := await queue.get()) is not None:
                 await websocket.send_text(message)
-                if (
-                    any(name in message for name in LIVE_REVOKING)
-                    or "trips.trip_deleted" in message
-                ):
-                    event = json.loads(message)
-                    if event.get("event") == "trips.trip_deleted" or (
-                        event.get("subject_id") == str(principal.user_id)
-                    ):
-                        try:
-                            role = await _live_role(websocket, principal, trip_id)
-                        except DomainError:
-                            await websocket.close(code=4403, reason="trip_access_revoked")
-                            return
+                if _may_revoke(message, principal.user_id):
+                    try:
+                        role = await _live_role(websocket, principal, trip_id)
+                    except DomainError:
+                        await websocket.close(code=4403, reason="trip_access_revoked")
+                        return
         except WebSocketDisconnect:
             return
         finally:
@@ -488,11 +474,24 @@ async def live(
                 await receiver
 
 
-async def _drain_client(websocket: WebSocket) -> None:
+def _may_revoke(message: str, user_id: uuid.UUID) -> bool:
+    """A change to this user's role, or the trip's deletion (cheap text test first)."""
+    if "trips.trip_deleted" in message:
+        return True
+    if not any(name in message for name in LIVE_REVOKING):
+        return False
+    event = json.loads(message)
+    return bool(event.get("subject_id") == str(user_id))
+
+
+async def _drain_client(websocket: WebSocket, queue: asyncio.Queue[str | None]) -> None:
     """Reads (and ignores) what the client sends, to notice when it goes away."""
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             await websocket.receive_text()
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(None)
 
 
 routers = (router,)

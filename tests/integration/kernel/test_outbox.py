@@ -5,6 +5,7 @@ the app's own background relay is stopped so each test drives delivery by hand."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from navio.kernel.events import (
     OutboxEvent,
     ProcessedEvent,
 )
-from navio.kernel.outbox import LEASE, OutboxRelay, backoff
+from navio.kernel.outbox import OutboxRelay, backoff
 from navio.profiles.models import Profile
 
 
@@ -315,31 +316,32 @@ async def test_two_relays_share_the_idempotency_guard(db: Database) -> None:
     assert recorder.count("h") == 1
 
 
-async def test_claimed_events_are_left_alone_until_the_lease_ends(db: Database) -> None:
+async def test_a_relay_that_dies_mid_batch_keeps_nothing_and_leaves_the_events(
+    db: Database,
+) -> None:
     recorder = Recorder()
     registry = HandlerRegistry()
-    registry.subscribe(ThingHappened.name, "h", recorder.handler("h"))
-    (event_id,) = await record(db, thing("leased"))
+    registry.subscribe(ThingHappened.name, "h", recorder.handler("h", writes=True))
+    dying = {"left": 1}
 
-    crashed = OutboxRelay(db, registry)
-    claimed = await crashed._claim()  # took the batch, then died before delivering
-    assert [e.id for e in claimed] == [event_id]
+    async def dies(session: AsyncSession, envelope: Envelope) -> None:
+        if dying["left"]:
+            dying["left"] -= 1
+            raise asyncio.CancelledError  # the process is being killed mid-delivery
+
+    registry.subscribe(ThingHappened.name, "z_dies", dies)
+    (event_id,) = await record(db, thing("interrupted"))
+    with pytest.raises(asyncio.CancelledError):
+        await OutboxRelay(db, registry).run_once()
     row = await outbox_row(db, event_id)
-    assert row.claimed_until is not None
-    assert row.claimed_until > datetime.now(UTC) + LEASE - timedelta(seconds=10)
+    assert row.published_at is None and row.attempts == 0
+    async with db.transaction(write=False) as session:
+        marks = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert marks == 0  # "h" ran, but its work and its processed mark were rolled back
 
-    survivor = OutboxRelay(db, registry)
-    assert await survivor.run_once() == 0
-    assert recorder.count("h") == 0
-
-    async with db.transaction() as session:
-        await session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id)
-            .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
-        )
-    assert await survivor.run_once() == 1
-    assert recorder.calls == Counter({("h", event_id): 1})
+    assert await OutboxRelay(db, registry).run_once() == 1
+    assert (await outbox_row(db, event_id)).published_at is not None
+    assert await OutboxRelay(db, registry).run_once() == 0
 
 
 async def test_event_is_dead_lettered_after_max_attempts(db: Database) -> None:
