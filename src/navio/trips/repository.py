@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from navio.kernel.db import Repository
@@ -125,6 +125,17 @@ class TripsRepository(Repository):
             .order_by(TripItem.position, TripItem.created_at, TripItem.id)
         )
         return list(rows)
+
+    async def count_day_items(
+        self, trip_id: uuid.UUID, day: date | None, *, exclude: uuid.UUID
+    ) -> int:
+        day_clause = TripItem.day.is_(None) if day is None else TripItem.day == day
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(TripItem)
+            .where(TripItem.trip_id == trip_id, day_clause, TripItem.id != exclude)
+        )
+        return int(found or 0)
 
     async def items_outside(self, trip_id: uuid.UUID, start: date, end: date) -> int:
         rows = await self.session.scalars(

@@ -381,6 +381,8 @@ class TripsService:
             raise InvalidTripItem("a cost needs its currency", field="cost_currency")
 
     async def _participants(self, trip: Trip, ids: Sequence[uuid.UUID]) -> list[str]:
+        if not ids:
+            return []
         members = {m.user_id for m in await self.repo.members(trip.id)}
         strangers = [str(i) for i in ids if i not in members]
         if strangers:
@@ -390,11 +392,21 @@ class TripsService:
         return [str(i) for i in dict.fromkeys(ids)]
 
     async def _place_at(self, trip_id: uuid.UUID, item: TripItem, position: int | None) -> None:
-        """Put the item at `position` within its day (end when None) and renumber the day."""
+        """Put the item at `position` within its day (end when None) and renumber the day.
+        Positions in a day are always 0..n-1, so appending needs only the count."""
+        if position is None:
+            item.position = await self.repo.count_day_items(trip_id, item.day, exclude=item.id)
+            return
         others = [i for i in await self.repo.day_items(trip_id, item.day) if i.id != item.id]
         index = len(others) if position is None else min(position, len(others))
         ordered = [*others[:index], item, *others[index:]]
         for n, entry in enumerate(ordered):
+            entry.position = n
+
+    async def _renumber(self, trip_id: uuid.UUID, day: date | None, leaving: uuid.UUID) -> None:
+        """Close the gap an item left in its former day."""
+        remaining = [i for i in await self.repo.day_items(trip_id, day) if i.id != leaving]
+        for n, entry in enumerate(remaining):
             entry.position = n
 
     async def _new_item(self, access: Access, actor: uuid.UUID, body: ItemCreate) -> TripItem:
@@ -476,6 +488,7 @@ class TripsService:
         self._validate_item(access.trip, item)
         if item.day != old_day:
             await self._place_at(access.trip.id, item, None)
+            await self._renumber(access.trip.id, old_day, leaving=item.id)
         item.version += 1
         item.updated_at = self.clock.now()
         self._touch(access.trip)
@@ -522,10 +535,7 @@ class TripsService:
         self._validate_item(access.trip, item)
         await self._place_at(trip_id, item, body.position)
         if source_day != body.day:
-            # close the gap the item left behind
-            for n, entry in enumerate(await self.repo.day_items(trip_id, source_day)):
-                if entry.id != item.id:
-                    entry.position = n
+            await self._renumber(trip_id, source_day, leaving=item.id)
         item.version += 1
         item.updated_at = self.clock.now()
         self._touch(access.trip)
