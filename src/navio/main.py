@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -30,6 +33,7 @@ from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.places import api as places_api
+from navio.places import warm_caches as warm_places
 from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
@@ -78,12 +82,23 @@ async def load_revocations(db: Database, revocations: RevocationList) -> None:
             await revocations.put(row.key, row.value, row.expires_at)
 
 
+async def _warm(db: Database) -> None:
+    try:
+        async with db.transaction(write=False) as session:
+            await warm_places(session)
+    except Exception:  # a cold cache is slower, never wrong: the first query fills it
+        log.warning("warm_caches_failed", exc_info=True)
+
+
 def build_registry(broadcast: Broadcast) -> HandlerRegistry:
     """Every context's event subscribers, for the API process and the worker alike."""
     registry = HandlerRegistry()
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
     return registry
+
+
+log = structlog.get_logger("navio.main")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -178,6 +193,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()
+        warming = asyncio.create_task(_warm(db), name="navio-warm-caches")
         # Everything built at start-up lives as long as the process: keep it out of the
         # collector's generations so collections under load stay short.
         gc.collect()
@@ -185,6 +201,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         try:
             yield
         finally:
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
             await relay.stop()
             await broadcast.close()
             await cache.close()

@@ -48,8 +48,9 @@ class TrigramVocabulary:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def extend(self, rows: Iterable[tuple[int, str]]) -> None:
-        """Add (key, term) rows with keys above `last_key` (the database's insertion order)."""
+    def extend(self, rows: Iterable[tuple[int, str]], read_up_to: int = 0) -> None:
+        """Add (key, term) rows with keys above `last_key` (the database's insertion order);
+        `read_up_to`: the highest key the caller has looked at, rows it skipped included."""
         changed: set[str] = set()
         for key, term in rows:
             if key <= self.last_key:  # already read by a concurrent refresh
@@ -63,6 +64,7 @@ class TrigramVocabulary:
                 self._lists.setdefault(gram, []).append(index)
                 changed.add(gram)
             self.last_key = max(self.last_key, key)
+        self.last_key = max(self.last_key, read_up_to)
         if changed:
             for gram in changed:
                 self._arrays[gram] = np.asarray(self._lists[gram], dtype=np.int32)
@@ -77,14 +79,20 @@ class TrigramVocabulary:
         lists = [self._arrays[g] for g in grams if g in self._arrays]
         if not lists:
             return near
-        counts = np.bincount(np.concatenate(lists), minlength=len(self.terms))
-        ids = np.flatnonzero(counts)
-        shared = counts[ids]
+        ids, shared = _counted(np.concatenate(lists))
         jaccard = shared / (len(grams) + self._size_array[ids] - shared)
         chosen = list(ids[_top(jaccard, limit)])
         chosen += list(ids[_top(shared.astype(np.float64) + jaccard, limit // 2)])
         alike = [self.terms[i] for i in dict.fromkeys(int(i) for i in chosen)]
         return list(dict.fromkeys([*near, *alike]))
+
+
+def _counted(values: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
+    """Distinct values and how often each occurs: a sort of the (short) posting lists, not a
+    pass over the whole vocabulary."""
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
