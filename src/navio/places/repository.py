@@ -23,6 +23,7 @@ _DF_CACHE_SIZE = 200_000
 _DF_CACHE: dict[str, dict[str, tuple[float, int]]] = {}
 _DOC_STATS_CACHE: dict[str, tuple[float, tuple[int, float]]] = {}
 _VOCABULARIES: dict[str, tuple[float | None, TrigramVocabulary]] = {}
+_VOCABULARY_CHECKED: dict[str, float] = {}
 VOCABULARY_EPOCH = "vocabulary_epoch"
 COMMON_TERM_PLACES = 2
 
@@ -33,8 +34,10 @@ async def _vocabulary(session: AsyncSession) -> TrigramVocabulary:
     up to date by reading the terms added since (rowids only grow: term rows are never
     deleted). A catalogue emptied and refilled gets a new epoch, and the copy is rebuilt."""
     key = str(session.get_bind().engine.url)
-    epoch = await session.scalar(select(IndexStat.value).where(IndexStat.name == VOCABULARY_EPOCH))
     cached = _VOCABULARIES.get(key)
+    if cached is not None and _VOCABULARY_CHECKED.get(key, 0.0) > time.monotonic():
+        return cached[1]  # checked moments ago (writes in this process clear the mark)
+    epoch = await session.scalar(select(IndexStat.value).where(IndexStat.name == VOCABULARY_EPOCH))
     if cached is None or cached[0] != epoch:
         cached = (epoch, TrigramVocabulary())
         _VOCABULARIES[key] = cached
@@ -49,6 +52,7 @@ async def _vocabulary(session: AsyncSession) -> TrigramVocabulary:
             {"last": vocabulary.last_key, "top": top, "common": COMMON_TERM_PLACES},
         )
         vocabulary.extend(((int(k), str(t)) for k, t in rows.all()), read_up_to=top)
+    _VOCABULARY_CHECKED[key] = time.monotonic() + STATS_TTL_SECONDS
     return vocabulary
 
 
@@ -483,6 +487,7 @@ class PlacesRepository(Repository):
     def forget_cached_stats(self) -> None:
         _DF_CACHE.pop(self._cache_key, None)
         _DOC_STATS_CACHE.pop(self._cache_key, None)
+        _VOCABULARY_CHECKED.pop(self._cache_key, None)
 
     async def has_term_with_prefix(self, prefix: str) -> bool:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
