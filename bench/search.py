@@ -874,6 +874,23 @@ class TracingIndex:
         )
         return ids
 
+    def id_query(
+        self,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> tuple[str, dict[str, Any]] | None:
+        query = self.inner.id_query(groups, prefix_last, filters, limit, names_only=names_only)
+        if query is not None:
+            where = "name" if names_only else "text"
+            self.trace.calls.append(
+                f"summaries of matches({where}, groups={[list(g) for g in groups]}) in one query"
+            )
+        return query
+
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
         started = time.perf_counter()
         ids = await self.inner.geo_ids(session, filters, limit)

@@ -93,11 +93,22 @@ class PlaceSummary:
     has_embedding: bool
 
 
-_SUMMARY_SQL = text(
+_SUMMARY_SELECT = (
     "SELECT id, public_id, kind, category, name, name_folded, search_text, country_code, "
     "locality, lat, lon, rating, price_level, popularity, opening_hours_raw, timezone, "
-    "embedding IS NOT NULL FROM place_place WHERE id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+    "embedding IS NOT NULL FROM place_place"
+)
+_SUMMARY_SQL = text(_SUMMARY_SELECT + " WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def _summary(row: Any) -> PlaceSummary:
+    values = list(row)
+    public_id = values[1]
+    values[1] = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id)
+    values[-1] = bool(values[-1])
+    return PlaceSummary(*values)
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,19 @@ class SearchIndex(Protocol):
 
         The order is deliberately engine-independent: both implementations return the same
         candidates, and relevance is computed once, in Python, the same way for both."""
+        ...
+
+    def id_query(
+        self,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The SELECT of the ids match_ids would return, when it is a single statement (the
+        repository then fetches their summaries in the same round trip); None otherwise."""
         ...
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
@@ -214,22 +238,7 @@ class SqliteSearch:
         *,
         names_only: bool = False,
     ) -> list[int]:
-        parts = []
-        for i, group in enumerate(groups):
-            last = i == len(groups) - 1
-            alternatives = [
-                _fts5_quote(t) + ("*" if prefix_last and last and j == 0 else "")
-                for j, t in enumerate(group)
-            ]
-            parts.append("(" + " OR ".join(alternatives) + ")")
-        expression = " AND ".join(parts)
-        if names_only:
-            expression = f"name_folded : ({expression})"
-        params: dict[str, Any] = {"match": expression, "limit": limit}
-        sql = (
-            "SELECT p.id FROM place_fts JOIN place_rank p ON p.id = place_fts.rowid "
-            "WHERE place_fts MATCH :match"
-        )
+        sql, params = self._text_query(groups, prefix_last, filters, limit, names_only)
         if filters.bbox is not None:
             params.update(_bbox_params(filters.bbox))
             if await self._few_inside(session, params, SMALL_AREA_PLACES):
@@ -254,6 +263,46 @@ class SqliteSearch:
             sql += f" AND p.id IN (SELECT id FROM place_rtree WHERE {_INSIDE.format('')})"
         sql += _filter_sql(filters, params) + POPULAR_FIRST
         return list((await session.execute(text(sql), params)).scalars())
+
+    @staticmethod
+    def _text_query(
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        names_only: bool,
+    ) -> tuple[str, dict[str, Any]]:
+        parts = []
+        for i, group in enumerate(groups):
+            last = i == len(groups) - 1
+            alternatives = [
+                _fts5_quote(t) + ("*" if prefix_last and last and j == 0 else "")
+                for j, t in enumerate(group)
+            ]
+            parts.append("(" + " OR ".join(alternatives) + ")")
+        expression = " AND ".join(parts)
+        if names_only:
+            expression = f"name_folded : ({expression})"
+        params: dict[str, Any] = {"match": expression, "limit": limit}
+        sql = (
+            "SELECT p.id FROM place_fts JOIN place_rank p ON p.id = place_fts.rowid "
+            "WHERE place_fts MATCH :match"
+        )
+        return sql, params
+
+    def id_query(
+        self,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> tuple[str, dict[str, Any]] | None:
+        if filters.bbox is not None:
+            return None
+        sql, params = self._text_query(groups, prefix_last, filters, limit, names_only)
+        return sql + _filter_sql(filters, params) + POPULAR_FIRST, params
 
     @staticmethod
     async def _few_inside(session: AsyncSession, params: dict[str, Any], most: int) -> bool:
@@ -302,16 +351,15 @@ class SqliteSearch:
 
 
 class PostgresSearch:
-    async def match_ids(
+    def id_query(
         self,
-        session: AsyncSession,
         groups: Sequence[Sequence[str]],
         prefix_last: bool,
         filters: Filters,
         limit: int,
         *,
         names_only: bool = False,
-    ) -> list[int]:
+    ) -> tuple[str, dict[str, Any]]:
         # The name is indexed with weight A: "term:A" / "term:*A" match it alone.
         weight = "A" if names_only else ""
         parts = []
@@ -337,7 +385,19 @@ class PostgresSearch:
                 " AND p.lat BETWEEN :min_lat AND :max_lat AND p.lon BETWEEN :min_lon AND :max_lon"
             )
             params.update(_bbox_params(filters.bbox))
-        sql += _filter_sql(filters, params) + POPULAR_FIRST
+        return sql + _filter_sql(filters, params) + POPULAR_FIRST, params
+
+    async def match_ids(
+        self,
+        session: AsyncSession,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+    ) -> list[int]:
+        sql, params = self.id_query(groups, prefix_last, filters, limit, names_only=names_only)
         return list((await session.execute(text(sql), params)).scalars())
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
@@ -381,14 +441,31 @@ class PlacesRepository(Repository):
             return {}
         # Plain SQL: the ORM's per-row type processing cost more than the query itself.
         rows = await self.session.execute(_SUMMARY_SQL, {"ids": list(ids)})
-        found = {}
-        for row in rows.all():
-            values = list(row)
-            public_id = values[1]
-            values[1] = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id)
-            values[-1] = bool(values[-1])
-            found[values[0]] = PlaceSummary(*values)
-        return found
+        return {summary.id: summary for summary in map(_summary, rows.all())}
+
+    async def matching_summaries(
+        self,
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+        filters: Filters,
+        limit: int,
+        *,
+        names_only: bool = False,
+        skip: frozenset[int] = frozenset(),
+    ) -> list[PlaceSummary]:
+        """Summaries of what match_ids finds, in one statement where the engine allows."""
+        query = self.index.id_query(groups, prefix_last, filters, limit, names_only=names_only)
+        if query is None:
+            ids = await self.index.match_ids(
+                self.session, groups, prefix_last, filters, limit, names_only=names_only
+            )
+            found = await self.summaries([i for i in ids if i not in skip])
+            return list(found.values())
+        sql, params = query
+        rows = await self.session.execute(
+            text(f"{_SUMMARY_SELECT} WHERE id IN (SELECT id FROM ({sql}) AS m)"), params
+        )
+        return [s for s in map(_summary, rows.all()) if s.id not in skip]
 
     async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
         return await self.session.scalar(select(Place).where(Place.public_id == public_id))

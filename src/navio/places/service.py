@@ -395,15 +395,14 @@ class PlacesService:
         filters = Filters(kinds=tuple(kinds))
 
         async def matching(names_only: bool, skip: set[int]) -> list[PlaceSummary]:
-            ids = await self.repo.index.match_ids(
-                self.repo.session,
+            found = await self.repo.matching_summaries(
                 groups,
                 hint is None,
                 filters,
                 SUGGEST_CANDIDATES,
                 names_only=names_only,
+                skip=frozenset(skip),
             )
-            found = (await self.repo.summaries([i for i in ids if i not in skip])).values()
             if hint is None:
                 return list(found)
             return [
