@@ -905,6 +905,9 @@ class TracingIndex:
         )
         return ids
 
+    async def common_term_with_prefix(self, session: AsyncSession, prefix: str) -> bool:
+        return await self.inner.common_term_with_prefix(session, prefix)
+
     async def similar_terms(self, session: AsyncSession, token: str, limit: int) -> list[str]:
         started = time.perf_counter()
         terms = await self.inner.similar_terms(session, token, limit)

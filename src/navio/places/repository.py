@@ -159,6 +159,11 @@ class SearchIndex(Protocol):
         """Vocabulary terms sharing trigrams with `token` (typo candidates)."""
         ...
 
+    async def common_term_with_prefix(self, session: AsyncSession, prefix: str) -> bool:
+        """True when a common word is known, from memory, to start with `prefix`; False means
+        "not known here" (the caller asks the term table)."""
+        ...
+
 
 def _filter_sql(filters: Filters, params: dict[str, Any], alias: str = "p") -> str:
     clauses: list[str] = []
@@ -349,6 +354,9 @@ class SqliteSearch:
         )
         return list(dict.fromkeys([*near, *vocabulary.similar(token, limit)]))
 
+    async def common_term_with_prefix(self, session: AsyncSession, prefix: str) -> bool:
+        return (await _vocabulary(session)).has_prefix(prefix)
+
 
 class PostgresSearch:
     def id_query(
@@ -420,6 +428,9 @@ class PostgresSearch:
             {"token": token, "limit": limit},
         )
         return list(rows.scalars())
+
+    async def common_term_with_prefix(self, session: AsyncSession, prefix: str) -> bool:
+        return False
 
 
 def search_index_for(dialect: str) -> SearchIndex:
@@ -567,6 +578,8 @@ class PlacesRepository(Repository):
         _VOCABULARY_CHECKED.pop(self._cache_key, None)
 
     async def has_term_with_prefix(self, prefix: str) -> bool:
+        if await self.index.common_term_with_prefix(self.session, prefix):
+            return True
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         found = await self.session.scalar(
             select(Term.term)

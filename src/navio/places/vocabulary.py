@@ -10,6 +10,7 @@ reading only the rows after the last one seen.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 import numpy as np
@@ -39,6 +40,7 @@ class TrigramVocabulary:
     def __init__(self) -> None:
         self.terms: list[str] = []
         self._known: set[str] = set()
+        self._sorted: list[str] = []
         self.last_key = 0
         self._lists: dict[str, list[int]] = {}
         self._arrays: dict[str, npt.NDArray[np.int32]] = {}
@@ -66,9 +68,15 @@ class TrigramVocabulary:
             self.last_key = max(self.last_key, key)
         self.last_key = max(self.last_key, read_up_to)
         if changed:
+            self._sorted = sorted(self._known)
             for gram in changed:
                 self._arrays[gram] = np.asarray(self._lists[gram], dtype=np.int32)
             self._size_array = np.asarray(self._sizes, dtype=np.int32)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Some term starts with `prefix` (a bisection of the sorted terms)."""
+        i = bisect.bisect_left(self._sorted, prefix)
+        return i < len(self._sorted) and self._sorted[i].startswith(prefix)
 
     def similar(self, word: str, limit: int) -> list[str]:
         """Every term one edit away, then up to `limit` terms most alike by trigrams (Jaccard,

@@ -81,4 +81,5 @@ def test_new_rows_extend_and_old_rows_are_skipped() -> None:
     assert v.similar("helsnki", 5)[0] == "helsinki"
     assert v.similar("vanta", 5)[0] == "vantaa"
     assert v.similar("epsoo", 5)[0] == "espoo"  # a swap: few shared trigrams
+    assert v.has_prefix("hels") and v.has_prefix("vantaa") and not v.has_prefix("turku")
     assert TrigramVocabulary().similar("anything", 5) == []
