@@ -378,7 +378,14 @@ class PlacesService:
         moment = params.open_at
         if moment.tzinfo is not None and place.timezone:
             moment = moment.astimezone(ZoneInfo(place.timezone))
-        return bool(is_open_at(place.opening_hours_raw, moment.replace(tzinfo=None)))
+        # the place's country turns on its public holidays for "PH" rules
+        return bool(
+            is_open_at(
+                place.opening_hours_raw,
+                moment.replace(tzinfo=None),
+                country=place.country_code,
+            )
+        )
 
     # ---------------------------------------------------------------- suggest
     async def _suggested(

@@ -245,6 +245,33 @@ async def test_open_at_filters_by_opening_hours(places_client: httpx.AsyncClient
         assert detail["opening_hours_raw"]
 
 
+async def test_open_at_knows_the_places_public_holidays(
+    places_app: FastAPI, places_client: httpx.AsyncClient
+) -> None:
+    """ "PH off" closes a Finnish place on Finnish Independence Day (6 December)."""
+    boss = await admin(places_client, places_app.state)
+    poi = {
+        "source_id": "ph-kiosk",
+        "name": "Holiday Rule Kiosk",
+        "category": "cafe",
+        "country_code": "FI",
+        "lat": 60.1702,
+        "lon": 24.9410,
+        "opening_hours": "Mo-Su 10:00-18:00; PH off",
+    }
+    created = await places_client.post(f"{API}/search/index/poi", json=poi, headers=boss.headers)
+    assert created.status_code == 201, created.text
+    place_id = created.json()["id"]
+    try:
+        where = {"q": "holiday rule kiosk", "lat": 60.17, "lon": 24.94, "radius_m": 1000}
+        holiday = await search(places_client, **where, open_at="2027-12-06T12:00:00")
+        next_day = await search(places_client, **where, open_at="2027-12-07T12:00:00")
+        assert place_id not in [i["id"] for i in holiday["items"]]
+        assert place_id in [i["id"] for i in next_day["items"]]
+    finally:
+        await places_client.delete(f"{API}/search/index/poi/{place_id}", headers=boss.headers)
+
+
 async def test_semantic_query_finds_meaning_not_words(places_client: httpx.AsyncClient) -> None:
     body = await search(
         places_client,
