@@ -59,10 +59,12 @@ async def test_sqlite_area_plans_agree(
     places_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Words matched in Python for a small area, or by FTS5 inside the R*Tree: one answer."""
+    chosen = await _answers(places_sqlite_url)
+    monkeypatch.setattr(repository, "PYTHON_MATCH_COST", 0)  # Python whenever the words exist
     in_python = await _answers(places_sqlite_url)
-    monkeypatch.setattr(repository, "SMALL_AREA_PLACES", 0)
+    monkeypatch.setattr(repository, "SMALL_AREA_PLACES", 0)  # never Python
     by_index = await _answers(places_sqlite_url)
-    assert in_python == by_index
+    assert in_python == by_index == chosen
 
 
 @pytest.mark.usefixtures("places_sqlite_url")

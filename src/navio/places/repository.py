@@ -203,10 +203,14 @@ _INSIDE = (
     "{0}min_lat >= :min_lat AND {0}max_lat <= :max_lat "
     "AND {0}min_lon >= :min_lon AND {0}max_lon <= :max_lon"
 )
-# Up to this many places in the area, matching their words in Python beats the text index
-# (measured on the 284k-place benchmark catalogue: ~3 µs a place, where one common word's
-# doclist costs ~10 ms to walk).
+# Up to this many places in an area, matching their words in Python may beat the text index:
+# on the 284k-place benchmark catalogue a place costs ~3-4 µs read and matched here, a row of a
+# word's doclist ~0.35 µs in FTS5 ("airport", in 28k places, ~10 ms), so Python wins when the
+# area holds fewer places than a tenth of the rows the words' lists hold.
 SMALL_AREA_PLACES = 2_000
+PYTHON_MATCH_COST = 10
+# A prefix this short expands to too many words to price; it counts as very common.
+MIN_PRICED_PREFIX = 3
 
 
 def _text_matches(groups: Sequence[Sequence[str]], words: Sequence[str], prefix_last: bool) -> bool:
@@ -246,7 +250,7 @@ class SqliteSearch:
         sql, params = self._text_query(groups, prefix_last, filters, limit, names_only)
         if filters.bbox is not None:
             params.update(_bbox_params(filters.bbox))
-            if await self._few_inside(session, params, SMALL_AREA_PLACES):
+            if await self._cheaper_in_python(session, params, groups, prefix_last):
                 # a small area: read its places and match their words here, which costs less
                 # than walking the text index's lists for common words or prefixes
                 rows = await session.execute(
@@ -310,19 +314,55 @@ class SqliteSearch:
         return sql + _filter_sql(filters, params) + POPULAR_FIRST, params
 
     @staticmethod
-    async def _few_inside(session: AsyncSession, params: dict[str, Any], most: int) -> bool:
-        """At most `most` places inside the area (counting stops there)."""
+    async def _cheaper_in_python(
+        session: AsyncSession,
+        params: dict[str, Any],
+        groups: Sequence[Sequence[str]],
+        prefix_last: bool,
+    ) -> bool:
+        """Whether reading the area's places and matching their words here costs less than
+        walking the text index's lists for these words: one statement counts the places
+        inside (up to SMALL_AREA_PLACES) and the documents the words are in."""
+        most = SMALL_AREA_PLACES
         if most <= 0:
             return False
-        inside = await session.scalar(
-            text(
-                "SELECT count(*) FROM (SELECT id FROM place_rtree WHERE "
-                + _INSIDE.format("")
-                + " LIMIT :most_plus_one)"
-            ),
-            {**params, "most_plus_one": most + 1},
-        )
-        return int(inside or 0) <= most
+        exact = [
+            t
+            for i, g in enumerate(groups)
+            for j, t in enumerate(g)
+            if not (prefix_last and i == len(groups) - 1 and j == 0)
+        ]
+        prefix = groups[-1][0] if prefix_last and groups and groups[-1] else ""
+        if prefix and len(prefix) < MIN_PRICED_PREFIX:
+            prefix_sql = ":unpriced"
+        elif prefix:
+            prefix_sql = (
+                "(SELECT coalesce(sum(doc_count), 0) FROM place_term "
+                "WHERE term >= :prefix AND term < :prefix_end)"
+            )
+        else:
+            prefix_sql = "0"
+        row = (
+            await session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM (SELECT id FROM place_rtree WHERE "
+                    + _INSIDE.format("")
+                    + " LIMIT :most_plus_one)), "
+                    "(SELECT coalesce(sum(doc_count), 0) FROM place_term "
+                    "WHERE term IN (SELECT value FROM json_each(:exact))), " + prefix_sql
+                ),
+                {
+                    **params,
+                    "most_plus_one": most + 1,
+                    "exact": json.dumps(exact),
+                    "prefix": prefix,
+                    "prefix_end": prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "",
+                    "unpriced": 10**9,
+                },
+            )
+        ).one()
+        inside, listed = int(row[0] or 0), int(row[1] or 0) + int(row[2] or 0)
+        return inside <= most and inside * PYTHON_MATCH_COST < listed
 
     async def geo_ids(self, session: AsyncSession, filters: Filters, limit: int) -> list[int]:
         assert filters.bbox is not None
