@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import http.client
 import json
@@ -33,22 +32,28 @@ import queue
 import re
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any, cast
 
-ROOT = Path(__file__).resolve().parent.parent
+from _servers import (
+    HOST,
+    ROOT,
+    BenchError,
+    Server,
+    child_env,
+    free_port,
+    start_server,
+    terminate_on_sigterm,
+    wait_ready,
+)
+
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "api_overhead.json"
-HOST = "127.0.0.1"
 ME_PATH = "/api/v1/auth/me"
 GOAL = 0.5
 BENCH_EMAIL = "bench.user@example.com"
@@ -99,71 +104,6 @@ if __name__ == "__main__":
 '''
 
 
-class BenchError(RuntimeError):
-    """A real failure: the bench cannot produce trustworthy numbers."""
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The inherited environment without any NAVIO_ variable, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NAVIO_")}
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown, lifespan end
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def start_server(name: str, argv: list[str], env: dict[str, str], port: int, logs: Path) -> Server:
-    log_path = logs / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a terminal's Ctrl-C reaches us; we stop the servers
-        )
-    return Server(name, port, process, log_path)
-
-
 # --------------------------------------------------------------------------- plain HTTP
 
 
@@ -202,26 +142,6 @@ def request(
     finally:
         if own:
             connection.close()
-
-
-def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last = "no attempt"
-    while time.monotonic() < deadline:
-        if not server.alive:
-            raise BenchError(
-                f"{server.name} exited with {server.process.returncode} before it was ready:\n"
-                + server.log_tail()
-            )
-        try:
-            reply = request(server.port, "GET", path, timeout=2.0)
-            if reply.status == 200:
-                return
-            last = f"HTTP {reply.status}"
-        except OSError as exc:
-            last = f"{type(exc).__name__}: {exc}"
-        time.sleep(0.1)
-    raise BenchError(f"{server.name} not ready after {timeout:.0f}s ({last}):\n{server.log_tail()}")
 
 
 def expect(reply: Reply, status: int, what: str) -> Any:
@@ -601,20 +521,6 @@ def measure_argon2(samples: int) -> float | None:
 
 
 # --------------------------------------------------------------------------- main
-
-
-@contextlib.contextmanager
-def terminate_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit so `finally` blocks stop the servers."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(143)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

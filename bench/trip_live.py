@@ -50,33 +50,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
-import http.client
 import json
 import os
 import platform
 import re
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import httpx
+from _servers import (
+    HOST,
+    ROOT,
+    BenchError,
+    Server,
+    child_env,
+    free_port,
+    navio_serve,
+    start_server,
+    terminate_on_sigterm,
+    wait_ready,
+)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "trip_live.json"
-HOST = "127.0.0.1"
 API = "/api/v1"
 GOAL_P95_MS = 100.0
 PASSWORD = "Bench-trip-live-pass-2024!"
@@ -93,103 +99,13 @@ TRIP = {
 }
 
 
-class BenchError(RuntimeError):
-    """A real failure: the bench cannot produce trustworthy numbers."""
-
-
 def log(message: str) -> None:
     print(message, flush=True)
 
 
-# --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The inherited environment without any NAVIO_ variable, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NAVIO_")}
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def log_lines(self) -> list[str]:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return []
-        return [line for line in text.splitlines() if line.strip()]
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_lines()[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown, lifespan end
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def start_server(name: str, env: dict[str, str], logs: Path) -> Server:
+def serve(name: str, env: dict[str, str], logs: Path) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "navio", "serve", "--host", HOST, "--port", str(port)]
-    log_path = logs / f"{name}.log"
-    with log_path.open("wb") as out:
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a terminal's Ctrl-C reaches us; we stop the servers
-        )
-    return Server(name, port, process, log_path)
-
-
-def wait_ready(server: Server, path: str = "/health/ready", timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last = "no attempt"
-    while time.monotonic() < deadline:
-        if not server.alive:
-            raise BenchError(
-                f"{server.name} exited with {server.process.returncode} before it was ready:\n"
-                + server.log_tail()
-            )
-        conn = http.client.HTTPConnection(HOST, server.port, timeout=2.0)
-        try:
-            conn.request("GET", path)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status == 200:
-                return
-            last = f"HTTP {response.status}: {body[:200]!r}"
-        except OSError as exc:
-            last = f"{type(exc).__name__}: {exc}"
-        finally:
-            conn.close()
-        time.sleep(0.1)
-    raise BenchError(f"{server.name} not ready after {timeout:.0f}s ({last}):\n{server.log_tail()}")
+    return start_server(name, navio_serve(port), env, port, logs)
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -394,7 +310,6 @@ async def bounded(limit: int, jobs: Sequence[Callable[[], Awaitable[Any]]]) -> l
     return list(await asyncio.gather(*(one(job) for job in jobs)))
 
 
-@dataclass
 @dataclass
 class EditTimes:
     sent: list[float] = field(default_factory=list)
@@ -787,7 +702,7 @@ def run_mode(
             env = child_env(
                 {**base_env(), "NAVIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmpdir / 'live.db'}"}
             )
-            server = start_server("memory", env, tmpdir)
+            server = serve("memory", env, tmpdir)
             servers.append(server)
             wait_ready(server)
             spec = ModeSpec("memory", "sqlite", server, server, servers)
@@ -801,7 +716,7 @@ def run_mode(
             )
             migrate(env)
             for server_name in ("redis-A", "redis-B"):
-                servers.append(start_server(server_name, env, tmpdir))
+                servers.append(serve(server_name, env, tmpdir))
             for server in servers:
                 wait_ready(server)
             spec = ModeSpec("redis", "postgresql", servers[0], servers[1], servers)
@@ -829,20 +744,6 @@ def server_logs(servers: Sequence[Server]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- main
-
-
-@contextlib.contextmanager
-def terminate_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit so `finally` blocks stop the servers."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(143)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -1,0 +1,129 @@
+"""What the benchmarks that run real servers share: starting `navio serve` (or another ASGI
+server) as its own process, waiting for it, stopping it, and turning SIGTERM into a clean exit.
+Not a benchmark itself (`make bench` skips files starting with an underscore)."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+class BenchError(RuntimeError):
+    """A real failure: the bench cannot produce trustworthy numbers."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """The inherited environment without any NAVIO_ variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NAVIO_")}
+    env.update(extra)
+    return env
+
+
+def navio_serve(port: int) -> list[str]:
+    return [sys.executable, "-m", "navio", "serve", "--host", HOST, "--port", str(port)]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_lines(self) -> list[str]:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if line.strip()]
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_lines()[-lines:]) or "(empty log)"
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown, lifespan end
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_server(name: str, argv: list[str], env: dict[str, str], port: int, logs: Path) -> Server:
+    log_path = logs / f"{name}.log"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a terminal's Ctrl-C reaches us; we stop the servers
+        )
+    return Server(name, port, process, log_path)
+
+
+def wait_ready(server: Server, path: str = "/health/ready", timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no attempt"
+    while time.monotonic() < deadline:
+        if not server.alive:
+            raise BenchError(
+                f"{server.name} exited with {server.process.returncode} before it was ready:\n"
+                + server.log_tail()
+            )
+        conn = http.client.HTTPConnection(HOST, server.port, timeout=2.0)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status == 200:
+                return
+            last = f"HTTP {response.status}: {body[:200]!r}"
+        except OSError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        finally:
+            conn.close()
+        time.sleep(0.1)
+    raise BenchError(f"{server.name} not ready after {timeout:.0f}s ({last}):\n{server.log_tail()}")
+
+
+@contextlib.contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit so `finally` blocks stop the servers."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(143)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
