@@ -6,10 +6,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from navio.iam.models import User
-from navio.kernel.db import SessionSource, resolve_session
+from navio.iam.repository import IamRepository
+from navio.kernel.db import SessionSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,24 +18,13 @@ class UserCard:
 
 
 async def user_by_email(source: SessionSource, email: str) -> UserCard | None:
-    session = resolve_session(source)
-    row = (
-        await session.execute(
-            select(User.id, User.email, User.display_name).where(
-                User.email == email.strip().lower(),
-                User.is_active.is_(True),  # stored lower-case
-            )
-        )
-    ).first()
-    return None if row is None else UserCard(*row)
+    # e-mails are stored lower-case
+    found = await IamRepository(source).active_user_card(email.strip().lower())
+    return None if found is None else UserCard(*found)
 
 
 async def user_cards(source: SessionSource, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserCard]:
     wanted = list(set(ids))
     if not wanted:
         return {}
-    session = resolve_session(source)
-    rows = await session.execute(
-        select(User.id, User.email, User.display_name).where(User.id.in_(wanted))
-    )
-    return {row[0]: UserCard(*row) for row in rows.all()}
+    return {row[0]: UserCard(*row) for row in await IamRepository(source).user_cards(wanted)}

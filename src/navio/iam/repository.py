@@ -27,6 +27,22 @@ class IamRepository(Repository):
     async def user_by_email(self, email: str) -> User | None:
         return await self.session.scalar(select(User).where(User.email == email))
 
+    async def active_user_card(self, email: str) -> tuple[uuid.UUID, str, str] | None:
+        row = (
+            await self.session.execute(
+                select(User.id, User.email, User.display_name).where(
+                    User.email == email, User.is_active.is_(True)
+                )
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def user_cards(self, ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:
+        rows = await self.session.execute(
+            select(User.id, User.email, User.display_name).where(User.id.in_(list(ids)))
+        )
+        return [(r[0], r[1], r[2]) for r in rows.all()]
+
     async def user(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)
 

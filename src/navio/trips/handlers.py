@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.events import Envelope, HandlerRegistry
 from navio.kernel.pubsub import Broadcast
 from navio.trips.events import TRIP_EVENTS, TripDeleted
 from navio.trips.models import TripActivity
+from navio.trips.repository import TripsRepository
 
 HANDLER = "trips.activity_and_live"
 # never in a feed or a push: the invitation token goes to the invitee only
@@ -30,10 +30,11 @@ def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
         actor = payload.get("actor_id")
         subject = payload.get("subject_id")
         data = {k: v for k, v in (payload.get("data") or {}).items() if k not in PRIVATE_KEYS}
+        repo = TripsRepository(session)
         if envelope.name == TripDeleted.name:
-            await session.execute(delete(TripActivity).where(TripActivity.trip_id == trip_id))
+            await repo.delete_activity(trip_id)
         else:
-            session.add(
+            await repo.add_activity(
                 TripActivity(
                     trip_id=trip_id,
                     event_id=envelope.id,
@@ -44,7 +45,6 @@ def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
                     created_at=envelope.occurred_at,
                 )
             )
-            await session.flush()
         message = {
             "type": "event",
             "id": str(envelope.id),

@@ -193,11 +193,12 @@ class TripsRepository(Repository):
         return list(await self.session.scalars(statement))
 
     # activity
-    async def has_activity(self, event_id: uuid.UUID) -> bool:
-        found = await self.session.scalar(
-            select(TripActivity.id).where(TripActivity.event_id == event_id)
-        )
-        return found is not None
+    async def add_activity(self, activity: TripActivity) -> None:
+        self.session.add(activity)
+        await self.session.flush()
+
+    async def delete_activity(self, trip_id: uuid.UUID) -> None:
+        await self.session.execute(delete(TripActivity).where(TripActivity.trip_id == trip_id))
 
     async def activity(
         self, trip_id: uuid.UUID, limit: int, before: Cursor | None
