@@ -13,7 +13,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from navio.kernel.db import Repository
+from navio.kernel.db import Repository, SessionSource
 from navio.places.models import Country, IndexStat, Place, Term
 from navio.places.vocabulary import TrigramVocabulary, edits1
 
@@ -109,6 +109,26 @@ def _summary(row: Any) -> PlaceSummary:
     values[1] = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id)
     values[-1] = bool(values[-1])
     return PlaceSummary(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceCard:
+    """What other contexts may know of a place: enough to show and locate it."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    country_code: str | None
+    lat: float | None
+    lon: float | None
+    timezone: str | None
+
+
+async def place_cards(
+    source: SessionSource, public_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, PlaceCard]:
+    wanted = list(set(public_ids))
+    return await PlacesRepository(source).cards(wanted) if wanted else {}
 
 
 @dataclass(frozen=True)
@@ -527,6 +547,20 @@ class PlacesRepository(Repository):
             text(f"{_SUMMARY_SELECT} WHERE id IN (SELECT id FROM ({sql}) AS m)"), params
         )
         return [s for s in map(_summary, rows.all()) if s.id not in skip]
+
+    async def cards(self, public_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PlaceCard]:
+        rows = await self.session.execute(
+            select(
+                Place.public_id,
+                Place.name,
+                Place.kind,
+                Place.country_code,
+                Place.lat,
+                Place.lon,
+                Place.timezone,
+            ).where(Place.public_id.in_(list(public_ids)))
+        )
+        return {row[0]: PlaceCard(*row) for row in rows.all()}
 
     async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
         return await self.session.scalar(select(Place).where(Place.public_id == public_id))

@@ -11,7 +11,7 @@ import httpx
 import icalendar
 from fastapi import FastAPI
 
-from tests.factories.iam import assert_problem, unique_email
+from tests.factories.iam import admin, assert_problem, unique_email
 from tests.factories.iam import user as make_user
 from tests.factories.trips import (
     API,
@@ -396,3 +396,45 @@ async def test_leave_remove_and_transfer(client: httpx.AsyncClient) -> None:
         headers=editor.headers,
     )
     assert_problem(dup, 409, "already_collaborator")
+
+
+async def test_catalogue_places_are_checked_and_fill_in(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    boss = await admin(client, app.state)
+    poi = {
+        "source_id": "trip-cathedral",
+        "name": "Helsinki Cathedral",
+        "category": "place_of_worship",
+        "country_code": "FI",
+        "lat": 60.1705,
+        "lon": 24.9522,
+    }
+    indexed = await client.post(f"{API}/search/index/poi", json=poi, headers=boss.headers)
+    assert indexed.status_code == 201, indexed.text
+    place_id = indexed.json()["id"]
+    owner = await make_user(client)
+    unknown = "00000000-0000-4000-8000-000000000001"
+    bad_destination = await client.post(
+        f"{API}/trips",
+        json=trip_body(destinations=[{"name": "Nowhere", "place_id": unknown}]),
+        headers=owner.headers,
+    )
+    assert_problem(bad_destination, 422, "invalid_trip")
+    trip = await create_trip(
+        client, owner, destinations=[{"name": "Cathedral", "place_id": place_id}]
+    )
+    assert trip["destinations"][0]["country_code"] == "FI"
+    assert trip["destinations"][0]["lat"] == 60.1705
+    bad_item = await client.post(
+        trip_url(trip["id"], "items"),
+        json={"kind": "place", "title": "?", "place_id": unknown},
+        headers=owner.headers,
+    )
+    assert_problem(bad_item, 422, "invalid_trip_item")
+    assert bad_item.json()["field"] == "place_id"
+    item = await add_item(
+        client, owner, trip["id"], place_id=place_id, location=None, lat=None, lon=None
+    )
+    assert item["location"] == "Helsinki Cathedral"
+    assert (item["lat"], item["lon"]) == (60.1705, 24.9522)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import struct
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from navio.iam import Principal, UserCard, user_cards
 from navio.kernel.clock import Clock
+from navio.kernel.db import SessionSource
 from navio.kernel.events import EventRecorder
 from navio.kernel.security import Signer, token_digest
+from navio.places import place_cards
 from navio.trips import domain
 from navio.trips.domain import Action, Role, Status, Visibility
 from navio.trips.errors import (
     IfMatchMalformed,
+    InvalidTrip,
     StaleVersion,
     TripForbidden,
     TripNotFound,
@@ -53,6 +57,28 @@ def collaborator(member: TripMember, card: UserCard | None) -> Collaborator:
         role=Role(member.role),
         added_at=member.added_at,
     )
+
+
+async def located(
+    source: SessionSource, destinations: Sequence[Destination]
+) -> list[dict[str, Any]]:
+    """Destinations as stored: a catalogue place must exist, and fills country and position."""
+    cards = await place_cards(source, [d.place_id for d in destinations if d.place_id])
+    stored = []
+    for d in destinations:
+        if d.place_id is not None:
+            card = cards.get(d.place_id)
+            if card is None:
+                raise InvalidTrip("no such place in the catalogue", field="destinations")
+            d = d.model_copy(
+                update={
+                    "country_code": d.country_code or card.country_code,
+                    "lat": d.lat if d.lat is not None else card.lat,
+                    "lon": d.lon if d.lon is not None else card.lon,
+                }
+            )
+        stored.append(d.model_dump(mode="json"))
+    return stored
 
 
 def etag(version: int) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from navio.iam import Principal
+from navio.places import place_cards
 from navio.trips import domain
 from navio.trips.domain import Action
 from navio.trips.errors import (
@@ -73,6 +74,18 @@ class ItemOperations(ServiceBase):
         for n, entry in enumerate(remaining):
             entry.position = n
 
+    async def _locate(self, item: TripItem) -> None:
+        """An item on a catalogue place must name a real one; its name and position fill
+        what the item leaves out."""
+        if item.place_id is None:
+            return
+        card = (await place_cards(self.repo.session, [item.place_id])).get(item.place_id)
+        if card is None:
+            raise InvalidTripItem("no such place in the catalogue", field="place_id")
+        item.location = item.location or card.name
+        if item.lat is None and item.lon is None:
+            item.lat, item.lon = card.lat, card.lon
+
     async def _new_item(self, access: Access, actor: uuid.UUID, body: ItemCreate) -> TripItem:
         trip = access.trip
         now = self.clock.now()
@@ -101,6 +114,7 @@ class ItemOperations(ServiceBase):
             created_at=now,
             updated_at=now,
         )
+        await self._locate(item)
         self._validate_item(trip, item)
         await self._place_at(trip.id, item, body.position)
         await self.repo.add(item)
@@ -147,6 +161,8 @@ class ItemOperations(ServiceBase):
             if value is None and key in required:
                 continue
             setattr(item, key, value)
+        if changes.get("place_id") is not None:
+            await self._locate(item)
         if "cost_minor" in changes and item.cost_minor is not None and item.cost_currency is None:
             item.cost_currency = access.trip.currency
         self._validate_item(access.trip, item)

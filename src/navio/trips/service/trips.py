@@ -22,13 +22,12 @@ from navio.trips.export import ExportItem, ExportTrip
 from navio.trips.models import Trip, TripMember
 from navio.trips.schemas import (
     ActivityRead,
-    Destination,
     TripCreate,
     TripRead,
     TripSummary,
     TripUpdate,
 )
-from navio.trips.service.base import Access, ServiceBase, check_if_match
+from navio.trips.service.base import Access, ServiceBase, check_if_match, located
 
 
 class TripOperations(ServiceBase):
@@ -41,7 +40,7 @@ class TripOperations(ServiceBase):
         trip = Trip(
             owner_id=principal.user_id,
             title=body.title,
-            destinations=[d.model_dump(mode="json") for d in body.destinations],
+            destinations=await located(self.repo.session, body.destinations),
             start_date=body.start_date,
             end_date=body.end_date,
             timezone=body.timezone,
@@ -144,10 +143,8 @@ class TripOperations(ServiceBase):
             trip.cover_url = None
         if "notes" in changes and changes["notes"] is None:
             trip.notes = None
-        if changes.get("destinations") is not None:
-            trip.destinations = [
-                Destination(**d).model_dump(mode="json") for d in changes["destinations"]
-            ]
+        if body.destinations is not None:
+            trip.destinations = await located(self.repo.session, body.destinations)
         if changes.get("status") is not None:
             trip.status = Status(changes["status"]).value
         trip.start_date, trip.end_date = start, end
