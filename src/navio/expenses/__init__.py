@@ -1,0 +1,1 @@
+"""Expenses: expenses, receipts, statement import, group balances and settle-up."""
