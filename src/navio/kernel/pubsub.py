@@ -51,9 +51,6 @@ class LocalBroadcast:
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(message)
 
-    def subscribers(self, channel: str) -> int:
-        return len(self._queues.get(channel, ()))
-
     async def publish(self, channel: str, message: str) -> None:
         self._deliver(channel, message)
 

@@ -29,7 +29,7 @@ from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.pubsub import Broadcast
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.trips import export
-from navio.trips.domain import Role, Status
+from navio.trips.domain import Role, Status, may_revoke_live
 from navio.trips.handlers import live_channel
 from navio.trips.repository import TripsRepository
 from navio.trips.schemas import (
@@ -418,13 +418,6 @@ async def export_trip(
 
 
 # ---------------------------------------------------------------- live
-LIVE_REVOKING = (
-    "trips.collaborator_role_changed",
-    "trips.collaborator_removed",
-    "trips.ownership_transferred",
-)
-
-
 async def _live_role(websocket: WebSocket, principal: Principal, trip_id: uuid.UUID) -> Role:
     db: Database = websocket.app.state.db
     async with UnitOfWork(db, write=False) as uow:
@@ -460,7 +453,7 @@ async def live(
         try:
             while (message := await queue.get()) is not None:
                 await websocket.send_text(message)
-                if _may_revoke(message, principal.user_id):
+                if may_revoke_live(message, principal.user_id):
                     try:
                         role = await _live_role(websocket, principal, trip_id)
                     except DomainError:
@@ -472,16 +465,6 @@ async def live(
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await receiver
-
-
-def _may_revoke(message: str, user_id: uuid.UUID) -> bool:
-    """A change to this user's role, or the trip's deletion (cheap text test first)."""
-    if "trips.trip_deleted" in message:
-        return True
-    if not any(name in message for name in LIVE_REVOKING):
-        return False
-    event = json.loads(message)
-    return bool(event.get("subject_id") == str(user_id))
 
 
 async def _drain_client(websocket: WebSocket, queue: asyncio.Queue[str | None]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import functools
-from datetime import date, datetime, time, timedelta
+import json
+import uuid
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 MAX_TRIP_DAYS = 366
@@ -126,9 +128,20 @@ def item_times_problem(
     return None
 
 
-def local_moment(day: date, at: time, zone: str) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+# Live events after which a connected user's role must be checked again.
+LIVE_REVOKING = (
+    "trips.collaborator_role_changed",
+    "trips.collaborator_removed",
+    "trips.ownership_transferred",
+)
 
 
-def day_number(day: date, trip_start: date) -> int:
-    return (day - trip_start).days + 1
+def may_revoke_live(message: str, user_id: uuid.UUID) -> bool:
+    """A live message that may take away this user's access: a change to their role, or the
+    trip's deletion (a cheap text test before parsing)."""
+    if "trips.trip_deleted" in message:
+        return True
+    if not any(name in message for name in LIVE_REVOKING):
+        return False
+    event = json.loads(message)
+    return bool(event.get("subject_id") == str(user_id))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from navio.kernel.db import Repository
@@ -43,9 +42,6 @@ class TripsRepository(Repository):
         if for_update:
             statement = statement.with_for_update()
         return await self.session.scalar(statement)
-
-    async def trip_by_share_hash(self, digest: str) -> Trip | None:
-        return await self.session.scalar(select(Trip).where(Trip.share_token_hash == digest))
 
     async def add(self, obj: object) -> None:
         self.session.add(obj)
@@ -146,12 +142,6 @@ class TripsRepository(Repository):
             )
         )
         return len(list(rows))
-
-    async def set_positions(self, positions: Sequence[tuple[uuid.UUID, int]]) -> None:
-        for item_id, position in positions:
-            await self.session.execute(
-                update(TripItem).where(TripItem.id == item_id).values(position=position)
-            )
 
     # invites
     async def invite(self, invite_id: uuid.UUID) -> TripInvite | None:
