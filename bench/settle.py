@@ -39,6 +39,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from _group_money import measure_group
+
 from navio.expenses.settle import EXACT_LIMIT, Transfer, settle_exact, settle_greedy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +196,19 @@ def run(args: argparse.Namespace) -> int:
             failures.append(f"heuristic case {index}: {len(transfers)} > n - 1 transfers")
     heuristic_stats = summary(heuristic_ms)
 
+    group: dict[str, Any] | None = None
+    if args.group_expenses:
+        log(
+            f"group: {args.heuristic_members} members, {args.group_expenses} expenses in 4 "
+            "currencies through the service (SQLite), balances and settle-up over HTTP ..."
+        )
+        group = measure_group(
+            args.output.parent, args.heuristic_members, args.group_expenses, seed=args.seed
+        )
+        for check in ("balances_sum_zero", "same_as_naive", "settle_up_clears"):
+            if not group[check]:
+                failures.append(f"group: {check} is false")
+
     report: dict[str, Any] = {
         "members_exact": members_exact,
         "exact_p50_ms": exact_stats["p50_ms"],
@@ -214,9 +229,10 @@ def run(args: argparse.Namespace) -> int:
         "repeat": args.repeat,
         "seed": args.seed,
         "exact_limit": EXACT_LIMIT,
+        "group": group,
         "note": (
-            "synthetic balances (alternating coarse 2.50-step and fine cent amounts); the "
-            "balances-from-10,000-expenses measurement arrives with the expenses context"
+            "exact/heuristic: synthetic balances (alternating coarse 2.50-step and fine cent "
+            "amounts); group: random expenses recorded through the service, timed over HTTP"
         ),
         "failures": failures,
         "python": platform.python_version(),
@@ -237,6 +253,15 @@ def run(args: argparse.Namespace) -> int:
     ):
         log(f"{label:24}{stats['p50_ms']:>10.3f}{stats['p95_ms']:>10.3f}{stats['max_ms']:>10.3f}")
     log(f"brute force p95 / exact p95 at n={members_compared}: {ratio:.1f}x; same count: {same}")
+    if group:
+        log(
+            f"group of {group['members']}, {group['expenses']} expenses: balances p50 "
+            f"{group['balances']['p50_ms']} ms / p95 {group['balances']['p95_ms']} ms; settle-up "
+            f"p50 {group['settle_up']['p50_ms']} ms / p95 {group['settle_up']['p95_ms']} ms; "
+            f"naive ORM balances p50 {group['naive_orm_balances']['p50_ms']} ms "
+            f"({group['naive_over_balances_p50']}x); {group['transfers']} transfers for "
+            f"{group['nonzero_members']} members ({group['method']})"
+        )
     log(f"written: {args.output}")
     if failures:
         log(f"FAILED: {len(failures)} failure(s):")
@@ -254,6 +279,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timings per case (best kept)")
     parser.add_argument(
         "--bruteforce-budget", type=float, default=2.0, help="seconds per brute-force case"
+    )
+    parser.add_argument(
+        "--group-expenses", type=int, default=10_000, help="expenses in the group run (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

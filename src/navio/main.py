@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from navio import __version__
+from navio.expenses import api as expenses_api
 from navio.iam import api as iam_api
 from navio.iam.repository import IamRepository
 from navio.iam.tokens import IamRuntime, RevocationList
@@ -26,6 +27,7 @@ from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
 from navio.kernel.errors import PROBLEM_JSON, problem
 from navio.kernel.events import HandlerRegistry
+from navio.kernel.fx import EcbRates
 from navio.kernel.http import install_error_handlers
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
 from navio.kernel.outbox import OutboxRelay
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.semantic = SemanticIndex(enabled=settings.places.semantic)
         app.state.relay = relay
         app.state.broadcast = broadcast
+        app.state.rates = EcbRates()
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()
@@ -224,6 +227,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *profiles_api.routers,
         *places_api.routers,
         *trips_api.routers,
+        *expenses_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

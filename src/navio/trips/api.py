@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -395,25 +396,32 @@ EXPORTS = {
 }
 
 
-@router.get(
-    "/trips/{trip_id}/{filename}",
-    responses={**READ, 200: {"content": {m: {} for _, m in EXPORTS.values()}}},
-    response_class=Response,
-    description="Exports: calendar.ics (RFC 5545), places.gpx (GPX 1.1), places.kml (KML 2.2).",
-)
-async def export_trip(
-    trip_id: uuid.UUID,
-    filename: Literal["calendar.ics", "places.gpx", "places.kml"],
-    principal: MaybePrincipal,
-    service: Service,
-    token: LinkToken = None,
-) -> Response:
-    snapshot = await service.export(principal, trip_id, token)
+def _exporter(filename: str) -> Callable[..., Awaitable[Response]]:
     render, media_type = EXPORTS[filename]
-    return Response(
-        render(snapshot),
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+
+    async def export_trip(
+        trip_id: uuid.UUID, principal: MaybePrincipal, service: Service, token: LinkToken = None
+    ) -> Response:
+        snapshot = await service.export(principal, trip_id, token)
+        return Response(
+            render(snapshot),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return export_trip
+
+
+# One route per file name: a catch-all `{filename}` would shadow other contexts' trip routes.
+for _name, (_, _media_type) in EXPORTS.items():
+    router.add_api_route(
+        f"/trips/{{trip_id}}/{_name}",
+        _exporter(_name),
+        methods=["GET"],
+        name=f"export_{_name.replace('.', '_')}",
+        responses={**READ, 200: {"content": {_media_type: {}}}},
+        response_class=Response,
+        description="Exports: calendar.ics (RFC 5545), places.gpx (GPX 1.1), places.kml (KML 2.2).",
     )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from navio.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from navio.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class TripNotFound(NotFound):
@@ -77,14 +77,3 @@ class OwnerCannotLeave(Conflict):
 class SuggestionDecided(Conflict):
     code = "suggestion_decided"
     title = "The suggestion was already accepted or rejected"
-
-
-class StaleVersion(DomainError):
-    code = "stale_version"
-    title = "The resource changed since you read it"
-    status = 412
-
-
-class IfMatchMalformed(InvalidInput):
-    code = "invalid_if_match"
-    title = "If-Match must be an ETag this API issued"

@@ -1,7 +1,8 @@
 """Trip use cases. Every call resolves the caller's role on the trip first; nothing is read or
 changed without it. Never commits."""
 
-from navio.trips.service.base import Access, etag
+from navio.kernel.versioning import etag
+from navio.trips.service.base import Access
 from navio.trips.service.discussion import DiscussionOperations
 from navio.trips.service.people import PeopleOperations
 from navio.trips.service.trips import TripOperations

@@ -17,9 +17,7 @@ from navio.places import place_cards
 from navio.trips import domain
 from navio.trips.domain import Action, Role, Status, Visibility
 from navio.trips.errors import (
-    IfMatchMalformed,
     InvalidTrip,
-    StaleVersion,
     TripForbidden,
     TripNotFound,
 )
@@ -79,27 +77,6 @@ async def located(
             )
         stored.append(d.model_dump(mode="json"))
     return stored
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def check_if_match(if_match: str | None, version: int) -> None:
-    """No If-Match: last write wins. A stale one: 412, so the client re-reads and merges."""
-    if if_match is None:
-        return
-    tags = [t.strip() for t in if_match.split(",") if t.strip()]
-    if "*" in tags:
-        return
-    versions = []
-    for tag in tags:
-        raw = tag.removeprefix("W/").strip('"')
-        if not raw.isdigit():
-            raise IfMatchMalformed(field="If-Match")
-        versions.append(int(raw))
-    if version not in versions:
-        raise StaleVersion(f"the current version is {version}", current_etag=etag(version))
 
 
 class ServiceBase:

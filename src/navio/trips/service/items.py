@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from navio.iam import Principal
+from navio.kernel.versioning import check_if_match
 from navio.places import place_cards
 from navio.trips import domain
 from navio.trips.domain import Action
@@ -27,7 +28,7 @@ from navio.trips.schemas import (
     ItemRead,
     ItemUpdate,
 )
-from navio.trips.service.base import Access, ServiceBase, check_if_match
+from navio.trips.service.base import Access, ServiceBase
 
 
 class ItemOperations(ServiceBase):

@@ -7,6 +7,7 @@ from datetime import date
 
 from navio.iam import Principal
 from navio.kernel.pagination import Cursor, Page, page_of
+from navio.kernel.versioning import check_if_match
 from navio.trips import domain
 from navio.trips.domain import Action, Role, Status, Visibility
 from navio.trips.errors import (
@@ -27,7 +28,7 @@ from navio.trips.schemas import (
     TripSummary,
     TripUpdate,
 )
-from navio.trips.service.base import Access, ServiceBase, check_if_match, located
+from navio.trips.service.base import Access, ServiceBase, located
 
 
 class TripOperations(ServiceBase):

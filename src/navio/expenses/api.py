@@ -1,0 +1,162 @@
+"""Expense routes: thin; parse -> service -> schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from navio.expenses.domain import Category
+from navio.expenses.repository import ExpensesRepository
+from navio.expenses.schemas import (
+    BalancesRead,
+    ExpenseCreate,
+    ExpenseRead,
+    ExpenseUpdate,
+    SettlementCreate,
+    SettlementRead,
+    SettleUpRead,
+)
+from navio.expenses.service import ExpensesService
+from navio.iam import CurrentPrincipal
+from navio.kernel.http import problem_responses
+from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
+from navio.kernel.versioning import etag
+
+router = APIRouter(tags=["expenses"], route_class=UnitOfWorkRoute)
+
+
+async def expenses_service(request: Request) -> ExpensesService:
+    uow: UnitOfWork = request.state.uow
+    state = request.app.state
+    return ExpensesService(
+        ExpensesRepository(uow.session_source), uow.events, state.clock, state.rates
+    )
+
+
+Service = Annotated[ExpensesService, Depends(expenses_service)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
+READ = problem_responses(401, 404, 422)
+WRITE = problem_responses(401, 403, 404, 409, 412, 422)
+
+
+@router.post(
+    "/expenses", response_model=ExpenseRead, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
+async def create_expense(
+    body: ExpenseCreate, principal: CurrentPrincipal, service: Service, response: Response
+) -> ExpenseRead:
+    expense = await service.create(principal, body)
+    response.headers["ETag"] = etag(expense.version)
+    response.headers["Location"] = f"/api/v1/expenses/{expense.id}"
+    return expense
+
+
+@router.get("/expenses", response_model=Page[ExpenseRead], responses=READ)
+async def list_expenses(
+    principal: CurrentPrincipal,
+    service: Service,
+    trip_id: Annotated[
+        uuid.UUID | None, Query(description="a trip's expenses; absent: your personal ones")
+    ] = None,
+    category: Category | None = None,
+    spent_from: date | None = None,
+    spent_until: date | None = None,
+    member: Annotated[
+        uuid.UUID | None, Query(description="only expenses this member paid or shares")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[ExpenseRead]:
+    items, next_cursor = await service.list_expenses(
+        principal,
+        trip_id=trip_id,
+        limit=limit,
+        cursor=cursor,
+        category=category,
+        spent_from=spent_from,
+        spent_until=spent_until,
+        member=member,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/expenses/{expense_id}", response_model=ExpenseRead, responses=READ)
+async def get_expense(
+    expense_id: uuid.UUID, principal: CurrentPrincipal, service: Service, response: Response
+) -> ExpenseRead:
+    expense = await service.get(principal, expense_id)
+    response.headers["ETag"] = etag(expense.version)
+    return expense
+
+
+@router.patch("/expenses/{expense_id}", response_model=ExpenseRead, responses=WRITE)
+async def update_expense(
+    expense_id: uuid.UUID,
+    body: ExpenseUpdate,
+    principal: CurrentPrincipal,
+    service: Service,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ExpenseRead:
+    expense = await service.update(principal, expense_id, body, if_match)
+    response.headers["ETag"] = etag(expense.version)
+    return expense
+
+
+@router.delete("/expenses/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)
+async def delete_expense(
+    expense_id: uuid.UUID, principal: CurrentPrincipal, service: Service, if_match: IfMatch = None
+) -> None:
+    await service.delete(principal, expense_id, if_match)
+
+
+# ---------------------------------------------------------------- group money
+@router.get("/trips/{trip_id}/balances", response_model=BalancesRead, responses=READ)
+async def balances(
+    trip_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> BalancesRead:
+    return await service.balances(principal, trip_id)
+
+
+@router.get("/trips/{trip_id}/settle-up", response_model=SettleUpRead, responses=READ)
+async def settle_up(
+    trip_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> SettleUpRead:
+    return await service.settle_up(principal, trip_id)
+
+
+@router.get("/trips/{trip_id}/settlements", response_model=list[SettlementRead], responses=READ)
+async def list_settlements(
+    trip_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> list[SettlementRead]:
+    return await service.settlements(principal, trip_id)
+
+
+@router.post(
+    "/trips/{trip_id}/settlements",
+    response_model=SettlementRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITE,
+)
+async def record_settlement(
+    trip_id: uuid.UUID, body: SettlementCreate, principal: CurrentPrincipal, service: Service
+) -> SettlementRead:
+    return await service.record_settlement(principal, trip_id, body)
+
+
+@router.delete(
+    "/trips/{trip_id}/settlements/{settlement_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=WRITE,
+)
+async def delete_settlement(
+    trip_id: uuid.UUID, settlement_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> None:
+    await service.delete_settlement(principal, trip_id, settlement_id)
+
+
+routers = (router,)

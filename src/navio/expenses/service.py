@@ -1,0 +1,617 @@
+"""Expense use cases: record, change and list expenses; balances, settle-up, settlements;
+receipts. Every call resolves the caller's right to the trip or expense first. Never commits.
+
+Who may do what on a trip's money: every member reads the expenses and balances (a shared link
+does not: money is private to the people on the trip); every member but a viewer records
+expenses; an expense is changed by whoever recorded or paid it, or by the trip's owner and
+editors; a settlement is recorded by either party to it or by the owner and editors. Strangers
+get 404, as for the trip itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from navio.expenses import domain
+from navio.expenses.domain import Category, Kind, SplitError, SplitMethod
+from navio.expenses.errors import (
+    ExpenseForbidden,
+    ExpenseNotFound,
+    InvalidExpense,
+    InvalidSettlement,
+    NotATripMember,
+    ReceiptNotFound,
+    SettlementNotFound,
+    SharesDoNotSum,
+    UnknownCurrency,
+)
+from navio.expenses.events import (
+    ExpenseAdded,
+    ExpenseRemoved,
+    ExpenseUpdated,
+    SettlementRecorded,
+    SettlementRemoved,
+)
+from navio.expenses.models import Expense, ExpenseShare, Settlement
+from navio.expenses.repository import ExpensesRepository
+from navio.expenses.schemas import (
+    BalancesRead,
+    ExpenseCreate,
+    ExpenseRead,
+    ExpenseUpdate,
+    MemberBalance,
+    RateRead,
+    SettlementCreate,
+    SettlementRead,
+    SettleUpRead,
+    ShareIn,
+    ShareRead,
+    TransferRead,
+)
+from navio.expenses.settle import EXACT_LIMIT, settle
+from navio.iam import Principal, user_cards
+from navio.kernel.clock import Clock
+from navio.kernel.events import EventRecorder
+from navio.kernel.fx import SOURCE, EcbRates, FrozenRate, convert_at
+from navio.kernel.money import is_currency
+from navio.kernel.pagination import Cursor
+from navio.kernel.versioning import check_if_match
+from navio.places import place_cards
+from navio.trips import TripCard, TripForbidden, TripNotFound, trip_card
+
+MANAGERS = frozenset({"owner", "editor"})
+RECORDERS = frozenset({"owner", "editor", "suggester"})
+
+
+def _rate_read(rate: str, base: str, quote: str, published_on: date, source: str) -> RateRead:
+    return RateRead(base=base, quote=quote, rate=rate, published_on=published_on, source=source)
+
+
+def _rate_text(rate: Decimal) -> str:
+    # exact, without exponent noise; 28 significant digits are what decimal carries
+    return format(rate.normalize(), "f")
+
+
+class ExpensesService:
+    def __init__(
+        self, repo: ExpensesRepository, events: EventRecorder, clock: Clock, rates: EcbRates
+    ) -> None:
+        self.repo = repo
+        self.events = events
+        self.clock = clock
+        self.rates = rates
+
+    # ---------------------------------------------------------------- access
+    async def _trip(
+        self, principal: Principal, trip_id: uuid.UUID, *, record: bool = False
+    ) -> TripCard:
+        card = await trip_card(self.repo.session, trip_id)
+        role = None if card is None else card.role_of(principal.user_id)
+        if card is None or role is None:
+            raise TripNotFound()
+        if record and role not in RECORDERS:
+            raise TripForbidden(f"role {role} may not record expenses on this trip")
+        return card
+
+    async def _readable(self, principal: Principal, expense: Expense | None) -> Expense:
+        if expense is None:
+            raise ExpenseNotFound()
+        if expense.trip_id is None:
+            if expense.owner_id != principal.user_id:
+                raise ExpenseNotFound()
+            return expense
+        card = await trip_card(self.repo.session, expense.trip_id)
+        if card is None or card.role_of(principal.user_id) is None:
+            raise ExpenseNotFound()
+        return expense
+
+    async def _changeable(self, principal: Principal, expense: Expense | None) -> Expense:
+        expense = await self._readable(principal, expense)
+        if expense.trip_id is None:
+            return expense
+        card = await self._trip(principal, expense.trip_id)
+        role = card.role_of(principal.user_id)
+        mine = principal.user_id in (expense.owner_id, expense.payer_id)
+        if role not in MANAGERS and not (mine and role in RECORDERS):
+            raise ExpenseForbidden(
+                "only who recorded or paid it, or the trip's owner and editors, may change it"
+            )
+        return expense
+
+    # ---------------------------------------------------------------- rules
+    @staticmethod
+    def _check_amount(amount: int, field: str = "amount_minor") -> None:
+        if amount <= 0:
+            raise InvalidExpense(
+                "the amount must be above zero; record money received back as kind=refund",
+                field=field,
+            )
+        if amount > domain.MAX_AMOUNT_MINOR:
+            raise InvalidExpense("the amount is implausibly large", field=field)
+
+    @staticmethod
+    def _check_currency(code: str, field: str = "currency") -> None:
+        if not is_currency(code):
+            raise UnknownCurrency(f"{code!r} is not an ISO 4217 currency in use", field=field)
+
+    def _rate(self, base: str, quote: str, on: date) -> FrozenRate:
+        return self.rates.rate(base, quote, on)
+
+    @staticmethod
+    def _stored_rate(expense: Expense) -> FrozenRate:
+        return FrozenRate(
+            base=expense.currency,
+            quote=expense.group_currency,
+            rate=Decimal(expense.rate),
+            published_on=expense.rate_published_on,
+            requested_on=expense.spent_on,
+            source=expense.rate_source,
+        )
+
+    def _shares(
+        self,
+        expense: Expense,
+        method: SplitMethod,
+        entries: Sequence[tuple[uuid.UUID, Decimal | None]],
+        rate: FrozenRate,
+    ) -> list[ExpenseShare]:
+        """Split in the expense's currency, convert the whole once, split that in proportion."""
+        try:
+            own = domain.split(expense.amount_minor, method, entries)
+        except SplitError as exc:
+            error = SharesDoNotSum if exc.code == "shares_do_not_sum" else InvalidExpense
+            raise error(str(exc), field="split") from exc
+        expense.group_amount_minor = convert_at(expense.amount_minor, rate)
+        converted = domain.allocate(expense.group_amount_minor, own)
+        expense.split_method = method.value
+        expense.rate = _rate_text(rate.rate)
+        expense.rate_published_on = rate.published_on
+        expense.rate_source = rate.source
+        values = dict(entries)
+        return [
+            ExpenseShare(
+                expense_id=expense.id,
+                user_id=user,
+                value=None if values[user] is None else str(values[user]),
+                share_minor=own[user],
+                group_share_minor=converted[user],
+            )
+            for user in sorted(own, key=str)
+        ]
+
+    @staticmethod
+    def _entries(
+        shares: Sequence[ShareIn] | None, members: Iterable[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, Decimal | None]]:
+        if shares is None:
+            return [(m, None) for m in sorted(members, key=str)]
+        return [(s.user_id, s.value) for s in shares]
+
+    @staticmethod
+    def _members_only(
+        members: frozenset[uuid.UUID], payer: uuid.UUID, entries: Sequence[tuple[uuid.UUID, object]]
+    ) -> None:
+        if payer not in members:
+            raise NotATripMember("the payer is not on this trip", field="payer_id")
+        strangers = [str(u) for u, _ in entries if u not in members]
+        if strangers:
+            raise NotATripMember(f"not on this trip: {', '.join(strangers)}", field="split.shares")
+
+    async def _check_place(self, place_id: uuid.UUID | None) -> None:
+        if place_id is not None and not await place_cards(self.repo.session, [place_id]):
+            raise InvalidExpense("no such place in the catalogue", field="place_id")
+
+    async def _frame(
+        self, principal: Principal, trip_id: uuid.UUID | None, currency: str
+    ) -> tuple[frozenset[uuid.UUID], str]:
+        """The people who may pay or share, and the group currency."""
+        if trip_id is None:
+            return frozenset({principal.user_id}), currency
+        card = await self._trip(principal, trip_id, record=True)
+        return frozenset(card.members), card.currency
+
+    # ---------------------------------------------------------------- expenses
+    async def create(self, principal: Principal, body: ExpenseCreate) -> ExpenseRead:
+        self._check_amount(body.amount_minor)
+        self._check_currency(body.currency)
+        members, group_currency = await self._frame(principal, body.trip_id, body.currency)
+        payer = body.payer_id or principal.user_id
+        entries = self._entries(body.split.shares, members)
+        self._members_only(members, payer, entries)
+        await self._check_place(body.place_id)
+        source = "manual"
+        if body.receipt_id is not None:
+            receipt = await self.repo.receipt(body.receipt_id)
+            if receipt is None or receipt.owner_id != principal.user_id:
+                raise ReceiptNotFound(field="receipt_id")
+            source = "receipt"
+        rate = self._rate(body.currency, group_currency, body.spent_on)
+        expense = Expense(
+            id=uuid.uuid4(),
+            trip_id=body.trip_id,
+            owner_id=principal.user_id,
+            payer_id=payer,
+            kind=body.kind.value,
+            amount_minor=body.amount_minor,
+            currency=body.currency,
+            spent_on=body.spent_on,
+            category=body.category.value,
+            merchant=body.merchant,
+            location=body.location,
+            place_id=body.place_id,
+            notes=body.notes,
+            group_currency=group_currency,
+            receipt_id=body.receipt_id,
+            source=source,
+            version=1,
+        )
+        shares = self._shares(expense, body.split.method, entries, rate)
+        await self.repo.add(expense, *shares)
+        self._record(ExpenseAdded, expense, principal)
+        return self._read(expense, shares)
+
+    async def get(self, principal: Principal, expense_id: uuid.UUID) -> ExpenseRead:
+        expense = await self._readable(principal, await self.repo.expense(expense_id))
+        return self._read(expense, (await self.repo.shares([expense.id]))[expense.id])
+
+    async def update(
+        self,
+        principal: Principal,
+        expense_id: uuid.UUID,
+        body: ExpenseUpdate,
+        if_match: str | None,
+    ) -> ExpenseRead:
+        expense = await self._changeable(
+            principal, await self.repo.expense(expense_id, for_update=True)
+        )
+        check_if_match(if_match, expense.version)
+        changes = body.model_dump(exclude_unset=True)
+        for field in ("kind", "amount_minor", "currency", "spent_on", "category", "payer_id"):
+            if field in changes and changes[field] is None:
+                raise InvalidExpense(f"{field} cannot be removed", field=field)
+        old_shares = (await self.repo.shares([expense.id]))[expense.id]
+        if body.amount_minor is not None:
+            self._check_amount(body.amount_minor)
+        if body.currency is not None:
+            self._check_currency(body.currency)
+        members, _ = await self._frame_of(principal, expense)
+        payer = body.payer_id or expense.payer_id
+        if body.split is not None:
+            method = body.split.method
+            entries = self._entries(body.split.shares, members)
+        else:
+            method = SplitMethod(expense.split_method)
+            entries = [
+                (s.user_id, None if s.value is None else Decimal(s.value)) for s in old_shares
+            ]
+        if body.split is not None or body.payer_id is not None:
+            self._members_only(members | {s.user_id for s in old_shares}, payer, entries)
+        if "place_id" in changes:
+            await self._check_place(body.place_id)
+        for field in ("merchant", "location", "place_id", "notes"):
+            if field in changes:
+                setattr(expense, field, changes[field])
+        if body.kind is not None:
+            expense.kind = body.kind.value
+        if body.category is not None:
+            expense.category = body.category.value
+        expense.payer_id = payer
+        reprice = (body.currency or expense.currency) != expense.currency or (
+            body.spent_on or expense.spent_on
+        ) != expense.spent_on
+        expense.currency = body.currency or expense.currency
+        expense.spent_on = body.spent_on or expense.spent_on
+        expense.amount_minor = body.amount_minor or expense.amount_minor
+        rate = (
+            self._rate(expense.currency, expense.group_currency, expense.spent_on)
+            if reprice
+            else self._stored_rate(expense)
+        )
+        shares = self._shares(expense, method, entries, rate)
+        await self.repo.replace_shares(expense.id, shares)
+        expense.version += 1
+        expense.updated_at = self.clock.now()
+        self._record(ExpenseUpdated, expense, principal)
+        return self._read(expense, shares)
+
+    async def _frame_of(
+        self, principal: Principal, expense: Expense
+    ) -> tuple[frozenset[uuid.UUID], str]:
+        if expense.trip_id is None:
+            return frozenset({expense.owner_id}), expense.group_currency
+        card = await self._trip(principal, expense.trip_id)
+        return frozenset(card.members), card.currency
+
+    async def delete(
+        self, principal: Principal, expense_id: uuid.UUID, if_match: str | None
+    ) -> None:
+        expense = await self._changeable(
+            principal, await self.repo.expense(expense_id, for_update=True)
+        )
+        check_if_match(if_match, expense.version)
+        self._record(ExpenseRemoved, expense, principal)
+        await self.repo.delete_expense(expense)
+
+    async def list_expenses(
+        self,
+        principal: Principal,
+        *,
+        trip_id: uuid.UUID | None,
+        limit: int,
+        cursor: str | None,
+        category: Category | None,
+        spent_from: date | None,
+        spent_until: date | None,
+        member: uuid.UUID | None,
+    ) -> tuple[list[ExpenseRead], str | None]:
+        if trip_id is not None:
+            await self._trip(principal, trip_id)
+        after = None
+        if cursor:
+            decoded = Cursor.decode(cursor)
+            after = (decoded.created_at.date(), decoded.id)
+        rows = await self.repo.list_expenses(
+            trip_id=trip_id,
+            owner_id=principal.user_id,
+            limit=limit,
+            after=after,
+            category=category.value if category else None,
+            spent_from=spent_from,
+            spent_until=spent_until,
+            member=member,
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = Cursor(datetime.combine(last.spent_on, time(), UTC), last.id).encode()
+        shares = await self.repo.shares([e.id for e in rows])
+        return [self._read(e, shares[e.id]) for e in rows], next_cursor
+
+    # ---------------------------------------------------------------- balances
+    async def _nets(self, card: TripCard) -> tuple[dict[uuid.UUID, list[int]], int, int]:
+        """Per member [paid, share, settled] in the trip currency; expense count; total."""
+        per: dict[str, dict[uuid.UUID, list[int]]] = defaultdict(dict)
+        count = 0
+        for payer, currency, total, n in await self.repo.paid_by_member(card.id):
+            per[currency].setdefault(payer, [0, 0, 0])[0] += total
+            count += n
+        for user, currency, total in await self.repo.owed_by_member(card.id):
+            per[currency].setdefault(user, [0, 0, 0])[1] += total
+        for payer, payee, currency, total in await self.repo.settled_by_pair(card.id):
+            per[currency].setdefault(payer, [0, 0, 0])[2] += total
+            per[currency].setdefault(payee, [0, 0, 0])[2] -= total
+        merged: dict[uuid.UUID, list[int]] = {m: [0, 0, 0] for m in card.members}
+        for currency, rows in per.items():
+            if currency != card.currency:
+                rows = await self._reprice(card, currency, rows)
+            for user, values in rows.items():
+                target = merged.setdefault(user, [0, 0, 0])
+                for i in range(3):
+                    target[i] += values[i]
+        total = sum(v[0] for v in merged.values())
+        return merged, count, total
+
+    async def _reprice(
+        self, card: TripCard, currency: str, rows: dict[uuid.UUID, list[int]]
+    ) -> dict[uuid.UUID, list[int]]:
+        """Money frozen in a former trip currency (the trip's currency was changed later):
+        converted at one rate, that of its last expense's date, rounding residues put on
+        the member with the largest amount so each column still sums as before."""
+        on = await self.repo.last_spent_on(card.id, currency) or card.start_date
+        rate = self._rate(currency, card.currency, on)
+        out = {u: [convert_at(v, rate) for v in values] for u, values in rows.items()}
+        for column in (1, 2):  # paid (0) is the reference: share and settled follow it
+            target = sum(v[0] for v in out.values()) if column == 1 else 0
+            residue = target - sum(v[column] for v in out.values())
+            if residue and out:
+                biggest = max(out, key=lambda u: (abs(out[u][column]), str(u)))
+                out[biggest][column] += residue
+        return out
+
+    async def balances(self, principal: Principal, trip_id: uuid.UUID) -> BalancesRead:
+        card = await self._trip(principal, trip_id)
+        nets, count, total = await self._nets(card)
+        names = await user_cards(self.repo.session, nets)
+        members = [
+            MemberBalance(
+                user_id=user,
+                display_name=names[user].display_name if user in names else "",
+                paid_minor=paid,
+                share_minor=share,
+                settled_minor=settled,
+                net_minor=paid - share + settled,
+            )
+            for user, (paid, share, settled) in sorted(
+                nets.items(),
+                key=lambda kv: (names[kv[0]].display_name if kv[0] in names else "", str(kv[0])),
+            )
+        ]
+        return BalancesRead(
+            trip_id=card.id,
+            currency=card.currency,
+            expenses=count,
+            total_spent_minor=total,
+            members=members,
+        )
+
+    async def settle_up(self, principal: Principal, trip_id: uuid.UUID) -> SettleUpRead:
+        card = await self._trip(principal, trip_id)
+        nets, _, _ = await self._nets(card)
+        net = {str(u): paid - share + settled for u, (paid, share, settled) in nets.items()}
+        transfers = settle(net)
+        names = await user_cards(self.repo.session, nets)
+
+        def name(user: uuid.UUID) -> str:
+            return names[user].display_name if user in names else ""
+
+        nonzero = sum(1 for v in net.values() if v)
+        return SettleUpRead(
+            trip_id=card.id,
+            currency=card.currency,
+            method="exact" if nonzero <= EXACT_LIMIT else "heuristic",
+            transfers=[
+                TransferRead(
+                    payer_id=uuid.UUID(t.payer),
+                    payer_name=name(uuid.UUID(t.payer)),
+                    payee_id=uuid.UUID(t.payee),
+                    payee_name=name(uuid.UUID(t.payee)),
+                    amount_minor=t.amount,
+                )
+                for t in transfers
+            ],
+        )
+
+    # ---------------------------------------------------------------- settlements
+    async def record_settlement(
+        self, principal: Principal, trip_id: uuid.UUID, body: SettlementCreate
+    ) -> SettlementRead:
+        card = await self._trip(principal, trip_id)
+        role = card.role_of(principal.user_id)
+        if role not in MANAGERS and principal.user_id not in (body.payer_id, body.payee_id):
+            raise TripForbidden("only the two people involved, or the owner and editors")
+        if body.payer_id == body.payee_id:
+            raise InvalidSettlement("a member cannot pay themselves", field="payee_id")
+        for field, user in (("payer_id", body.payer_id), ("payee_id", body.payee_id)):
+            if user not in card.members:
+                raise NotATripMember("not on this trip", field=field)
+        if body.amount_minor <= 0 or body.amount_minor > domain.MAX_AMOUNT_MINOR:
+            raise InvalidSettlement("the amount must be above zero", field="amount_minor")
+        currency = body.currency or card.currency
+        self._check_currency(currency)
+        paid_on = body.paid_on or self.clock.now().date()
+        rate = self._rate(currency, card.currency, paid_on)
+        settlement = Settlement(
+            id=uuid.uuid4(),
+            trip_id=card.id,
+            payer_id=body.payer_id,
+            payee_id=body.payee_id,
+            amount_minor=body.amount_minor,
+            currency=currency,
+            group_currency=card.currency,
+            group_amount_minor=convert_at(body.amount_minor, rate),
+            rate=_rate_text(rate.rate),
+            rate_published_on=rate.published_on,
+            paid_on=paid_on,
+            note=body.note,
+            recorded_by=principal.user_id,
+        )
+        await self.repo.add(settlement)
+        self.events.record(
+            SettlementRecorded(
+                trip_id=card.id,
+                actor_id=principal.user_id,
+                subject_id=settlement.id,
+                data={
+                    "payer_id": str(body.payer_id),
+                    "payee_id": str(body.payee_id),
+                    "amount_minor": settlement.group_amount_minor,
+                    "currency": card.currency,
+                },
+            )
+        )
+        return self._settlement(settlement)
+
+    async def settlements(self, principal: Principal, trip_id: uuid.UUID) -> list[SettlementRead]:
+        card = await self._trip(principal, trip_id)
+        return [self._settlement(s) for s in await self.repo.settlements(card.id)]
+
+    async def delete_settlement(
+        self, principal: Principal, trip_id: uuid.UUID, settlement_id: uuid.UUID
+    ) -> None:
+        card = await self._trip(principal, trip_id)
+        settlement = await self.repo.settlement(settlement_id)
+        if settlement is None or settlement.trip_id != card.id:
+            raise SettlementNotFound()
+        role = card.role_of(principal.user_id)
+        if role not in MANAGERS and settlement.recorded_by != principal.user_id:
+            raise TripForbidden("only who recorded it, or the owner and editors")
+        self.events.record(
+            SettlementRemoved(trip_id=card.id, actor_id=principal.user_id, subject_id=settlement.id)
+        )
+        await self.repo.delete(settlement)
+
+    # ---------------------------------------------------------------- reading
+    def _record(
+        self,
+        event: type[ExpenseAdded | ExpenseUpdated | ExpenseRemoved],
+        expense: Expense,
+        principal: Principal,
+    ) -> None:
+        self.events.record(
+            event(
+                trip_id=expense.trip_id,
+                actor_id=principal.user_id,
+                subject_id=expense.id,
+                data={
+                    "amount_minor": expense.amount_minor,
+                    "currency": expense.currency,
+                    "category": expense.category,
+                    "kind": expense.kind,
+                },
+            )
+        )
+
+    @staticmethod
+    def _read(expense: Expense, shares: Sequence[ExpenseShare]) -> ExpenseRead:
+        return ExpenseRead(
+            id=expense.id,
+            trip_id=expense.trip_id,
+            owner_id=expense.owner_id,
+            payer_id=expense.payer_id,
+            kind=Kind(expense.kind),
+            amount_minor=expense.amount_minor,
+            currency=expense.currency,
+            spent_on=expense.spent_on,
+            category=Category(expense.category),
+            merchant=expense.merchant,
+            location=expense.location,
+            place_id=expense.place_id,
+            notes=expense.notes,
+            split_method=SplitMethod(expense.split_method),
+            shares=[
+                ShareRead(
+                    user_id=s.user_id,
+                    value=s.value,
+                    share_minor=s.share_minor,
+                    group_share_minor=s.group_share_minor,
+                )
+                for s in sorted(shares, key=lambda s: str(s.user_id))
+            ],
+            group_currency=expense.group_currency,
+            group_amount_minor=expense.group_amount_minor,
+            rate=_rate_read(
+                expense.rate,
+                expense.currency,
+                expense.group_currency,
+                expense.rate_published_on,
+                expense.rate_source,
+            ),
+            receipt_id=expense.receipt_id,
+            source=expense.source,
+            version=expense.version,
+            created_at=expense.created_at,
+            updated_at=expense.updated_at,
+        )
+
+    @staticmethod
+    def _settlement(s: Settlement) -> SettlementRead:
+        return SettlementRead(
+            id=s.id,
+            trip_id=s.trip_id,
+            payer_id=s.payer_id,
+            payee_id=s.payee_id,
+            amount_minor=s.amount_minor,
+            currency=s.currency,
+            group_currency=s.group_currency,
+            group_amount_minor=s.group_amount_minor,
+            rate=_rate_read(s.rate, s.currency, s.group_currency, s.rate_published_on, SOURCE),
+            paid_on=s.paid_on,
+            note=s.note,
+            recorded_by=s.recorded_by,
+            created_at=s.created_at,
+        )
