@@ -190,3 +190,27 @@ def import_osm(
     except OsmFileError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+
+
+@imports.command("hotel-prices")
+def import_hotel_prices(
+    path: Annotated[Path, typer.Argument(help="a hotel bookings CSV (arrival dates and ADR)")],
+    country: Annotated[str, typer.Option(help="ISO country of the hotels")] = "PT",
+) -> None:
+    """Learn price seasonality (months, weekends, public holidays) for budgets from real hotel
+    bookings, e.g. Antonio, Almeida & Nunes 2019 (CC BY 4.0)."""
+    from navio.data_import import import_hotel_prices as job
+
+    if not path.is_file():
+        console.print(f"[red]{path} is not a file[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    try:
+        name, used, skipped = asyncio.run(job(settings, path, country.upper()))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"[green]{name}[/green]: season model learnt from {used} bookings ({skipped} rows skipped)"
+    )

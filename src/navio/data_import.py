@@ -85,3 +85,26 @@ async def import_osm(settings: Settings, console: Console, path: Path) -> import
         ),
         console,
     )
+
+
+async def import_hotel_prices(settings: Settings, path: Path, country: str) -> tuple[str, int, int]:
+    """Learn seasonality from a hotel bookings CSV and keep the model (budgeting)."""
+    import asyncio
+
+    from navio.budgeting.repository import BudgetingRepository
+    from navio.budgeting.seasonality import learn_file
+    from navio.budgeting.service import BudgetingService
+    from navio.kernel.clock import Clock
+    from navio.kernel.fx import EcbRates
+
+    model = await asyncio.to_thread(learn_file, path, country=country)
+    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
+    try:
+        async with UnitOfWork(db, write=True) as uow:
+            service = BudgetingService(
+                BudgetingRepository(uow.session_source), uow.events, Clock(), EcbRates()
+            )
+            await service.store_season_model(model)
+    finally:
+        await db.dispose()
+    return model.source, model.rows_used, model.rows_skipped

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from navio import __version__
+from navio.budgeting import api as budgeting_api
 from navio.expenses import api as expenses_api
 from navio.iam import api as iam_api
 from navio.iam.repository import IamRepository
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *places_api.routers,
         *trips_api.routers,
         *expenses_api.routers,
+        *budgeting_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())
@@ -239,7 +241,11 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             allow_headers=["*"],
         )
     app.add_middleware(
-        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.http.max_body_bytes
+        RequestContextMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.http.max_body_bytes,
+        upload_max_bytes=settings.http.upload_max_bytes,
+        upload_paths=(f"{API_PREFIX}/expenses/receipts", f"{API_PREFIX}/expenses/imports"),
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -50,6 +50,8 @@ class RateLimitSettings(BaseModel):
 class HttpSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1_048_576, ge=1_024)
+    # receipt images and bank statements
+    upload_max_bytes: int = Field(16 * 1_048_576, ge=1_024)
     # Trust X-Forwarded-For only behind a proxy you run.
     trust_forwarded_for: bool = False
 

@@ -6,15 +6,28 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
 from navio.expenses.domain import Category
+from navio.expenses.ocr import read_receipt
 from navio.expenses.repository import ExpensesRepository
 from navio.expenses.schemas import (
     BalancesRead,
     ExpenseCreate,
     ExpenseRead,
     ExpenseUpdate,
+    ReceiptRead,
     SettlementCreate,
     SettlementRead,
     SettleUpRead,
@@ -41,6 +54,45 @@ Service = Annotated[ExpensesService, Depends(expenses_service)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 412, 422)
+
+
+@router.post(
+    "/expenses/receipts",
+    response_model=ReceiptRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 413, 415, 422, 503),
+    description="Upload a receipt photo: OCR (Tesseract) reads merchant, date, total and "
+    "currency, each with a confidence. The result is a draft to confirm by creating an "
+    "expense with `receipt_id`; `needs_review` flags a draft not to be trusted as read.",
+)
+async def scan_receipt(
+    principal: CurrentPrincipal,
+    service: Service,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, TIFF or BMP image")],
+    trip_id: Annotated[uuid.UUID | None, Form()] = None,
+) -> ReceiptRead:
+    data = await file.read()
+    content_type = file.content_type or "application/octet-stream"
+    return await service.read_receipt(principal, data, content_type, trip_id, read_receipt)
+
+
+@router.get("/expenses/receipts/{receipt_id}", response_model=ReceiptRead, responses=READ)
+async def get_receipt(
+    receipt_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> ReceiptRead:
+    return await service.receipt(principal, receipt_id)
+
+
+@router.get(
+    "/expenses/receipts/{receipt_id}/image",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"image/*": {}}}},
+)
+async def get_receipt_image(
+    receipt_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> Response:
+    data, content_type = await service.receipt_image(principal, receipt_id)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private"})
 
 
 @router.post(

@@ -21,6 +21,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
+from navio.kernel import money
+
 K = TypeVar("K", uuid.UUID, str)
 
 MAX_AMOUNT_MINOR = 10**13  # ten billion in major units of a two-decimal currency
@@ -60,21 +62,11 @@ class SplitError(ValueError):
 
 def allocate(total: int, weights: Mapping[K, Fraction | Decimal | int]) -> dict[K, int]:
     """`total` minor units shared in proportion to `weights` (largest remainder, ties by key)."""
-    if total < 0:
-        raise ValueError("allocate shares a non-negative total")
-    parts = {key: Fraction(w) for key, w in weights.items()}
-    if any(w < 0 for w in parts.values()):
+    if any(Fraction(w) < 0 for w in weights.values()):
         raise SplitError("weights must not be negative", "invalid_expense")
-    whole = sum(parts.values(), Fraction(0))
-    if whole == 0:
+    if not any(Fraction(w) for w in weights.values()):
         raise SplitError("at least one share must be above zero")
-    exact = {key: total * w / whole for key, w in parts.items()}
-    shares = {key: int(value) for key, value in exact.items()}  # floor: all non-negative
-    left = total - sum(shares.values())
-    order = sorted(exact, key=lambda k: (-(exact[k] - shares[k]), str(k)))
-    for key in order[:left]:
-        shares[key] += 1
-    return shares
+    return money.allocate(total, weights)
 
 
 def split(

@@ -35,5 +35,5 @@ class SettlementRemoved(ExpenseEvent):
     name = "expenses.settlement_removed"
 
 
-class ReceiptRead(ExpenseEvent):
-    name = "expenses.receipt_read"
+class ReceiptScanned(ExpenseEvent):
+    name = "expenses.receipt_scanned"

@@ -176,3 +176,18 @@ class ExpensesRepository(Repository):
     # receipts
     async def receipt(self, receipt_id: uuid.UUID) -> Receipt | None:
         return await self.session.get(Receipt, receipt_id)
+
+    async def spend_by_category_day(self, trip_id: uuid.UUID) -> list[tuple[str, date, str, int]]:
+        """(category, day, group currency, signed total) of a trip's expenses."""
+        rows = await self.session.execute(
+            select(
+                Expense.category,
+                Expense.spent_on,
+                Expense.group_currency,
+                func.sum(_signed(Expense.group_amount_minor)),
+            )
+            .where(Expense.trip_id == trip_id)
+            .group_by(Expense.category, Expense.spent_on, Expense.group_currency)
+            .order_by(Expense.spent_on, Expense.category)
+        )
+        return [(c, d, cur, int(s)) for c, d, cur, s in rows]

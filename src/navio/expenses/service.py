@@ -10,13 +10,17 @@ get 404, as for the trip itself.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 
-from navio.expenses import domain
+import anyio
+
+from navio.expenses import domain, ocr
 from navio.expenses.domain import Category, Kind, SplitError, SplitMethod
 from navio.expenses.errors import (
     ExpenseForbidden,
@@ -33,18 +37,22 @@ from navio.expenses.events import (
     ExpenseAdded,
     ExpenseRemoved,
     ExpenseUpdated,
+    ReceiptScanned,
     SettlementRecorded,
     SettlementRemoved,
 )
-from navio.expenses.models import Expense, ExpenseShare, Settlement
+from navio.expenses.models import Expense, ExpenseShare, Receipt, Settlement
+from navio.expenses.ocr import ReceiptDraft
 from navio.expenses.repository import ExpensesRepository
 from navio.expenses.schemas import (
     BalancesRead,
+    DraftField,
     ExpenseCreate,
     ExpenseRead,
     ExpenseUpdate,
     MemberBalance,
     RateRead,
+    ReceiptRead,
     SettlementCreate,
     SettlementRead,
     SettleUpRead,
@@ -74,6 +82,11 @@ def _rate_read(rate: str, base: str, quote: str, published_on: date, source: str
 def _rate_text(rate: Decimal) -> str:
     # exact, without exponent noise; 28 significant digits are what decimal carries
     return format(rate.normalize(), "f")
+
+
+def _draft_field(found: ocr.Field[Any]) -> dict[str, Any]:
+    value = found.value.isoformat() if isinstance(found.value, date) else found.value
+    return {"value": value, "confidence": round(found.confidence, 3), "source": found.source}
 
 
 class ExpensesService:
@@ -534,6 +547,93 @@ class ExpensesService:
             SettlementRemoved(trip_id=card.id, actor_id=principal.user_id, subject_id=settlement.id)
         )
         await self.repo.delete(settlement)
+
+    # ---------------------------------------------------------------- receipts
+    async def read_receipt(
+        self,
+        principal: Principal,
+        data: bytes,
+        content_type: str,
+        trip_id: uuid.UUID | None,
+        read: Callable[[bytes], ReceiptDraft],
+    ) -> ReceiptRead:
+        """OCR the image (first, in a thread: no database work waits on it), then keep the
+        image and the draft. The draft is never an expense: the traveler confirms it by
+        creating one with `receipt_id`."""
+        draft = await anyio.to_thread.run_sync(read, data)
+        group_currency = None
+        if trip_id is not None:
+            group_currency = (await self._trip(principal, trip_id, record=True)).currency
+        currency = draft.currency
+        reasons = list(draft.review_reasons)
+        if currency.value is None and group_currency is not None:
+            currency = ocr.Field(group_currency, 0.3, None)
+            reasons.append("currency not printed: the trip's currency is assumed")
+        payload = {
+            "merchant": _draft_field(draft.merchant),
+            "spent_on": _draft_field(draft.date),
+            "amount_minor": _draft_field(draft.total_minor),
+            "currency": _draft_field(currency),
+            "needs_review": draft.needs_review or bool(reasons),
+            "review_reasons": reasons,
+            "text": draft.lines,
+            "text_confidence": draft.text_confidence,
+        }
+        receipt = Receipt(
+            id=uuid.uuid4(),
+            owner_id=principal.user_id,
+            trip_id=trip_id,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            image=data,
+            draft=payload,
+        )
+        await self.repo.add(receipt)
+        self.events.record(
+            ReceiptScanned(
+                trip_id=trip_id,
+                actor_id=principal.user_id,
+                subject_id=receipt.id,
+                data={"needs_review": payload["needs_review"]},
+            )
+        )
+        return self._receipt(receipt)
+
+    async def _own_receipt(self, principal: Principal, receipt_id: uuid.UUID) -> Receipt:
+        receipt = await self.repo.receipt(receipt_id)
+        if receipt is None:
+            raise ReceiptNotFound()
+        if receipt.owner_id != principal.user_id:
+            card = await trip_card(self.repo.session, receipt.trip_id) if receipt.trip_id else None
+            if card is None or card.role_of(principal.user_id) is None:
+                raise ReceiptNotFound()
+        return receipt
+
+    async def receipt(self, principal: Principal, receipt_id: uuid.UUID) -> ReceiptRead:
+        return self._receipt(await self._own_receipt(principal, receipt_id))
+
+    async def receipt_image(self, principal: Principal, receipt_id: uuid.UUID) -> tuple[bytes, str]:
+        receipt = await self._own_receipt(principal, receipt_id)
+        return receipt.image, receipt.content_type
+
+    @staticmethod
+    def _receipt(receipt: Receipt) -> ReceiptRead:
+        d = receipt.draft
+        return ReceiptRead(
+            id=receipt.id,
+            trip_id=receipt.trip_id,
+            content_type=receipt.content_type,
+            size=receipt.size,
+            merchant=DraftField(**d["merchant"]),
+            spent_on=DraftField(**d["spent_on"]),
+            amount_minor=DraftField(**d["amount_minor"]),
+            currency=DraftField(**d["currency"]),
+            needs_review=d["needs_review"],
+            review_reasons=d["review_reasons"],
+            text=d["text"],
+            created_at=receipt.created_at,
+        )
 
     # ---------------------------------------------------------------- reading
     def _record(

@@ -36,6 +36,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user:manage"
     ROLE_ASSIGN = "role:assign"
     ORG_READ_ANY = "org:read_any"
+    BUDGET_DEFAULTS = "budget:defaults"
 
 
 class OrgPermission(StrEnum):

@@ -97,6 +97,24 @@ class EcbRates:
             f"no rate published within {self.max_staleness.days} days before {on}", field="date"
         )
 
+    def last_published(self, base: str, quote: str) -> date:
+        """The newest date with a rate for both currencies (their histories' common end)."""
+        converter = self._rates()
+        ends: list[date] = [converter.bounds[c].last_date for c in (base, quote) if c != EURO]
+        if not ends:  # euro to euro
+            ends = [b.last_date for b in converter.bounds.values()]
+        return max(ends) if base == quote else min(ends)
+
+    def planning_rate(self, base: str, quote: str, on: date) -> FrozenRate:
+        """For money not yet spent (budgets): the rate on `on` when it is published, else the
+        newest published one; `published_on` says which."""
+        if base != quote:
+            for code, field in ((base, "currency"), (quote, "to_currency")):
+                if not is_currency(code) or (code != EURO and code not in self.currencies()):
+                    raise RateNotAvailable(f"the ECB publishes no rate for {code!r}", field=field)
+            on = min(on, self.last_published(base, quote))
+        return self.rate(base, quote, on)
+
     def convert(self, amount_minor: int, base: str, quote: str, on: date) -> tuple[int, FrozenRate]:
         rate = self.rate(base, quote, on)
         return convert_at(amount_minor, rate), rate

@@ -138,10 +138,21 @@ _access_logger = logging.getLogger("navio.http")
 class RequestContextMiddleware:
     """Request id, access log (path only: query strings can carry tokens), metrics, body cap."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body_bytes: int,
+        *,
+        upload_max_bytes: int | None = None,
+        upload_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
+        # file uploads (receipt images, statements) get their own, larger cap
+        self.upload_max = max(max_body_bytes, upload_max_bytes or max_body_bytes)
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,13 +178,17 @@ class RequestContextMiddleware:
         status_holder = [500]
         rid_header = (b"x-request-id", request_id.encode())
 
-        if content_length > self.max_body:
+        max_body = self.max_body
+        if self.upload_paths and scope.get("method") == "POST":
+            path = scope.get("path", "")
+            if any(path.startswith(prefix) for prefix in self.upload_paths):
+                max_body = self.upload_max
+        if content_length > max_body:
             await self._too_large(send, rid_header)
             self._record(scope, 413, start)
             return
 
         received = 0
-        max_body = self.max_body
 
         async def limited_receive() -> Message:
             nonlocal received

@@ -1,5 +1,11 @@
 """Places: cities, airports, points of interest; lexical, geo and semantic search."""
 
-from navio.places.repository import PlaceCard, place_cards, warm_caches
+from navio.places.repository import (
+    PlaceCard,
+    PlacePrice,
+    place_cards,
+    price_samples,
+    warm_caches,
+)
 
-__all__ = ["PlaceCard", "place_cards", "warm_caches"]
+__all__ = ["PlaceCard", "PlacePrice", "place_cards", "price_samples", "warm_caches"]

@@ -4,16 +4,17 @@ PostgreSQL tsvector + pg_trgm); both answer the same questions. Never commits.""
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from navio.kernel.db import Repository, SessionSource
+from navio.kernel.db import Repository, SessionSource, resolve_session
 from navio.places.models import Country, IndexStat, Place, Term
 from navio.places.vocabulary import TrigramVocabulary, edits1
 
@@ -122,6 +123,80 @@ class PlaceCard:
     lat: float | None
     lon: float | None
     timezone: str | None
+    category: str = ""
+    locality: str | None = None
+    rating: float | None = None
+    popularity: float = 0.0
+    price: PlacePrice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePrice:
+    """A price the catalogue's source gives for a place: per meal and person (restaurants) or
+    per night (lodging)."""
+
+    amount: float
+    currency: str
+    unit: str  # "meal" | "night"
+    dataset: str | None
+
+
+def place_price(attributes: dict[str, Any] | None) -> PlacePrice | None:
+    if not attributes:
+        return None
+    currency = attributes.get("currency")
+    for key, unit in (("average_cost", "meal"), ("price_per_night", "night")):
+        value = attributes.get(key)
+        if isinstance(value, int | float) and value > 0 and isinstance(currency, str):
+            return PlacePrice(float(value), currency, unit, attributes.get("dataset"))
+    return None
+
+
+LODGING_CATEGORIES = ("hotel", "guest_house", "hostel", "motel", "camp_site", "apartment")
+MEAL_CATEGORIES = ("restaurant", "cafe", "fast_food")
+
+
+async def price_samples(
+    source: SessionSource,
+    *,
+    unit: str,
+    locality: str | None,
+    country_code: str | None,
+    near: tuple[float, float] | None,
+    radius_km: float = 15.0,
+    limit: int = 5000,
+) -> list[tuple[uuid.UUID, PlacePrice]]:
+    """Prices of places in a town (by locality name) or around a point: what a meal or a
+    night costs there according to the catalogue's sources."""
+    categories = LODGING_CATEGORIES if unit == "night" else MEAL_CATEGORIES
+    where = [Place.category.in_(categories)]
+    around = []
+    if locality:
+        clause = func.lower(Place.locality) == locality.strip().lower()
+        if country_code:
+            clause = and_(clause, Place.country_code == country_code)
+        around.append(clause)
+    if near is not None:
+        lat, lon = near
+        dlat = radius_km / 111.0
+        dlon = radius_km / max(1.0, 111.0 * math.cos(math.radians(lat)))
+        around.append(
+            and_(
+                Place.lat.between(lat - dlat, lat + dlat),
+                Place.lon.between(lon - dlon, lon + dlon),
+            )
+        )
+    if not around:
+        return []
+    rows = await resolve_session(source).execute(
+        select(Place.public_id, Place.attributes).where(*where, or_(*around)).limit(limit)
+    )
+    found = []
+    for public_id, attributes in rows:
+        price = place_price(attributes)
+        if price is not None and price.unit == unit:
+            found.append((public_id, price))
+    return found
 
 
 async def place_cards(
@@ -558,9 +633,30 @@ class PlacesRepository(Repository):
                 Place.lat,
                 Place.lon,
                 Place.timezone,
+                Place.category,
+                Place.locality,
+                Place.rating,
+                Place.popularity,
+                Place.attributes,
             ).where(Place.public_id.in_(list(public_ids)))
         )
-        return {row[0]: PlaceCard(*row) for row in rows.all()}
+        return {
+            r.public_id: PlaceCard(
+                id=r.public_id,
+                name=r.name,
+                kind=r.kind,
+                country_code=r.country_code,
+                lat=r.lat,
+                lon=r.lon,
+                timezone=r.timezone,
+                category=r.category,
+                locality=r.locality,
+                rating=r.rating,
+                popularity=r.popularity,
+                price=place_price(r.attributes),
+            )
+            for r in rows.all()
+        }
 
     async def by_public_id(self, public_id: uuid.UUID) -> Place | None:
         return await self.session.scalar(select(Place).where(Place.public_id == public_id))

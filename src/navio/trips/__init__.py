@@ -2,7 +2,7 @@
 
 Other contexts import only from here."""
 
-from navio.trips.directory import TripCard, trip_card
+from navio.trips.directory import ItemCard, TripCard, trip_card, trip_items
 from navio.trips.errors import TripForbidden, TripNotFound
 
-__all__ = ["TripCard", "TripForbidden", "TripNotFound", "trip_card"]
+__all__ = ["ItemCard", "TripCard", "TripForbidden", "TripNotFound", "trip_card", "trip_items"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from navio.kernel.db import SessionSource
 from navio.trips.repository import TripsRepository
@@ -21,6 +22,7 @@ class TripCard:
     currency: str
     travelers: int
     members: dict[uuid.UUID, str]  # user id -> role, the owner included
+    destinations: tuple[dict[str, Any], ...] = ()  # name, place_id, country_code, lat, lon
 
     def role_of(self, user_id: uuid.UUID) -> str | None:
         return self.members.get(user_id)
@@ -46,4 +48,37 @@ async def trip_card(
         currency=trip.currency,
         travelers=trip.travelers,
         members=members,
+        destinations=tuple(trip.destinations),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCard:
+    """A trip item as budgets and planners see it."""
+
+    id: uuid.UUID
+    kind: str
+    title: str
+    place_id: uuid.UUID | None
+    day: date | None
+    cost_minor: int | None
+    cost_currency: str | None
+    participants: tuple[uuid.UUID, ...]  # empty: everyone on the trip
+    details: dict[str, Any]
+
+
+async def trip_items(source: SessionSource, trip_id: uuid.UUID) -> list[ItemCard]:
+    return [
+        ItemCard(
+            id=item.id,
+            kind=item.kind,
+            title=item.title,
+            place_id=item.place_id,
+            day=item.day,
+            cost_minor=item.cost_minor,
+            cost_currency=item.cost_currency,
+            participants=tuple(uuid.UUID(p) for p in item.participants),
+            details=dict(item.details),
+        )
+        for item in await TripsRepository(source).items(trip_id)
+    ]

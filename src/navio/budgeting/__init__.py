@@ -1,0 +1,1 @@
+"""Budgeting: trip budgets, seasonality, contingency, taxes and fees, per-person split, what-if."""
