@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from navio import __version__
 from navio.budgeting import api as budgeting_api
 from navio.expenses import api as expenses_api
+from navio.expenses import handlers as expenses_handlers
 from navio.iam import api as iam_api
 from navio.iam.repository import IamRepository
 from navio.iam.tokens import IamRuntime, RevocationList
@@ -98,6 +99,7 @@ def build_registry(broadcast: Broadcast) -> HandlerRegistry:
     registry = HandlerRegistry()
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
+    expenses_handlers.register(registry, EcbRates())
     return registry
 
 

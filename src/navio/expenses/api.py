@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
@@ -18,8 +18,10 @@ from fastapi import (
     UploadFile,
     status,
 )
+from pydantic import ValidationError
 
 from navio.expenses.domain import Category
+from navio.expenses.errors import InvalidStatement
 from navio.expenses.ocr import read_receipt
 from navio.expenses.repository import ExpensesRepository
 from navio.expenses.schemas import (
@@ -27,12 +29,15 @@ from navio.expenses.schemas import (
     ExpenseCreate,
     ExpenseRead,
     ExpenseUpdate,
+    ImportCommit,
+    ImportRead,
+    MappingIn,
     ReceiptRead,
     SettlementCreate,
     SettlementRead,
     SettleUpRead,
 )
-from navio.expenses.service import ExpensesService
+from navio.expenses.service import PREVIEW_ROWS, ExpensesService
 from navio.iam import CurrentPrincipal
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -93,6 +98,83 @@ async def get_receipt_image(
 ) -> Response:
     data, content_type = await service.receipt_image(principal, receipt_id)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private"})
+
+
+# ---------------------------------------------------------------- statement imports
+PreviewLimit = Annotated[int, Query(ge=0, le=5000, description="rows shown in the preview")]
+
+
+@router.post(
+    "/expenses/imports",
+    response_model=ImportRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 413, 422),
+    description="Upload a bank or card statement (CSV) for a preview: the detected encoding, "
+    "delimiter, header, column mapping, date and number formats, every row with its category "
+    "and duplicate status, and every row that cannot be read. Nothing becomes an expense "
+    "until the import is committed.",
+)
+async def preview_import(
+    principal: CurrentPrincipal,
+    service: Service,
+    file: Annotated[UploadFile, File(description="CSV export of a bank or card statement")],
+    currency: Annotated[str, Form(pattern=r"^[A-Z]{3}$", description="the account's currency")],
+    trip_id: Annotated[uuid.UUID | None, Form()] = None,
+    date_format: Annotated[
+        str | None, Form(max_length=40, description="strftime format, e.g. %d/%m/%Y")
+    ] = None,
+    decimal_comma: Annotated[bool | None, Form()] = None,
+    negate: Annotated[bool, Form(description="purchases are listed as positive")] = False,
+    mapping: Annotated[
+        str | None, Form(max_length=2000, description="JSON column mapping (see MappingIn)")
+    ] = None,
+    limit: PreviewLimit = PREVIEW_ROWS,
+) -> ImportRead:
+    settings: dict[str, Any] = {
+        "date_format": date_format,
+        "decimal_comma": decimal_comma,
+        "negate": negate,
+    }
+    if mapping:
+        try:
+            settings["mapping"] = MappingIn.model_validate_json(mapping).model_dump()
+        except ValidationError as exc:
+            raise InvalidStatement(
+                "mapping must be a JSON object of column numbers", field="mapping"
+            ) from exc
+    data = await file.read()
+    return await service.preview_import(
+        principal, data, file.filename or "statement.csv", currency, trip_id, settings, limit
+    )
+
+
+@router.get("/expenses/imports/{import_id}", response_model=ImportRead, responses=READ)
+async def get_import(
+    import_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    service: Service,
+    limit: PreviewLimit = PREVIEW_ROWS,
+) -> ImportRead:
+    return await service.get_import(principal, import_id, limit)
+
+
+@router.post(
+    "/expenses/imports/{import_id}/commit",
+    response_model=ImportRead,
+    responses={**WRITE, 202: {"model": ImportRead, "description": "queued (large file)"}},
+)
+async def commit_import(
+    import_id: uuid.UUID,
+    body: ImportCommit,
+    principal: CurrentPrincipal,
+    service: Service,
+    response: Response,
+    limit: PreviewLimit = 0,
+) -> ImportRead:
+    result, done = await service.commit_import(principal, import_id, body, limit)
+    if not done:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result
 
 
 @router.post(

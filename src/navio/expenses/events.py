@@ -37,3 +37,9 @@ class SettlementRemoved(ExpenseEvent):
 
 class ReceiptScanned(ExpenseEvent):
     name = "expenses.receipt_scanned"
+
+
+class StatementCommitRequested(ExpenseEvent):
+    """A large statement import to write in the background (the worker, or the API's relay)."""
+
+    name = "expenses.statement_commit_requested"

@@ -97,3 +97,24 @@ class Receipt(IdMixin, TimestampMixin, Base):
     draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index("ix_expense_receipt_owner", "owner_id", "created_at", "id"),)
+
+
+class StatementImport(IdMixin, TimestampMixin, Base):
+    """An uploaded bank statement: previewed, then committed all at once (or not at all)."""
+
+    __tablename__ = "expense_statement_import"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    trip_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    filename: Mapped[str] = mapped_column(String(300))
+    currency: Mapped[str] = mapped_column(String(3))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # the reader's overrides (mapping, date_format, decimal_comma, negate): the same bytes and
+    # settings always read the same rows, so rows are not stored twice
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="preview")
+    # what commit was asked to do, and what it did
+    commit_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_expense_statement_import_owner", "owner_id", "created_at"),)

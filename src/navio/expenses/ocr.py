@@ -7,45 +7,54 @@ Pipeline
 --------
 1. Validation (Pillow). Empty input, bytes Pillow cannot identify (PDF, text) and truncated
    files raise `NotAnImage`; more than `MAX_BYTES` bytes or `MAX_PIXELS` pixels raise
-   `ImageTooLarge` (checked from the header, before decoding); a missing tesseract binary
-   raises `OcrUnavailable`.
-2. Preprocessing. EXIF orientation is applied, transparency is flattened onto white, the image
-   goes to 8-bit grayscale and very large photos are scaled down. A first tesseract pass on that
-   image also measures the text: when the median height of confidently read words is small
-   (scans at 150 dpi have 12-16 px letters), a second pass runs on an upscaled copy (target
-   word height `_TARGET_WORD_HEIGHT` px) that is median-filtered and binarised with Otsu's
-   threshold. Both passes use `image_to_data` (per-word confidences) with a single uniform
-   block layout (`--psm 6`), which keeps the left label and the right amount of a receipt row
-   on one line. Tesseract is limited to one thread per process (`OMP_THREAD_LIMIT=1`; its
-   OpenMP threads mostly contend with each other on small images); a receipt takes 0.5-2.5 s.
-3. Parsing: the recognised words are grouped into lines and four independent heuristics run
-   on them (`find_currency`, `find_total`, `find_date`, `find_merchant`; all public and usable
-   on plain strings). The currency comes first because it fixes the minor-unit exponent of
-   the amounts (ISO 4217, `currency_exponent`) and hints at the date order (US dollars read
-   03/04 as March 4th, everything else day first).
-4. Merging: every pass is parsed on its own; for each field the most confident reading wins
-   (the passes see the same pixels, so a majority of them can share a misread), and a value
-   that several passes agree on gets a confidence bonus.
+   `ImageTooLarge` (the pixel count is read from the header, before decoding); a missing
+   tesseract binary raises `OcrUnavailable`.
+2. Preprocessing. EXIF orientation is applied, transparency is flattened onto white, the
+   image goes to 8-bit grayscale and photos are scaled down to `_MAX_SIDE` px.
+3. OCR. Pass one reads that grayscale image with `image_to_data` (per-word confidences) in
+   a single uniform block layout (`--psm 6`), which keeps a row's label and its amount on
+   one line. When any field of its draft stays below `_SETTLED` confidence, pass two reads
+   an enhanced copy: upscaled so that words are `_TARGET_WORD_HEIGHT` px tall (pass one
+   measured them; 150 dpi scans have 12-16 px letters, too small for tesseract), then
+   median-filtered (specks) and binarised with Otsu's threshold. Tesseract runs with one
+   thread (`OMP_THREAD_LIMIT=1`, set in this process's environment if unset): on receipt-sized
+   images its OpenMP threads mostly contend. A receipt takes 0.5-2 s on two cores.
+4. Parsing. Words are grouped into lines and four heuristics run on them; each is public and
+   works on plain strings too. `find_currency` comes first: it fixes the minor-unit exponent
+   of the amounts (ISO 4217, `currency_exponent`) and the date order (US dollars read 03/04
+   as March 4th, everything else day first). Then `find_total`, `find_date`, `find_merchant`.
+5. Merging. Every pass is parsed on its own; for each field the most confident reading wins
+   (the passes see the same pixels, so most of them can share one misread), and a value that
+   several passes agree on gains confidence: c + (1 - c) / 4.
 
 Confidence model
 ----------------
-Every field carries a confidence in [0, 1] that is the product of two factors:
+Every field's confidence in [0, 1] is a *method* confidence (how the value was found) times
+an *OCR* confidence (tesseract's 0-100 word confidence scaled to 0-1, for the words the value
+was read from).
 
-* the *method* confidence: how the value was found. For the total, a keyword ladder (GRAND
-  TOTAL / ROUNDED TOTAL / AMOUNT DUE 1.0, TOTAL TTC / TOTAL AMOUNT / TOTAL (RM) / TOTAL INCL
-  0.9, plain TOTAL 0.8, no keyword 0.25) plus arithmetic corroboration: the amount equals cash
-  tendered minus change (+0.8: three printed numbers agree), a payment equal to it (+0.35),
-  a total plus its rounding adjustment (+0.3) or subtotal plus tax (+0.2); capped at 1. For the date, an unambiguous labelled
-  date scores high, a two-digit year or a day/month order decided by preference lower. For
-  the merchant, the first name-like header line, better with a company suffix. For the
-  currency, an ISO code or unambiguous symbol (several occurrences beat one), much lower for
-  a bare "$" or the caller's `default_currency` fallback (0.4).
-* the *OCR* confidence: tesseract's confidence (0-100, scaled to 0-1) of the words the value
-  was read from. Amounts corroborated by arithmetic use at least 0.9, since the digits were
-  confirmed by other numbers on the receipt.
+* Total: a keyword ladder (GRAND TOTAL, ROUNDED TOTAL, AMOUNT/BALANCE DUE 1.0; TOTAL TTC,
+  TOTAL AMOUNT, TOTAL (RM), TOTAL INCL. GST 0.9; TOTAL 0.8; AMOUNT 0.6; a card payment 0.3;
+  any other amount 0.25) adjusted by arithmetic on the other numbers of the receipt: cash
+  tendered minus change equals it (+0.8: three printed numbers agree), a card payment equals
+  it (+0.35), it is the line after a rounding adjustment and equals the line before plus the
+  adjustment (+0.3, and -0.25 for the unrounded line), subtotal plus tax or the item lines
+  above add up to it (+0.2). Totals printed after the payment (tax summaries) count x0.75.
+  An amount confirmed by arithmetic has OCR confidence at least 0.9: other numbers vouch for
+  its digits. When cash minus change contradicts every printed amount, every candidate loses
+  0.1 and that floor, and the computed amount becomes a candidate itself.
+* Date: 0.95 ISO or month name, 0.9 numeric with a four-digit year, 0.8 with two digits,
+  x0.85 when day and month could be swapped, +0.1 on a line labelled DATE, x0.9 when other
+  dates disagree; 0.6 for digits run together ("12022018") next to a label.
+* Merchant: 0.9 for the first name-like header line, 0.75 for the second or third, 0.6
+  later; +0.1 with a legal form (SDN BHD, LTD, GMBH...), x0.6 when all lower case.
+* Currency: 0.95 with two or more codes or symbols on money lines, 0.85 with one, 0.55 for
+  markers away from amounts or only ambiguous ones ("$", "¥"; 0.7 when they agree with
+  `default_currency`), 0.4 for `default_currency` alone. The OCR factor is 0.5 + conf / 2.
 
-A field below `REVIEW_THRESHOLD` (0.6) or missing sets `needs_review` with a reason per
-field. `text_confidence` is the mean word confidence of the chosen pass (0-1).
+A field that is missing or below `REVIEW_THRESHOLD` (0.6) sets `needs_review`, with one
+human-readable reason per field. `text_confidence` is the mean word confidence (0-1) of the
+pass whose lines are returned.
 """
 
 from __future__ import annotations
@@ -95,7 +104,7 @@ MAX_PIXELS = 40_000_000
 REVIEW_THRESHOLD = 0.6
 
 # Longest side the OCR ever sees; phone photos are scaled down to it.
-_MAX_SIDE = 3000
+_MAX_SIDE = 2400
 # A first pass whose four fields all reach this confidence is not followed by a second one.
 _SETTLED = 0.85
 # The second pass scales the image so that confidently read words are this tall (px).

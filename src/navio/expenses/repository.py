@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from navio.expenses.models import Expense, ExpenseShare, Receipt, Settlement
+from navio.expenses.models import Expense, ExpenseShare, Receipt, Settlement, StatementImport
 from navio.kernel.db import Repository
 
 
@@ -100,15 +100,29 @@ class ExpensesRepository(Repository):
         )
         return list(await self.session.scalars(statement))
 
-    async def fingerprints(self, owner_id: uuid.UUID, candidates: Sequence[str]) -> set[str]:
-        if not candidates:
-            return set()
-        rows = await self.session.scalars(
-            select(Expense.fingerprint).where(
-                Expense.owner_id == owner_id, Expense.fingerprint.in_(list(candidates))
+    async def fingerprints(self, owner_id: uuid.UUID, candidates: Sequence[str]) -> dict[str, int]:
+        """How many expenses of this owner were imported with each of these fingerprints."""
+        found: dict[str, int] = {}
+        wanted = sorted(set(candidates))
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.execute(
+                select(Expense.fingerprint, func.count())
+                .where(
+                    Expense.owner_id == owner_id,
+                    Expense.fingerprint.in_(wanted[start : start + 500]),
+                )
+                .group_by(Expense.fingerprint)
             )
-        )
-        return {f for f in rows if f}
+            found.update({f: int(n) for f, n in rows if f})
+        return found
+
+    async def statement_import(
+        self, import_id: uuid.UUID, *, for_update: bool = False
+    ) -> StatementImport | None:
+        statement = select(StatementImport).where(StatementImport.id == import_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return await self.session.scalar(statement)
 
     # balances: sums per member and group currency, computed by the database
     async def paid_by_member(self, trip_id: uuid.UUID) -> list[tuple[uuid.UUID, str, int, int]]:

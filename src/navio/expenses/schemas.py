@@ -193,3 +193,84 @@ class ReceiptRead(BaseModel):
     review_reasons: list[str]
     text: list[str]
     created_at: datetime
+
+
+class MappingIn(BaseModel):
+    """Column numbers (from 0) as the preview shows them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: int = Field(ge=0)
+    amount: int | None = Field(default=None, ge=0)
+    debit: int | None = Field(default=None, ge=0)
+    credit: int | None = Field(default=None, ge=0)
+    description: list[int] = Field(default_factory=list, max_length=10)
+    currency: int | None = Field(default=None, ge=0)
+    reference: int | None = Field(default=None, ge=0)
+    direction: int | None = Field(default=None, ge=0)
+
+
+class ImportRowRead(BaseModel):
+    line_number: int
+    booked_on: date
+    description: str
+    amount_minor: int = Field(description="negative: money out")
+    currency: str
+    reference: str | None
+    category: str = Field(description="the category it will get (keyword hint, else misc)")
+    duplicate: Literal["new", "possible_duplicate", "duplicate"]
+    first_line_number: int | None
+
+
+class RowErrorRead(BaseModel):
+    line_number: int
+    column: str | None
+    code: str
+    message: str
+    value: str | None
+
+
+class ImportRead(BaseModel):
+    id: uuid.UUID
+    trip_id: uuid.UUID | None
+    filename: str
+    currency: str
+    status: Literal["preview", "committing", "committed"]
+    encoding: str
+    delimiter: str
+    has_header: bool
+    columns: list[str]
+    mapping: dict[str, int | list[int] | None]
+    date_format: str
+    date_ambiguous: bool
+    date_candidates: list[str]
+    decimal_comma: bool
+    rows_total: int
+    rows: list[ImportRowRead] = Field(description="the first `limit` rows")
+    errors: list[RowErrorRead]
+    counts: dict[str, int]
+    summary: dict[str, int] = Field(description="after commit: what was imported and skipped")
+    created_at: datetime
+
+
+class ImportCommit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skip_invalid_rows: bool = Field(
+        default=False,
+        description="the file has rows that cannot be read: import the others (they are "
+        "listed in the preview); without this, such a file is refused",
+    )
+    include_possible_duplicates: bool = Field(
+        default=False, description="import rows that repeat an earlier row of the same file"
+    )
+    exclude_lines: list[int] = Field(default_factory=list, max_length=50_000)
+    incoming: Literal["skip", "refund"] = Field(
+        default="skip", description="money in: leave out, or record as refunds"
+    )
+    categories: dict[int, Category] = Field(
+        default_factory=dict, description="line number -> category, over the hint"
+    )
+    shared: bool = Field(
+        default=True, description="trip imports: shared equally by every member (else yours)"
+    )

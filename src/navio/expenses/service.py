@@ -20,17 +20,20 @@ from typing import Any
 
 import anyio
 
-from navio.expenses import domain, ocr
+from navio.expenses import domain, ocr, statement
 from navio.expenses.domain import Category, Kind, SplitError, SplitMethod
 from navio.expenses.errors import (
     ExpenseForbidden,
     ExpenseNotFound,
+    ImportAlreadyCommitted,
+    ImportNotFound,
     InvalidExpense,
     InvalidSettlement,
     NotATripMember,
     ReceiptNotFound,
     SettlementNotFound,
     SharesDoNotSum,
+    StatementRowsInvalid,
     UnknownCurrency,
 )
 from navio.expenses.events import (
@@ -40,8 +43,9 @@ from navio.expenses.events import (
     ReceiptScanned,
     SettlementRecorded,
     SettlementRemoved,
+    StatementCommitRequested,
 )
-from navio.expenses.models import Expense, ExpenseShare, Receipt, Settlement
+from navio.expenses.models import Expense, ExpenseShare, Receipt, Settlement, StatementImport
 from navio.expenses.ocr import ReceiptDraft
 from navio.expenses.repository import ExpensesRepository
 from navio.expenses.schemas import (
@@ -50,9 +54,13 @@ from navio.expenses.schemas import (
     ExpenseCreate,
     ExpenseRead,
     ExpenseUpdate,
+    ImportCommit,
+    ImportRead,
+    ImportRowRead,
     MemberBalance,
     RateRead,
     ReceiptRead,
+    RowErrorRead,
     SettlementCreate,
     SettlementRead,
     SettleUpRead,
@@ -82,6 +90,27 @@ def _rate_read(rate: str, base: str, quote: str, published_on: date, source: str
 def _rate_text(rate: Decimal) -> str:
     # exact, without exponent noise; 28 significant digits are what decimal carries
     return format(rate.normalize(), "f")
+
+
+PREVIEW_ROWS = 200
+INLINE_COMMIT_ROWS = 500
+
+
+def _parse(data: bytes, currency: str, settings: dict[str, Any]) -> statement.ParsedStatement:
+    mapping = settings.get("mapping")
+    return statement.parse(
+        data,
+        currency=currency,
+        mapping=None
+        if mapping is None
+        else statement.ColumnMapping(
+            **{k: v for k, v in mapping.items() if k != "description"},
+            description=tuple(mapping.get("description") or ()),
+        ),
+        date_format=settings.get("date_format"),
+        decimal_comma=settings.get("decimal_comma"),
+        negate=bool(settings.get("negate", False)),
+    )
 
 
 def _draft_field(found: ocr.Field[Any]) -> dict[str, Any]:
@@ -196,6 +225,15 @@ class ExpensesService:
             for user in sorted(own, key=str)
         ]
 
+    def _expense(
+        self,
+        expense: Expense,
+        method: SplitMethod,
+        entries: Sequence[tuple[uuid.UUID, Decimal | None]],
+        rate: FrozenRate,
+    ) -> tuple[Expense, list[ExpenseShare]]:
+        return expense, self._shares(expense, method, entries, rate)
+
     @staticmethod
     def _entries(
         shares: Sequence[ShareIn] | None, members: Iterable[uuid.UUID]
@@ -243,26 +281,30 @@ class ExpensesService:
                 raise ReceiptNotFound(field="receipt_id")
             source = "receipt"
         rate = self._rate(body.currency, group_currency, body.spent_on)
-        expense = Expense(
-            id=uuid.uuid4(),
-            trip_id=body.trip_id,
-            owner_id=principal.user_id,
-            payer_id=payer,
-            kind=body.kind.value,
-            amount_minor=body.amount_minor,
-            currency=body.currency,
-            spent_on=body.spent_on,
-            category=body.category.value,
-            merchant=body.merchant,
-            location=body.location,
-            place_id=body.place_id,
-            notes=body.notes,
-            group_currency=group_currency,
-            receipt_id=body.receipt_id,
-            source=source,
-            version=1,
+        expense, shares = self._expense(
+            Expense(
+                id=uuid.uuid4(),
+                trip_id=body.trip_id,
+                owner_id=principal.user_id,
+                payer_id=payer,
+                kind=body.kind.value,
+                amount_minor=body.amount_minor,
+                currency=body.currency,
+                spent_on=body.spent_on,
+                category=body.category.value,
+                merchant=body.merchant,
+                location=body.location,
+                place_id=body.place_id,
+                notes=body.notes,
+                group_currency=group_currency,
+                receipt_id=body.receipt_id,
+                source=source,
+                version=1,
+            ),
+            body.split.method,
+            entries,
+            rate,
         )
-        shares = self._shares(expense, body.split.method, entries, rate)
         await self.repo.add(expense, *shares)
         self._record(ExpenseAdded, expense, principal)
         return self._read(expense, shares)
@@ -634,6 +676,274 @@ class ExpensesService:
             text=d["text"],
             created_at=receipt.created_at,
         )
+
+    # ---------------------------------------------------------------- statement imports
+    async def preview_import(
+        self,
+        principal: Principal,
+        data: bytes,
+        filename: str,
+        currency: str,
+        trip_id: uuid.UUID | None,
+        settings: dict[str, Any],
+        limit: int,
+    ) -> ImportRead:
+        """Read the file first (in a thread), then check the trip and keep the upload."""
+        self._check_currency(currency)
+        parsed = await anyio.to_thread.run_sync(lambda: _parse(data, currency, settings))
+        if trip_id is not None:
+            await self._trip(principal, trip_id, record=True)
+        upload = StatementImport(
+            id=uuid.uuid4(),
+            owner_id=principal.user_id,
+            trip_id=trip_id,
+            filename=filename[:300] or "statement.csv",
+            currency=currency,
+            content=data,
+            settings=settings,
+            status="preview",
+            commit_options={},
+            summary={},
+        )
+        await self.repo.add(upload)
+        return await self._import_read(upload, parsed, limit)
+
+    async def _own_import(
+        self, principal: Principal, import_id: uuid.UUID, *, for_update: bool = False
+    ) -> StatementImport:
+        upload = await self.repo.statement_import(import_id, for_update=for_update)
+        if upload is None or upload.owner_id != principal.user_id:
+            raise ImportNotFound()
+        return upload
+
+    async def get_import(
+        self, principal: Principal, import_id: uuid.UUID, limit: int
+    ) -> ImportRead:
+        upload = await self._own_import(principal, import_id)
+        parsed = await anyio.to_thread.run_sync(
+            lambda: _parse(upload.content, upload.currency, upload.settings)
+        )
+        return await self._import_read(upload, parsed, limit)
+
+    async def _checked(
+        self, upload: StatementImport, parsed: statement.ParsedStatement
+    ) -> list[statement.DuplicateCheck]:
+        existing = await self.repo.fingerprints(
+            upload.owner_id, [r.fingerprint for r in parsed.rows]
+        )
+        return statement.find_duplicates(parsed.rows, existing)
+
+    async def _import_read(
+        self, upload: StatementImport, parsed: statement.ParsedStatement, limit: int
+    ) -> ImportRead:
+        checks = await self._checked(upload, parsed)
+        categories = upload.commit_options.get("categories", {})
+        counts = {
+            "rows": len(parsed.rows),
+            "errors": len(parsed.errors),
+            "money_out": sum(1 for r in parsed.rows if r.amount_minor < 0),
+            "money_in": sum(1 for r in parsed.rows if r.amount_minor > 0),
+            **{
+                status.value: sum(1 for c in checks if c.status is status)
+                for status in statement.DuplicateStatus
+            },
+        }
+        mapping = parsed.mapping
+        return ImportRead(
+            id=upload.id,
+            trip_id=upload.trip_id,
+            filename=upload.filename,
+            currency=upload.currency,
+            status=upload.status,
+            encoding=parsed.layout.encoding,
+            delimiter=parsed.layout.delimiter,
+            has_header=parsed.layout.has_header,
+            columns=list(parsed.layout.columns),
+            mapping={
+                "date": mapping.date,
+                "amount": mapping.amount,
+                "debit": mapping.debit,
+                "credit": mapping.credit,
+                "description": list(mapping.description),
+                "currency": mapping.currency,
+                "reference": mapping.reference,
+                "direction": mapping.direction,
+            },
+            date_format=parsed.date_format,
+            date_ambiguous=parsed.date_ambiguous,
+            date_candidates=list(parsed.date_candidates),
+            decimal_comma=parsed.decimal_comma,
+            rows_total=len(parsed.rows),
+            rows=[
+                ImportRowRead(
+                    line_number=row.line_number,
+                    booked_on=row.booked_on,
+                    description=row.description,
+                    amount_minor=row.amount_minor,
+                    currency=row.currency,
+                    reference=row.reference,
+                    category=categories.get(str(row.line_number))
+                    or statement.category_hint(row.description)
+                    or Category.MISC.value,
+                    duplicate=check.status.value,
+                    first_line_number=check.first_line_number,
+                )
+                for row, check in list(zip(parsed.rows, checks, strict=True))[:limit]
+            ],
+            errors=[
+                RowErrorRead(
+                    line_number=e.line_number,
+                    column=e.column,
+                    code=e.code.value,
+                    message=e.message,
+                    value=e.value,
+                )
+                for e in parsed.errors
+            ],
+            counts=counts,
+            summary=upload.summary,
+            created_at=upload.created_at,
+        )
+
+    async def commit_import(
+        self, principal: Principal, import_id: uuid.UUID, body: ImportCommit, limit: int
+    ) -> tuple[ImportRead, bool]:
+        """All the chosen rows become expenses in one transaction, or none do. Returns the
+        import and whether it was committed now (False: queued for a worker, large files)."""
+        upload = await self._own_import(principal, import_id, for_update=True)
+        if upload.status != "preview":
+            raise ImportAlreadyCommitted(f"this import is {upload.status}")
+        parsed = await anyio.to_thread.run_sync(
+            lambda: _parse(upload.content, upload.currency, upload.settings)
+        )
+        if parsed.errors and not body.skip_invalid_rows:
+            raise StatementRowsInvalid(
+                f"{len(parsed.errors)} row(s) cannot be read; fix the file or the reading "
+                "settings, or commit with skip_invalid_rows",
+                field="skip_invalid_rows",
+                rows=[
+                    {
+                        "line_number": e.line_number,
+                        "column": e.column,
+                        "code": e.code.value,
+                        "message": e.message,
+                    }
+                    for e in parsed.errors[:100]
+                ],
+            )
+        if upload.trip_id is not None:
+            await self._trip(principal, upload.trip_id, record=True)
+        upload.commit_options = {
+            **body.model_dump(mode="json"),
+            "categories": {str(k): v for k, v in body.categories.items()},
+        }
+        chosen = self._chosen(parsed, await self._checked(upload, parsed), upload.commit_options)
+        # every rate is checked now, so a queued commit cannot fail on one later
+        group_currency = await self._group_currency(upload)
+        for row in chosen:
+            self._rate(row.currency, group_currency, row.booked_on)
+        if len(chosen) > INLINE_COMMIT_ROWS:
+            upload.status = "committing"
+            self.events.record(
+                StatementCommitRequested(
+                    trip_id=upload.trip_id, actor_id=principal.user_id, subject_id=upload.id
+                )
+            )
+            return await self._import_read(upload, parsed, limit), False
+        await self.apply_import(upload, parsed)
+        return await self._import_read(upload, parsed, limit), True
+
+    @staticmethod
+    def _chosen(
+        parsed: statement.ParsedStatement,
+        checks: Sequence[statement.DuplicateCheck],
+        options: dict[str, Any],
+    ) -> list[statement.StatementRow]:
+        excluded = set(options.get("exclude_lines", []))
+        chosen = []
+        for row, check in zip(parsed.rows, checks, strict=True):
+            if row.line_number in excluded or row.amount_minor == 0:
+                continue
+            if check.status is statement.DuplicateStatus.DUPLICATE:
+                continue
+            if check.status is statement.DuplicateStatus.POSSIBLE_DUPLICATE and not options.get(
+                "include_possible_duplicates"
+            ):
+                continue
+            if row.amount_minor > 0 and options.get("incoming", "skip") == "skip":
+                continue
+            chosen.append(row)
+        return chosen
+
+    async def _group_currency(self, upload: StatementImport) -> str:
+        if upload.trip_id is None:
+            return upload.currency
+        card = await trip_card(self.repo.session, upload.trip_id)
+        if card is None:
+            raise TripNotFound()
+        return card.currency
+
+    async def apply_import(
+        self, upload: StatementImport, parsed: statement.ParsedStatement | None = None
+    ) -> None:
+        """Write the chosen rows as expenses (the request for small files, a worker for large
+        ones). Personal imports convert nothing; trip imports into the trip's currency."""
+        if parsed is None:
+            parsed = await anyio.to_thread.run_sync(
+                lambda: _parse(upload.content, upload.currency, upload.settings)
+            )
+        options = upload.commit_options
+        checks = await self._checked(upload, parsed)
+        chosen = self._chosen(parsed, checks, options)
+        group_currency = await self._group_currency(upload)
+        members: list[uuid.UUID] = [upload.owner_id]
+        if upload.trip_id is not None and options.get("shared", True):
+            card = await trip_card(self.repo.session, upload.trip_id)
+            members = sorted(card.members if card else [upload.owner_id], key=str)
+        categories = options.get("categories", {})
+        rates: dict[tuple[str, date], FrozenRate] = {}
+        batch: list[object] = []
+        for row in chosen:
+            key = (row.currency, row.booked_on)
+            if key not in rates:
+                rates[key] = self._rate(row.currency, group_currency, row.booked_on)
+            category = (
+                categories.get(str(row.line_number))
+                or statement.category_hint(row.description)
+                or Category.MISC.value
+            )
+            expense, shares = self._expense(
+                Expense(
+                    id=uuid.uuid4(),
+                    trip_id=upload.trip_id,
+                    owner_id=upload.owner_id,
+                    payer_id=upload.owner_id,
+                    kind=Kind.EXPENSE.value if row.amount_minor < 0 else Kind.REFUND.value,
+                    amount_minor=abs(row.amount_minor),
+                    currency=row.currency,
+                    spent_on=row.booked_on,
+                    category=category,
+                    merchant=row.description[:200] or None,
+                    notes=f"imported from {upload.filename}, line {row.line_number}",
+                    group_currency=group_currency,
+                    source="statement",
+                    fingerprint=row.fingerprint,
+                    version=1,
+                ),
+                SplitMethod.EQUAL,
+                [(m, None) for m in members],
+                rates[key],
+            )
+            batch.extend([expense, *shares])
+        await self.repo.add(*batch)
+        upload.status = "committed"
+        upload.summary = {
+            "imported": len(chosen),
+            "skipped": len(parsed.rows) - len(chosen),
+            "invalid": len(parsed.errors),
+        }
+        upload.updated_at = self.clock.now()
+        await self.repo.session.flush()
 
     # ---------------------------------------------------------------- reading
     def _record(
