@@ -27,7 +27,7 @@ from navio.iam.tokens import IamRuntime, RevocationList
 from navio.kernel.cache import Cache, create_cache
 from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
-from navio.kernel.errors import PROBLEM_JSON, problem
+from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
 from navio.kernel.events import HandlerRegistry
 from navio.kernel.fx import EcbRates
 from navio.kernel.http import install_error_handlers
@@ -162,6 +162,21 @@ def health_router() -> APIRouter:
     return router
 
 
+async def _idempotency_scope(request: Request) -> str | None:
+    """Idempotency keys belong to the authenticated caller; None for credentials that fail."""
+    header = request.headers.get("authorization")
+    if not header:
+        return "anonymous"
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        principal = await request.app.state.iam.authenticate(token)
+    except DomainError:
+        return None
+    return f"user:{principal.user_id}"
+
+
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
     settings = settings or load_settings()
     if configure_logs:
@@ -196,6 +211,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.relay = relay
         app.state.broadcast = broadcast
         app.state.rates = EcbRates()
+        app.state.idempotency_scope = _idempotency_scope
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()

@@ -6,6 +6,7 @@ def import_all_models() -> None:
     import navio.expenses.models
     import navio.iam.models
     import navio.kernel.events
+    import navio.kernel.idempotency
     import navio.places.models
     import navio.profiles.models
     import navio.trips.models  # noqa: F401

@@ -6,9 +6,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from navio.kernel import idempotency
 from navio.kernel.db import Database
 from navio.kernel.errors import DomainError
 from navio.kernel.events import EventRecorder
@@ -89,9 +91,59 @@ class UnitOfWorkRoute(APIRoute):
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None and request.method not in SAFE_METHODS:
+                return await _idempotent(request, key, original)
             uow = uow_factory(request)
             request.state.uow = uow
             async with uow:
                 return await original(request)
 
         return handler
+
+
+async def _render(request: Request, exc: Exception) -> Response:
+    """The response the app's exception handlers give for `exc`."""
+    handlers = request.app.exception_handlers
+    for cls in type(exc).__mro__:
+        if cls in handlers:
+            response: Response = await handlers[cls](request, exc)
+            return response
+    raise exc
+
+
+async def _idempotent(
+    request: Request, key: str, original: Callable[[Request], Coroutine[Any, Any, Response]]
+) -> Response:
+    state = request.app.state
+    scope_of: idempotency.Scope = getattr(state, "idempotency_scope", idempotency.anonymous_scope)
+    scope = await scope_of(request)
+    if scope is None:  # credentials that do not authenticate: the request will say so
+        uow = uow_factory(request)
+        request.state.uow = uow
+        async with uow:
+            return await original(request)
+    body = await request.body()
+    digest = idempotency.request_digest(request.method, request.url.path, request.url.query, body)
+    db: Database = state.db
+    replay = await idempotency.claim(
+        db, scope, key, digest, request.method, request.url.path, state.clock.now()
+    )
+    if replay is not None:
+        return replay
+    uow = uow_factory(request)
+    request.state.uow = uow
+    try:
+        async with uow:
+            response = await original(request)
+            if response.status_code < 500:
+                await idempotency.record(uow.session, scope, key, response)
+            return response
+    except (DomainError, RequestValidationError) as exc:
+        # nothing was written (or, keeps_changes, it was committed): the answer is final
+        response = await _render(request, exc)
+        await idempotency.record_alone(db, scope, key, response)
+        return response
+    except BaseException:
+        await idempotency.release(db, scope, key)
+        raise
