@@ -322,6 +322,8 @@ _DOLLAR_CURRENCIES = frozenset(
     {"USD", "SGD", "AUD", "CAD", "HKD", "NZD", "TWD", "MXN", "BRL", "ARS", "CLP", "COP"}
 )
 _KRONA_CURRENCIES = frozenset({"SEK", "NOK", "DKK", "ISK"})
+# Markers of currencies priced in whole units: "¥280" is an amount, "£8318" likely a code.
+_WHOLE_UNIT_MARKERS = frozenset({"¥", "JPY", "KRW", "VND", "ISK", "CLP", "IDR", "HUF"})
 _YEN_CURRENCIES = frozenset({"JPY", "CNY"})
 
 # Currency affixes stripped from amount tokens ("RM9.00", "9.00EUR", "$9.00", "€9,00").
@@ -366,26 +368,32 @@ def _word_markers(word: str) -> list[tuple[str, bool]]:
 def _currency_votes(line: OcrLine) -> list[tuple[str, float, bool]]:
     """(code or ambiguous marker, weight, ambiguous) for every currency marker on a line.
 
-    A marker glued to or next to an amount weighs 1, a unit in parentheses ("Amount (RM)")
-    or any marker on a line with an amount 0.7, other markers 0.4. "$", "¥" and "kr" count
-    only next to an amount.
+    A marker glued to or next to an amount with decimals (or an integer, for currencies
+    without minor units) weighs 1, a unit in parentheses ("Amount (RM)") or any marker on a
+    line with an amount 0.7, other markers 0.4. "$", "¥" and "kr" count only next to an
+    amount.
     """
     words = [w.text for w in line.words]
     parsed = [_parse_amount_token(w, _DEFAULT_EXPONENT) for w in words]
-    # only amounts with decimals: OCR turns S into $ and E into £ in codes like "CS0003"
-    is_amount = [p is not None and p[1] > 0 for p in parsed]
-    money_line = any(is_amount)
+    # Amounts with decimals only: OCR turns S into $ and E into £ in codes like "CS0003".
+    # Currencies without minor units (yen, won, dong) are written as integers, though.
+    with_decimals = [p is not None and p[1] > 0 for p in parsed]
+    integers = [p is not None and p[1] == 0 for p in parsed]
+    money_line = any(with_decimals)
     votes: list[tuple[str, float, bool]] = []
     for i, word in enumerate(words):
         markers = _word_markers(word)
         if not markers:
             continue
-        adjacent = is_amount[i] or any(0 <= j < len(words) and is_amount[j] for j in (i - 1, i + 1))
+        near = [j for j in (i - 1, i, i + 1) if 0 <= j < len(words)]
         declared = re.fullmatch(r"\([A-Z]{2,3}\)\W*", _fold(word)) is not None  # "(RM)"
-        weight = 1.0 if adjacent else 0.7 if money_line or declared else 0.4
         for code, ambiguous in markers:
+            adjacent = any(with_decimals[j] for j in near) or (
+                code in _WHOLE_UNIT_MARKERS and any(integers[j] for j in near)
+            )
             if ambiguous and not adjacent:
                 continue
+            weight = 1.0 if adjacent else 0.7 if money_line or declared else 0.4
             votes.append((code, weight, ambiguous))
     folded = _fold(line.text)
     for pattern, code in _LEGAL_FORM_CURRENCY:
@@ -880,13 +888,13 @@ def _score_totals(
             add(value, 0.8)
         elif value in exact_payments:
             add(value, 0.35)
-    if paid and not paid.keys() & candidates.keys():
-        _computed_payment(paid, candidates, bonus)
         if keyword_hits.get(value, 0) > 1:
             add(value, 0.1)
         if any(sub + tax == value for sub in subtotals for tax in taxes):
             add(value, 0.2)
-    _rounding_evidence(kinds, amounts, line_value, add)
+    _rounding_evidence(kinds, amounts, line_value, set(candidates), add)
+    if paid and not paid.keys() & candidates.keys():
+        _computed_payment(paid, candidates, bonus)
     _item_sum_evidence(kinds, line_value, keyword_hits, add)
 
     # A total that cash minus change contradicts loses its confirmation by other lines: one
@@ -934,9 +942,14 @@ def _rounding_evidence(
     kinds: Sequence[_LineKind],
     amounts: Sequence[list[_Amount]],
     line_value: dict[int, Decimal],
+    present: set[Decimal],
     add: Callable[[Decimal, float, bool], None],
 ) -> None:
-    """Before + adjustment = after, around every rounding line (sign lost by OCR allowed)."""
+    """Before + adjustment = after, around every rounding line (sign lost by OCR allowed).
+
+    `present` are the candidate values: without a line after the adjustment, the adjusted
+    value confirms itself only when it is printed somewhere.
+    """
     for k, kind in enumerate(kinds):
         if not kind.rounding or not amounts[k]:
             continue
@@ -968,10 +981,11 @@ def _rounding_evidence(
                     add(value, 0.2, False)
                 add(after, -0.15, True)
         else:
-            for value in expected:
-                if value != before:
-                    add(value, 0.3, True)
-                    add(before, -0.25, True)
+            adjusted = {v for v in expected if v != before and v in present}
+            for value in adjusted:
+                add(value, 0.3, True)
+            if adjusted:
+                add(before, -0.25, True)
 
 
 def _item_sum_evidence(
