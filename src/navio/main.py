@@ -44,6 +44,7 @@ from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
 from navio.trips import api as trips_api
 from navio.trips import handlers as trips_handlers
+from navio.wallet import api as wallet_api
 
 API_PREFIX = "/api/v1"
 
@@ -248,6 +249,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *trips_api.routers,
         *expenses_api.routers,
         *budgeting_api.routers,
+        *wallet_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

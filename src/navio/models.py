@@ -9,4 +9,5 @@ def import_all_models() -> None:
     import navio.kernel.idempotency
     import navio.places.models
     import navio.profiles.models
-    import navio.trips.models  # noqa: F401
+    import navio.trips.models
+    import navio.wallet.models  # noqa: F401

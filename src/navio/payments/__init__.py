@@ -1,0 +1,1 @@
+"""Payments: intents, confirmation, refunds, invoices, provider webhooks."""
