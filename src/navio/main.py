@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -36,6 +38,8 @@ from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.payments import api as payments_api
+from navio.payments.providers import PaymentProvider, build_provider
 from navio.places import api as places_api
 from navio.places import warm_caches as warm_places
 from navio.places.semantic import SemanticIndex
@@ -163,6 +167,45 @@ def health_router() -> APIRouter:
     return router
 
 
+def build_payment_providers(settings: Settings, clock: Clock) -> dict[str, PaymentProvider]:
+    """The sandbox always (its secret derived from the app secret unless set); Stripe and
+    Razorpay when their keys are configured. The default provider must be among them."""
+    conf = settings.payments
+    sandbox_secret = (
+        conf.sandbox_secret.get_secret_value()
+        if conf.sandbox_secret
+        else hmac.new(
+            settings.secret_key.get_secret_value().encode(), b"payments-sandbox", hashlib.sha256
+        ).hexdigest()
+    )
+    providers = {
+        "sandbox": build_provider("sandbox", {"sandbox_secret": sandbox_secret}, clock=clock)
+    }
+    if conf.stripe_api_key and conf.stripe_webhook_secret:
+        providers["stripe"] = build_provider(
+            "stripe",
+            {
+                "stripe_api_key": conf.stripe_api_key.get_secret_value(),
+                "stripe_webhook_secret": conf.stripe_webhook_secret.get_secret_value(),
+                "stripe_return_url": conf.stripe_return_url or "",
+            },
+            clock=clock,
+        )
+    if conf.razorpay_key_id and conf.razorpay_key_secret and conf.razorpay_webhook_secret:
+        providers["razorpay"] = build_provider(
+            "razorpay",
+            {
+                "razorpay_key_id": conf.razorpay_key_id,
+                "razorpay_key_secret": conf.razorpay_key_secret.get_secret_value(),
+                "razorpay_webhook_secret": conf.razorpay_webhook_secret.get_secret_value(),
+            },
+            clock=clock,
+        )
+    if conf.provider not in providers:
+        raise ValueError(f"NAVIO_PAYMENTS__PROVIDER={conf.provider} is not configured (keys)")
+    return providers
+
+
 async def _idempotency_scope(request: Request) -> str | None:
     """Idempotency keys belong to the authenticated caller; None for credentials that fail."""
     header = request.headers.get("authorization")
@@ -212,6 +255,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.relay = relay
         app.state.broadcast = broadcast
         app.state.rates = EcbRates()
+        app.state.payment_providers = build_payment_providers(settings, app.state.clock)
         app.state.idempotency_scope = _idempotency_scope
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
@@ -250,6 +294,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *expenses_api.routers,
         *budgeting_api.routers,
         *wallet_api.routers,
+        *payments_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

@@ -7,6 +7,7 @@ def import_all_models() -> None:
     import navio.iam.models
     import navio.kernel.events
     import navio.kernel.idempotency
+    import navio.payments.models
     import navio.places.models
     import navio.profiles.models
     import navio.trips.models

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +69,20 @@ class PlacesSettings(BaseModel):
     semantic: bool = True
 
 
+class PaymentsSettings(BaseModel):
+    # the provider new payments go to; sandbox (built in, no network) unless configured
+    provider: Literal["sandbox", "stripe", "razorpay"] = "sandbox"
+    sandbox_secret: SecretStr | None = None  # default: derived from NAVIO_SECRET_KEY
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_return_url: str | None = None
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: SecretStr | None = None
+    razorpay_webhook_secret: SecretStr | None = None
+    # the platform's own seller name on invoices (wallet top-ups)
+    seller_name: str = "Navio"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -93,6 +107,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     places: PlacesSettings = Field(default_factory=PlacesSettings)
+    payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

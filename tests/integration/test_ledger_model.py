@@ -6,7 +6,9 @@ and every balance match the model; the ledger's invariants hold at the end."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ from navio.migrate import upgrade
 from navio.wallet.domain import OUTSIDE, PLATFORM, AccountKind
 from navio.wallet.repository import WalletRepository
 from navio.wallet.service import WalletService
+from tests.conftest import _drop_postgres, _fresh_postgres
 
 USERS = 3
 OPERATORS = 2
@@ -197,11 +200,19 @@ async def run(
     return replayed
 
 
-@pytest.fixture(scope="module")
-def ledger_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
-    upgrade(url)
-    return url
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def ledger_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_tag: str
+) -> Iterator[str]:
+    """SQLite runs the portable write path, PostgreSQL the single-statement one."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"navio_ledger_model_{worker_tag}_{os.getpid()}"
+    yield asyncio.run(_fresh_postgres(name))
+    asyncio.run(_drop_postgres(name))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

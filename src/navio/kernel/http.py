@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
@@ -55,6 +55,20 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    original = exc.orig
+    for name in ("sqlstate", "pgcode"):
+        value = getattr(original, name, None) or getattr(
+            getattr(original, "__cause__", None), name, None
+        )
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -94,6 +108,22 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
         return problem_response(body)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL ended the transaction to break a deadlock or a serialization failure:
+        # nothing was written and the same request can simply be sent again.
+        if _sqlstate(exc) in RETRYABLE_SQLSTATES:
+            log.warning("http.retryable_conflict", path=request.url.path, sqlstate=_sqlstate(exc))
+            body = problem(
+                409,
+                "concurrent_conflict",
+                "Conflicting concurrent change",
+                "the request met a concurrent change; nothing was written, retry it",
+                instance=request.url.path,
+            )
+            return problem_response(body, {"Retry-After": "1"})
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,7 @@ class TransferKind(enum.StrEnum):
     VOID = "void"
     REFUND = "refund"
     PAYOUT = "payout"
+    WITHDRAWAL = "withdrawal"  # out of a wallet to the outside (a top-up refunded to the card)
 
 
 class LedgerError(ValueError):
@@ -53,8 +54,9 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Posting:
-    account_id: uuid.UUID
-    amount: int  # positive: money into the account
+    kind: AccountKind
+    owner_id: uuid.UUID
+    amount: int  # positive: money into the account (of that kind, owner and the currency)
 
 
 def check_postings(postings: Sequence[Posting]) -> None:
@@ -66,7 +68,7 @@ def check_postings(postings: Sequence[Posting]) -> None:
         raise LedgerError("no posting may be zero", "invalid_amount")
     if sum(p.amount for p in postings) != 0:
         raise LedgerError("postings must sum to zero", "unbalanced_transfer")
-    if len({p.account_id for p in postings}) != len(postings):
+    if len({(p.kind, p.owner_id) for p in postings}) != len(postings):
         raise LedgerError("an account appears twice in one transfer", "invalid_transfer")
 
 
@@ -86,7 +88,7 @@ def fingerprint(
     canonical = {
         "kind": kind,
         "currency": currency,
-        "postings": sorted((str(p.account_id), p.amount) for p in postings),
+        "postings": sorted((p.kind.value, str(p.owner_id), p.amount) for p in postings),
         "refs": dict(sorted(refs.items())),
     }
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()

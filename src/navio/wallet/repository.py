@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy import insert as insert_core
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor
@@ -54,6 +72,136 @@ class WalletRepository(Repository):
         created = await self.account(kind, owner_id, currency)
         assert created is not None
         return created
+
+    async def open_accounts_apart(
+        self, currency: str, accounts: Sequence[tuple[str, uuid.UUID, bool]], now: datetime
+    ) -> None:
+        """PostgreSQL: create missing accounts in a short transaction of their own, committed
+        at once, so the paying transaction never holds a half-created account that another
+        transaction waits for (an empty account is harmless if the payment then fails)."""
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine)
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "kind": kind,
+                "owner_id": owner_id,
+                "currency": currency,
+                "allow_negative": allow_negative,
+                "balance_minor": 0,
+                "created_at": now,
+            }
+            for kind, owner_id, allow_negative in sorted(accounts, key=lambda a: (a[0], str(a[1])))
+        ]
+        async with engine.begin() as connection:
+            await connection.execute(
+                pg_insert(Account)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency"])
+            )
+
+    # ---------------------------------------------------------------- the write path (Core)
+    async def insert_transfer(self, values: dict[str, Any]) -> bool:
+        """Insert unless the key exists (then False): the key's unique index decides, so two
+        concurrent first attempts cannot both write."""
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self.session.execute(
+            insert(Transfer)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Transfer.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def transfer_in_one_statement(
+        self, values: dict[str, Any], currency: str, postings: Sequence[tuple[str, uuid.UUID, int]]
+    ) -> str | list[tuple[uuid.UUID, str, uuid.UUID, int, int, bool]]:
+        """PostgreSQL: the whole transfer in one statement (one round trip besides BEGIN and
+        COMMIT): lock the accounts in id order, insert the transfer unless its key exists,
+        move the balances, insert the entries. Returns "missing" (an account does not exist:
+        nothing written), "exists" (the key was used: nothing written) or per account
+        (id, kind, owner, amount, balance after, allow_negative) for the caller to check."""
+        params: dict[str, Any] = {
+            "cur": currency,
+            "n": len(postings),
+            "tid": values["id"],
+            "key": values["key"],
+            "kind": values["kind"],
+            "amount": values["amount_minor"],
+            "fp": values["fingerprint"],
+            "uid": values["user_id"],
+            "refs": json.dumps(values["refs"]),
+            "hold": values["hold_state"],
+            "now": values["created_at"],
+        }
+        for i, (kind, owner, amount) in enumerate(postings):
+            params[f"k{i}"], params[f"o{i}"], params[f"v{i}"] = kind, owner, amount
+        statement = _one_statement(len(postings))
+        # Core execution on the session's connection and transaction: no ORM machinery
+        connection = await self.session.connection()
+        rows = (await connection.execute(statement, params)).all()
+        if not rows[0].ok:
+            return "missing"
+        if not rows[0].inserted:
+            return "exists"
+        return [
+            (r.id, r.kind, r.owner_id, int(r.delta), int(r.balance_minor), bool(r.allow_negative))
+            for r in rows
+        ]
+
+    async def existing_accounts(
+        self, currency: str, refs: Sequence[tuple[str, uuid.UUID]]
+    ) -> set[tuple[str, uuid.UUID]]:
+        rows = await self.session.execute(
+            select(Account.kind, Account.owner_id).where(
+                Account.currency == currency, tuple_(Account.kind, Account.owner_id).in_(refs)
+            )
+        )
+        return {(r.kind, r.owner_id) for r in rows}
+
+    async def lock_balances(
+        self, currency: str, refs: Sequence[tuple[str, uuid.UUID]]
+    ) -> dict[tuple[str, uuid.UUID], tuple[uuid.UUID, bool, int]]:
+        """(id, allow_negative, balance) per (kind, owner) in `currency`, rows locked in id
+        order so that concurrent transfers over the same accounts queue, never deadlock."""
+        rows = await self.session.execute(
+            select(
+                Account.id,
+                Account.kind,
+                Account.owner_id,
+                Account.allow_negative,
+                Account.balance_minor,
+            )
+            .where(Account.currency == currency, tuple_(Account.kind, Account.owner_id).in_(refs))
+            .order_by(Account.id)
+            .with_for_update()
+        )
+        return {
+            (r.kind, r.owner_id): (r.id, bool(r.allow_negative), int(r.balance_minor)) for r in rows
+        }
+
+    async def apply(
+        self,
+        balances: Sequence[dict[str, Any]],
+        entries: Sequence[dict[str, Any]],
+    ) -> None:
+        """New balances (executemany, in id order) and the entries, in two statements."""
+        accounts = Account.__table__
+        assert isinstance(accounts, Table)
+        await self.session.execute(
+            update(accounts)
+            .where(accounts.c.id == bindparam("account_id"))
+            .values(balance_minor=bindparam("balance")),
+            list(balances),
+        )
+        entry_table = Entry.__table__
+        assert isinstance(entry_table, Table)
+        await self.session.execute(insert_core(entry_table), list(entries))
 
     async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
         """Row locks in id order, so concurrent transfers over the same accounts queue
@@ -143,3 +291,47 @@ class WalletRepository(Repository):
             )
             or 0
         )
+
+
+@functools.cache
+def _one_statement(postings: int) -> TextClause:
+    """The single-statement transfer for a number of postings (compiled once per shape)."""
+    rows_sql = ", ".join(
+        f"(CAST(:k{i} AS varchar), CAST(:o{i} AS uuid), CAST(:v{i} AS bigint))"
+        for i in range(postings)
+    )
+    # only numbered placeholders are interpolated: every value is a bound parameter
+    return text(
+        f"""
+        WITH d(kind, owner_id, delta) AS (VALUES {rows_sql}),
+        lk AS MATERIALIZED (
+            SELECT a.id, a.kind, a.owner_id FROM wallet_account a
+            JOIN d ON d.kind = a.kind AND d.owner_id = a.owner_id
+            WHERE a.currency = :cur ORDER BY a.id FOR UPDATE OF a
+        ),
+        ok AS (SELECT count(*) = :n AS ok FROM lk),
+        ins AS (
+            INSERT INTO wallet_transfer (id, key, kind, currency, amount_minor, fingerprint,
+                user_id, refs, hold_state, refunded_minor, created_at)
+            SELECT :tid, :key, :kind, :cur, :amount, :fp, :uid, CAST(:refs AS jsonb),
+                :hold, 0, :now
+            WHERE (SELECT ok FROM ok)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING id
+        ),
+        upd AS (
+            UPDATE wallet_account a SET balance_minor = a.balance_minor + d.delta
+            FROM lk JOIN d ON d.kind = lk.kind AND d.owner_id = lk.owner_id
+            WHERE a.id = lk.id AND EXISTS (SELECT 1 FROM ins)
+            RETURNING a.id, a.kind, a.owner_id, d.delta, a.balance_minor, a.allow_negative
+        ),
+        ent AS (
+            INSERT INTO wallet_entry (id, transfer_id, account_id, amount_minor,
+                balance_after_minor, created_at)
+            SELECT gen_random_uuid(), :tid, u.id, u.delta, u.balance_minor, :now FROM upd u
+        )
+        SELECT (SELECT ok FROM ok) AS ok, (SELECT count(*) FROM ins) AS inserted,
+            u.id, u.kind, u.owner_id, u.delta, u.balance_minor, u.allow_negative
+        FROM (SELECT 1) one LEFT JOIN upd u ON true
+        """  # noqa: S608
+    )

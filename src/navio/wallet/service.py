@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from navio.kernel.clock import Clock
 from navio.kernel.money import is_currency
@@ -40,6 +41,10 @@ class Movement:
     amount_minor: int
     created_at: datetime
     replayed: bool  # True: the key had been used for this same transfer before
+
+
+# (currency, kind, owner) of accounts this process has locked, so known to exist
+_OPENED: set[tuple[str, str, uuid.UUID]] = set()
 
 
 def _ledger_error(exc: LedgerError) -> Exception:
@@ -74,64 +79,128 @@ class WalletService:
         refs: Mapping[str, str] | None = None,
         hold_state: str | None = None,
     ) -> tuple[Transfer, bool]:
-        """Apply balanced postings once. Returns the transfer and whether it was a replay."""
+        """Apply balanced postings once. Returns the transfer and whether it was a replay.
+
+        Four statements: insert the transfer unless its key exists, lock the accounts (found by
+        kind, owner and currency) in id order, write the new balances, insert the entries;
+        balances are checked in between. A refusal raises, and the caller's transaction rolls
+        the transfer row back."""
         refs = dict(refs or {})
+        if not is_currency(currency):
+            raise CurrencyMismatch(f"{currency!r} is not a currency in use", field="currency")
         try:
             domain.check_postings(postings)
         except LedgerError as exc:
             raise _ledger_error(exc) from exc
         digest = domain.fingerprint(kind.value, currency, postings, refs)
-        existing = await self.repo.transfer_by_key(key)
-        if existing is not None:
+        now = self.clock.now()
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "key": key,
+            "kind": kind.value,
+            "currency": currency,
+            "amount_minor": amount_minor,
+            "fingerprint": digest,
+            "user_id": user_id,
+            "refs": refs,
+            "hold_state": hold_state,
+            "refunded_minor": 0,
+            "created_at": now,
+        }
+        if self.repo.dialect == "postgresql":
+            return await self._transfer_pg(values, currency, postings)
+        if not await self.repo.insert_transfer(values):
+            existing = await self.repo.transfer_by_key(key)
+            assert existing is not None
             if existing.fingerprint != digest:
                 raise TransferKeyReused(f"{key!r} was a {existing.kind}", field="key")
             return existing, True
-        accounts = await self.repo.lock_accounts([p.account_id for p in postings])
-        for posting in postings:
-            account = accounts.get(posting.account_id)
-            if account is None:
-                raise InvalidTransfer("unknown account")
-            if account.currency != currency:
-                raise CurrencyMismatch(
-                    f"a {account.currency} account in a {currency} transfer", field="currency"
-                )
-            if not account.allow_negative and account.balance_minor + posting.amount < 0:
-                raise InsufficientFunds(
-                    f"the {account.kind.replace('_', ' ')} holds {account.balance_minor}, "
-                    f"{-posting.amount} needed",
-                    available_minor=account.balance_minor,
-                )
-        now = self.clock.now()
-        transfer = Transfer(
-            id=uuid.uuid4(),
-            key=key,
-            kind=kind.value,
-            currency=currency,
-            amount_minor=amount_minor,
-            fingerprint=digest,
-            user_id=user_id,
-            refs=refs,
-            hold_state=hold_state,
-            refunded_minor=0,
-            created_at=now,
-        )
+        wanted = [(p.kind.value, p.owner_id) for p in postings]
+        if not all((currency, *ref) in _OPENED for ref in wanted):
+            # open missing accounts before taking any row lock: a first use racing another
+            # then waits on the unique index without holding locks that could close a cycle
+            await self._open(currency, postings, now)
+        locked = await self.repo.lock_balances(currency, wanted)
+        if len(locked) != len(postings):  # an account known here is gone (a wiped database)
+            _OPENED.clear()
+            await self._open(currency, postings, now)
+            locked = await self.repo.lock_balances(currency, wanted)
+        _OPENED.update((currency, *ref) for ref in wanted)
+        balances: list[dict[str, Any]] = []
         entries = []
         for posting in postings:
-            account = accounts[posting.account_id]
-            account.balance_minor += posting.amount
-            entries.append(
-                Entry(
-                    id=uuid.uuid4(),
-                    transfer_id=transfer.id,
-                    account_id=account.id,
-                    amount_minor=posting.amount,
-                    balance_after_minor=account.balance_minor,
-                    created_at=now,
+            account_id, allow_negative, balance = locked[(posting.kind.value, posting.owner_id)]
+            after = balance + posting.amount
+            if after < 0 and not allow_negative:
+                raise InsufficientFunds(
+                    f"the {posting.kind.value.replace('_', ' ')} holds {balance}, "
+                    f"{-posting.amount} needed",
+                    available_minor=balance,
                 )
+            balances.append({"account_id": account_id, "balance": after})
+            entries.append(
+                {
+                    "id": uuid.uuid4(),
+                    "transfer_id": values["id"],
+                    "account_id": account_id,
+                    "amount_minor": posting.amount,
+                    "balance_after_minor": after,
+                    "created_at": now,
+                }
             )
-        self.repo.add(transfer, *entries)
-        await self.repo.flush()
-        return transfer, False
+        balances.sort(key=lambda b: str(b["account_id"]))
+        await self.repo.apply(balances, entries)
+        return Transfer(**values), False
+
+    async def _replay(self, key: str, digest: str) -> tuple[Transfer, bool]:
+        existing = await self.repo.transfer_by_key(key)
+        assert existing is not None
+        if existing.fingerprint != digest:
+            raise TransferKeyReused(f"{key!r} was a {existing.kind}", field="key")
+        return existing, True
+
+    async def _transfer_pg(
+        self, values: dict[str, Any], currency: str, postings: Sequence[Posting]
+    ) -> tuple[Transfer, bool]:
+        wanted = [(p.kind.value, p.owner_id) for p in postings]
+        if not all((currency, *ref) in _OPENED for ref in wanted):
+            await self._open(currency, postings, values["created_at"])
+        moves = [(p.kind.value, p.owner_id, p.amount) for p in postings]
+        result = await self.repo.transfer_in_one_statement(values, currency, moves)
+        if result == "missing":  # an account known here is gone (a wiped database)
+            _OPENED.clear()
+            await self._open(currency, postings, values["created_at"])
+            result = await self.repo.transfer_in_one_statement(values, currency, moves)
+        if result == "exists":
+            return await self._replay(values["key"], values["fingerprint"])
+        assert isinstance(result, list)
+        _OPENED.update((currency, *ref) for ref in wanted)
+        for _, kind, _, delta, after, allow_negative in result:
+            if after < 0 and not allow_negative:
+                raise InsufficientFunds(
+                    f"the {kind.replace('_', ' ')} holds {after - delta}, {-delta} needed",
+                    available_minor=after - delta,
+                )
+        return Transfer(**values), False
+
+    async def _open(self, currency: str, postings: Sequence[Posting], now: datetime) -> None:
+        existing = await self.repo.existing_accounts(
+            currency, [(p.kind.value, p.owner_id) for p in postings]
+        )
+        _OPENED.update((currency, *ref) for ref in existing)
+        missing = [p for p in postings if (p.kind.value, p.owner_id) not in existing]
+        if missing and self.repo.dialect == "postgresql":
+            await self.repo.open_accounts_apart(
+                currency, [(p.kind.value, p.owner_id, p.kind in OUTSIDE) for p in missing], now
+            )
+            return
+        # created in one global order, so two transactions opening the same new accounts
+        # wait for each other in line rather than in a cycle
+        for posting in sorted(postings, key=lambda p: (p.kind.value, str(p.owner_id))):
+            if (posting.kind.value, posting.owner_id) not in existing:
+                await self.repo.ensure_account(
+                    posting.kind.value, posting.owner_id, currency, posting.kind in OUTSIDE, now
+                )
 
     # ---------------------------------------------------------------- use cases
     @staticmethod
@@ -146,13 +215,13 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """Money that came in through a payment provider, into the user's wallet."""
         self._amount(amount)
-        clearing = await self.account(AccountKind.PROVIDER_CLEARING, PLATFORM, currency)
-        wallet = await self.account(AccountKind.USER_WALLET, user_id, currency)
+        clearing = (AccountKind.PROVIDER_CLEARING, PLATFORM)
+        wallet = (AccountKind.USER_WALLET, user_id)
         return await self.transfer(
             key,
             TransferKind.TOP_UP,
             currency,
-            [Posting(clearing.id, -amount), Posting(wallet.id, amount)],
+            [Posting(*clearing, -amount), Posting(*wallet, amount)],
             amount_minor=amount,
             user_id=user_id,
             refs={"provider": provider},
@@ -167,11 +236,11 @@ class WalletService:
             raise InvalidAmount(str(exc), field="fee_minor") from exc
         postings = []
         if to_payee:
-            payable = await self.account(AccountKind.OPERATOR_PAYABLE, payee_id, currency)
-            postings.append(Posting(payable.id, to_payee))
+            payable = (AccountKind.OPERATOR_PAYABLE, payee_id)
+            postings.append(Posting(*payable, to_payee))
         if to_platform:
-            revenue = await self.account(AccountKind.PLATFORM_REVENUE, PLATFORM, currency)
-            postings.append(Posting(revenue.id, to_platform))
+            revenue = (AccountKind.PLATFORM_REVENUE, PLATFORM)
+            postings.append(Posting(*revenue, to_platform))
         return postings
 
     async def pay(
@@ -187,9 +256,9 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """From the user's wallet to an operator, the platform keeping `fee`."""
         self._amount(amount)
-        wallet = await self.account(AccountKind.USER_WALLET, user_id, currency)
+        wallet = (AccountKind.USER_WALLET, user_id)
         postings = [
-            Posting(wallet.id, -amount),
+            Posting(*wallet, -amount),
             *await self._to_payee(payee_id, currency, amount, fee),
         ]
         return await self.transfer(
@@ -213,13 +282,13 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """Set money aside (a booking awaiting confirmation): wallet -> the user's holds."""
         self._amount(amount)
-        wallet = await self.account(AccountKind.USER_WALLET, user_id, currency)
-        held = await self.account(AccountKind.USER_HOLD, user_id, currency)
+        wallet = (AccountKind.USER_WALLET, user_id)
+        held = (AccountKind.USER_HOLD, user_id)
         return await self.transfer(
             key,
             TransferKind.HOLD,
             currency,
-            [Posting(wallet.id, -amount), Posting(held.id, amount)],
+            [Posting(*wallet, -amount), Posting(*held, amount)],
             amount_minor=amount,
             user_id=user_id,
             refs=refs,
@@ -241,9 +310,9 @@ class WalletService:
         if existing is None and hold.hold_state != "pending":
             raise HoldNotPending(f"the hold is {hold.hold_state}")
         assert hold.user_id is not None
-        held = await self.account(AccountKind.USER_HOLD, hold.user_id, hold.currency)
+        held = (AccountKind.USER_HOLD, hold.user_id)
         postings = [
-            Posting(held.id, -hold.amount_minor),
+            Posting(*held, -hold.amount_minor),
             *await self._to_payee(payee_id, hold.currency, hold.amount_minor, fee),
         ]
         result = await self.transfer(
@@ -265,13 +334,13 @@ class WalletService:
         if existing is None and hold.hold_state != "pending":
             raise HoldNotPending(f"the hold is {hold.hold_state}")
         assert hold.user_id is not None
-        held = await self.account(AccountKind.USER_HOLD, hold.user_id, hold.currency)
-        wallet = await self.account(AccountKind.USER_WALLET, hold.user_id, hold.currency)
+        held = (AccountKind.USER_HOLD, hold.user_id)
+        wallet = (AccountKind.USER_WALLET, hold.user_id)
         result = await self.transfer(
             key,
             TransferKind.VOID,
             hold.currency,
-            [Posting(held.id, -hold.amount_minor), Posting(wallet.id, hold.amount_minor)],
+            [Posting(*held, -hold.amount_minor), Posting(*wallet, hold.amount_minor)],
             amount_minor=hold.amount_minor,
             user_id=hold.user_id,
             refs={"hold": hold_key},
@@ -304,18 +373,15 @@ class WalletService:
         from_payee = amount - from_platform
         postings = []
         if from_payee:
-            payable = await self.account(
-                AccountKind.OPERATOR_PAYABLE, uuid.UUID(payment.refs["payee"]), payment.currency
-            )
-            payable_posting = Posting(payable.id, -from_payee)
-            postings.append(payable_posting)
+            payable = (AccountKind.OPERATOR_PAYABLE, uuid.UUID(payment.refs["payee"]))
+            postings.append(Posting(*payable, -from_payee))
         if from_platform:
-            revenue = await self.account(AccountKind.PLATFORM_REVENUE, PLATFORM, payment.currency)
-            postings.append(Posting(revenue.id, -from_platform))
+            revenue = (AccountKind.PLATFORM_REVENUE, PLATFORM)
+            postings.append(Posting(*revenue, -from_platform))
         target_kind = AccountKind.USER_WALLET if to == "wallet" else AccountKind.PROVIDER_CLEARING
         owner = payment.user_id if to == "wallet" else PLATFORM
-        target = await self.account(target_kind, owner, payment.currency)
-        postings.append(Posting(target.id, amount))
+        target = (target_kind, owner)
+        postings.append(Posting(*target, amount))
         result = await self.transfer(
             key,
             TransferKind.REFUND,
@@ -334,15 +400,39 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """What the platform owes an operator, paid out to their bank."""
         self._amount(amount)
-        payable = await self.account(AccountKind.OPERATOR_PAYABLE, operator_id, currency)
-        out = await self.account(AccountKind.PAYOUT_CLEARING, PLATFORM, currency)
+        payable = (AccountKind.OPERATOR_PAYABLE, operator_id)
+        out = (AccountKind.PAYOUT_CLEARING, PLATFORM)
         return await self.transfer(
             key,
             TransferKind.PAYOUT,
             currency,
-            [Posting(payable.id, -amount), Posting(out.id, amount)],
+            [Posting(*payable, -amount), Posting(*out, amount)],
             amount_minor=amount,
             refs={"operator": str(operator_id)},
+        )
+
+    async def withdraw(
+        self,
+        key: str,
+        user_id: uuid.UUID,
+        amount: int,
+        currency: str,
+        *,
+        refs: Mapping[str, str] | None = None,
+    ) -> tuple[Transfer, bool]:
+        """Money leaves a wallet for the outside: a top-up refunded to the card."""
+        self._amount(amount)
+        return await self.transfer(
+            key,
+            TransferKind.WITHDRAWAL,
+            currency,
+            [
+                Posting(AccountKind.USER_WALLET, user_id, -amount),
+                Posting(AccountKind.PROVIDER_CLEARING, PLATFORM, amount),
+            ],
+            amount_minor=amount,
+            user_id=user_id,
+            refs=refs,
         )
 
     # ---------------------------------------------------------------- reading
