@@ -20,6 +20,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from navio import __version__
+from navio.bookings import api as bookings_api
+from navio.bookings import handlers as bookings_handlers
+from navio.bookings.service import ticket_keys
 from navio.budgeting import api as budgeting_api
 from navio.expenses import api as expenses_api
 from navio.expenses import handlers as expenses_handlers
@@ -99,9 +102,10 @@ async def _warm(db: Database) -> None:
         log.warning("warm_caches_failed", exc_info=True)
 
 
-def build_registry(broadcast: Broadcast) -> HandlerRegistry:
+def build_registry(broadcast: Broadcast, settings: Settings) -> HandlerRegistry:
     """Every context's event subscribers, for the API process and the worker alike."""
     registry = HandlerRegistry()
+    bookings_handlers.register(registry, ticket_keys(settings.secret_key.get_secret_value()))
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
     expenses_handlers.register(registry, EcbRates())
@@ -238,7 +242,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         )
         cache = create_cache(settings.redis_url)
         broadcast = create_broadcast(settings.redis_url)
-        registry = build_registry(broadcast)
+        registry = build_registry(broadcast, settings)
         relay = OutboxRelay(
             db,
             registry,
@@ -295,6 +299,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *budgeting_api.routers,
         *wallet_api.routers,
         *payments_api.routers,
+        *bookings_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

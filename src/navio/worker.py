@@ -22,7 +22,7 @@ async def run_worker(settings: Settings, *, once: bool = False) -> None:
     broadcast = create_broadcast(settings.redis_url)
     relay = OutboxRelay(
         db,
-        build_registry(broadcast),
+        build_registry(broadcast, settings),
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
         poll_interval=settings.outbox.poll_interval_seconds,

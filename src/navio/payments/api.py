@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from navio.iam import CurrentPrincipal
 from navio.kernel.http import problem_responses
-from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
-from navio.payments.repository import PaymentsRepository
+from navio.kernel.uow import UnitOfWorkRoute
+from navio.payments import payments_for
 from navio.payments.schemas import (
     IntentConfirm,
     IntentCreate,
@@ -27,16 +27,7 @@ router = APIRouter(tags=["payments"], route_class=UnitOfWorkRoute)
 
 
 async def payments_service(request: Request) -> PaymentsService:
-    uow: UnitOfWork = request.state.uow
-    state = request.app.state
-    return PaymentsService(
-        PaymentsRepository(uow.session_source),
-        uow.events,
-        state.clock,
-        state.payment_providers,
-        state.settings.payments.provider,
-        state.settings.payments.seller_name,
-    )
+    return payments_for(request.state.uow, request.app.state)
 
 
 Service = Annotated[PaymentsService, Depends(payments_service)]

@@ -32,6 +32,9 @@ class Payment(IdMixin, TimestampMixin, Base):
     seller_id: Mapped[uuid.UUID] = mapped_column()
     invoice_number: Mapped[str | None] = mapped_column(String(40), default=None)
     description: Mapped[str] = mapped_column(String(300))
+    # bookings: who is paid (an operator's payable account) and the platform's fee
+    payee_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (

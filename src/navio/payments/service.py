@@ -94,29 +94,47 @@ class PaymentsService:
 
     # ---------------------------------------------------------------- intents
     async def create_intent(self, principal: Principal, body: IntentCreate) -> PaymentRead:
-        if body.amount_minor <= 0 or body.amount_minor > MAX_AMOUNT:
+        payment = await self.open(
+            principal.user_id, body.amount_minor, body.currency, purpose=body.purpose
+        )
+        return await self._read(payment)
+
+    async def open(
+        self,
+        user_id: uuid.UUID,
+        amount_minor: int,
+        currency: str,
+        *,
+        purpose: str,
+        purpose_ref: str | None = None,
+        payee_id: uuid.UUID | None = None,
+        fee_minor: int = 0,
+        description: str = "Wallet top-up",
+    ) -> Payment:
+        """A payment intent at the default provider (bookings open theirs here too)."""
+        if amount_minor <= 0 or amount_minor > MAX_AMOUNT:
             raise InvalidPayment("the amount must be above zero", field="amount_minor")
-        if not is_currency(body.currency):
-            raise InvalidPayment(f"{body.currency!r} is not a currency", field="currency")
+        if not is_currency(currency):
+            raise InvalidPayment(f"{currency!r} is not a currency", field="currency")
         provider = self._provider(self.default_provider)
         payment_id = uuid.uuid4()
         try:
             intent = provider.create_intent(
-                amount_minor=body.amount_minor,
-                currency=body.currency,
+                amount_minor=amount_minor,
+                currency=currency,
                 reference=str(payment_id),
                 idempotency_key=f"intent:{payment_id}",
-                metadata={"payment_id": str(payment_id), "purpose": body.purpose},
+                metadata={"payment_id": str(payment_id), "purpose": purpose},
             )
         except ProviderError as exc:
             raise _provider_problem(exc) from exc
         payment = Payment(
             id=payment_id,
-            user_id=principal.user_id,
-            purpose=body.purpose,
-            purpose_ref=None,
-            amount_minor=body.amount_minor,
-            currency=body.currency,
+            user_id=user_id,
+            purpose=purpose,
+            purpose_ref=purpose_ref,
+            amount_minor=amount_minor,
+            currency=currency,
             provider=provider.name,
             provider_ref=intent.provider_ref,
             status=intent.status,
@@ -124,11 +142,13 @@ class PaymentsService:
             next_action=intent.next_action,
             refunded_minor=0,
             seller_id=PLATFORM,
-            description="Wallet top-up",
+            description=description[:300],
+            payee_id=payee_id,
+            fee_minor=fee_minor,
             version=1,
         )
         await self.repo.add(payment)
-        return await self._read(payment)
+        return payment
 
     async def confirm(self, principal: Principal, body: IntentConfirm) -> PaymentRead:
         payment = await self._own(principal, body.payment_id, for_update=True)
@@ -180,12 +200,23 @@ class PaymentsService:
         year = self.clock.now().year
         sequence = await self.repo.next_invoice_sequence(payment.seller_id, year)
         payment.invoice_number = invoices.invoice_number(INVOICE_PREFIX, year, sequence)
+        books = ledger(self.repo.session, self.clock)
         if payment.purpose == "wallet_top_up":
-            await ledger(self.repo.session, self.clock).top_up(
+            await books.top_up(
                 f"payment:{payment.id}",
                 payment.user_id,
                 payment.amount_minor,
                 payment.currency,
+                provider=payment.provider,
+            )
+        else:  # a purchase paid by card: from the provider to the payee, the platform's fee
+            await books.collect(
+                f"payment:{payment.id}",
+                payment.user_id,
+                payment.payee_id or PLATFORM,
+                payment.amount_minor,
+                payment.currency,
+                fee=payment.fee_minor,
                 provider=payment.provider,
             )
         self.events.record(PaymentSucceeded(**_event_fields(payment)))
@@ -275,14 +306,21 @@ class PaymentsService:
             destination=body.destination,
             status="pending",
         )
-        # the ledger first: money already spent from the wallet stops the refund here
-        await ledger(self.repo.session, self.clock).withdraw(
-            f"refund:{refund.id}",
-            payment.user_id,
-            amount,
-            payment.currency,
-            refs={"payment": str(payment.id)},
-        )
+        # the ledger first: money already spent from the wallet (or paid out to the
+        # operator) stops the refund here, before the provider is asked
+        books = ledger(self.repo.session, self.clock)
+        if payment.purpose == "wallet_top_up":
+            await books.withdraw(
+                f"refund:{refund.id}",
+                payment.user_id,
+                amount,
+                payment.currency,
+                refs={"payment": str(payment.id)},
+            )
+        else:
+            await books.refund(
+                f"refund:{refund.id}", f"payment:{payment.id}", amount, to=body.destination
+            )
         try:
             result = self._provider(payment.provider).refund(
                 provider_ref=payment.provider_ref,

@@ -271,6 +271,35 @@ class WalletService:
             refs={**(refs or {}), "payee": str(payee_id), "fee": str(fee)},
         )
 
+    async def collect(
+        self,
+        key: str,
+        user_id: uuid.UUID,
+        payee_id: uuid.UUID,
+        amount: int,
+        currency: str,
+        *,
+        fee: int = 0,
+        provider: str,
+        refs: Mapping[str, str] | None = None,
+    ) -> tuple[Transfer, bool]:
+        """A purchase paid by card: money from the provider to the payee, the platform keeping
+        `fee`. Refundable like a wallet payment (to the card: back to provider clearing)."""
+        self._amount(amount)
+        postings = [
+            Posting(AccountKind.PROVIDER_CLEARING, PLATFORM, -amount),
+            *await self._to_payee(payee_id, currency, amount, fee),
+        ]
+        return await self.transfer(
+            key,
+            TransferKind.PAYMENT,
+            currency,
+            postings,
+            amount_minor=amount,
+            user_id=user_id,
+            refs={**(refs or {}), "payee": str(payee_id), "fee": str(fee), "provider": provider},
+        )
+
     async def hold(
         self,
         key: str,

@@ -1,0 +1,2 @@
+"""Bookings: book a priced trip item or offer, pay from the wallet or by card, tickets with a
+signed QR payload, cancellation by policy with refunds."""

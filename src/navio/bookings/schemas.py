@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from navio.bookings.domain import OfferKind, Status
+
+
+class OfferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: OfferKind
+    title: str = Field(min_length=1, max_length=200)
+    amount_minor: int
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    operator_id: uuid.UUID | None = Field(default=None, description="absent: Navio sells it")
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    free_until_hours: int = Field(default=24, ge=0, le=24 * 366)
+    late_refund_pct: int = Field(default=0, ge=0, le=100)
+
+
+class BookingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trip_id: uuid.UUID | None = None
+    trip_item_id: uuid.UUID | None = Field(
+        default=None, description="book a priced trip item (its title and price)"
+    )
+    offer: OfferIn | None = Field(default=None, description="or a bookable offer")
+    starts_at: AwareDatetime
+    cancellation: PolicyIn = Field(default_factory=PolicyIn)
+    pay_with: Literal["wallet", "card"] = "wallet"
+    payment_method: str | None = Field(
+        default=None, max_length=200, description="card: confirm at once with this method"
+    )
+
+
+class TicketRead(BaseModel):
+    id: uuid.UUID
+    kid: str
+    qr: str = Field(description="payload.signature (base64url): HMAC-SHA256, key id `kid`")
+    issued_at: datetime
+    used_at: datetime | None
+    revoked: bool
+
+
+class BookingRead(BaseModel):
+    id: uuid.UUID
+    trip_id: uuid.UUID | None
+    trip_item_id: uuid.UUID | None
+    kind: OfferKind
+    title: str
+    operator_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    starts_at: datetime
+    status: Status
+    pay_with: str
+    payment_id: uuid.UUID | None
+    free_until_hours: int
+    late_refund_pct: int
+    refunded_minor: int
+    tickets: list[TicketRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    qr: str = Field(min_length=10, max_length=2000)
+
+
+class CheckInRead(BaseModel):
+    ticket_id: uuid.UUID
+    booking_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    checked_in_at: datetime
