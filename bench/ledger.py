@@ -46,6 +46,9 @@ OUTPUT = ROOT / "var" / "bench" / "ledger.json"
 ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 LEDGER_DB = "navio_bench_ledger"
 PGBENCH_DB = "navio_bench_pgbench"
+BOOKING_DB = "navio_bench_booking"
+API = "/api/v1"
+CARD = "4242424242424242"  # the sandbox's success card
 USERS = [uuid.UUID(int=10_000 + n) for n in range(200)]
 OPERATORS = [uuid.UUID(int=90_000 + n) for n in range(20)]
 
@@ -176,6 +179,79 @@ def _pgbench(dsn: str, clients: int, threads: int, seconds: float) -> dict[str, 
     return {"tps": float(match.group(1)), "clients": clients, "threads": threads, "scale": 10}
 
 
+async def _bookings_http(url: str, count: int) -> dict[str, Any]:
+    """Booking + payment end to end through HTTP (in-process ASGI, PostgreSQL): wallet
+    bookings (hold + capture + ticket) and card bookings (sandbox intent + confirm + ledger +
+    ticket), beside an authenticated read of the wallet balance in the same run."""
+    import httpx
+
+    from navio.main import create_app
+    from navio.settings import Settings
+
+    settings = Settings(
+        env="test",
+        secret_key="bench-secret-key-bench-secret-key-0123456789",
+        database_url=url,
+        log_level="WARNING",
+        outbox={"run_in_api": False},
+        rate_limit={"enabled": False},
+    )
+    app = create_app(settings, configure_logs=False)
+    timings: dict[str, list[float]] = {"wallet": [], "card": [], "balance": []}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            email, password = f"booker-{uuid.uuid4().hex[:8]}@example.org", "correct horse staple"
+            (
+                await client.post(
+                    f"{API}/auth/register",
+                    json={"email": email, "password": password, "display_name": "Booker"},
+                )
+            ).raise_for_status()
+            token = (
+                await client.post(f"{API}/auth/login", json={"email": email, "password": password})
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            (
+                await client.post(
+                    f"{API}/wallet/top-up",
+                    headers=headers,
+                    json={"amount_minor": 10**9, "currency": "EUR", "payment_method": CARD},
+                )
+            ).raise_for_status()
+            starts = "2031-06-01T10:00:00+00:00"
+            for n in range(count):
+                for kind in ("wallet", "card", "balance"):
+                    started = time.perf_counter()
+                    if kind == "balance":
+                        response = await client.get(f"{API}/wallet/balance", headers=headers)
+                    else:
+                        body: dict[str, Any] = {
+                            "offer": {
+                                "kind": "activity",
+                                "title": f"Tour {n}",
+                                "amount_minor": 1000 + n,
+                                "currency": "EUR",
+                            },
+                            "starts_at": starts,
+                            "pay_with": kind,
+                        }
+                        if kind == "card":
+                            body["payment_method"] = CARD
+                        response = await client.post(f"{API}/bookings", json=body, headers=headers)
+                    response.raise_for_status()
+                    timings[kind].append((time.perf_counter() - started) * 1000)
+
+    def stats(ms: list[float]) -> dict[str, float]:
+        ordered = sorted(ms)
+        return {
+            "p50_ms": round(ordered[len(ordered) // 2], 2),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+        }
+
+    return {"bookings": count, **{k: stats(v) for k, v in timings.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--worker":
@@ -185,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--tasks", type=int, default=8)
+    parser.add_argument("--bookings", type=int, default=100, help="bookings of each kind")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
 
@@ -199,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     log(f"pgbench tpcb-like: {clients} clients, {args.processes} threads ...")
     pgbench = _pgbench(pgbench_dsn, clients, args.processes, args.seconds)
     ratio = round(ledger["tps"] / pgbench["tps"], 3) if pgbench["tps"] else None
+    log(f"booking + payment through HTTP: {args.bookings} wallet and {args.bookings} card ...")
+    booking_dsn = asyncio.run(_recreate(BOOKING_DB))
+    booking_url = booking_dsn.replace("postgresql://", "postgresql+asyncpg://")
+    upgrade(booking_url)
+    bookings = asyncio.run(_bookings_http(booking_url, args.bookings))
     report = {
         "ledger_tps": ledger["tps"],
         "pgbench_tps": pgbench["tps"],
@@ -206,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         "goal_ratio": 0.3,
         "ledger": ledger,
         "pgbench": pgbench,
+        "booking_http": bookings,
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
         "loadavg_before": os.getloadavg(),
@@ -217,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         f"ledger {ledger['tps']} transfers/s (p50 {ledger['p50_ms']} ms, p95 {ledger['p95_ms']} "
         f"ms, {ledger['refused']} refused) | pgbench {pgbench['tps']} tps | ratio {ratio} "
         "(goal 0.3)"
+    )
+    log(
+        f"booking + payment p95: wallet {bookings['wallet']['p95_ms']} ms, card "
+        f"{bookings['card']['p95_ms']} ms (balance read p95 {bookings['balance']['p95_ms']} ms)"
     )
     log(f"written: {args.output}")
     return 0

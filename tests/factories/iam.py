@@ -67,18 +67,23 @@ async def user(
     )
 
 
-async def admin(client: httpx.AsyncClient, app_state: object) -> AuthedUser:
-    """An administrator: created as a traveller, promoted in the database like the CLI does."""
+async def _promoted(client: httpx.AsyncClient, app_state: object, roles: list[str]) -> AuthedUser:
+    """A user created as a traveller, given roles in the database like the CLI does."""
     from navio.iam.repository import IamRepository
 
     account = await user(client)
     db = app_state.db  # type: ignore[attr-defined]
     async with db.transaction() as session:
-        await IamRepository(session).set_roles(account.id, ["admin", "traveler"])
+        await IamRepository(session).set_roles(account.id, roles)
     tokens = await login(client, account.email, account.password)
     account.access_token = tokens["access_token"]
     account.refresh_token = tokens["refresh_token"]
     return account
+
+
+async def admin(client: httpx.AsyncClient, app_state: object) -> AuthedUser:
+    """An administrator."""
+    return await _promoted(client, app_state, ["admin", "traveler"])
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
@@ -89,3 +94,8 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert isinstance(body["title"], str) and isinstance(body["detail"], str)
     return body
+
+
+async def operator(client: httpx.AsyncClient, app_state: object) -> AuthedUser:
+    """An operator (listings, payouts)."""
+    return await _promoted(client, app_state, ["operator", "traveler"])

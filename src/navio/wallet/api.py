@@ -3,17 +3,25 @@ here a traveler reads balances and the statement."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, status
 
-from navio.iam import CurrentPrincipal
+from navio.iam import CurrentPrincipal, Permission, Principal, require_permission
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.wallet.domain import AccountKind
 from navio.wallet.repository import WalletRepository
-from navio.wallet.schemas import BalanceRead, BalancesRead, LedgerLine, LedgerPage
+from navio.wallet.schemas import (
+    BalanceRead,
+    BalancesRead,
+    LedgerLine,
+    LedgerPage,
+    PayoutCreate,
+    PayoutRead,
+)
 from navio.wallet.service import WalletService
 
 router = APIRouter(tags=["wallet"], route_class=UnitOfWorkRoute)
@@ -37,8 +45,10 @@ async def balance(principal: CurrentPrincipal, service: Service) -> BalancesRead
         )
         if account.kind == AccountKind.USER_WALLET.value:
             row.available_minor = account.balance_minor
-        else:
+        elif account.kind == AccountKind.USER_HOLD.value:
             row.held_minor = account.balance_minor
+        else:
+            row.payable_minor = account.balance_minor
     return BalancesRead(balances=list(by_currency.values()))
 
 
@@ -72,6 +82,36 @@ async def ledger(
             for entry, transfer in rows
         ],
         next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/wallet/payouts",
+    response_model=PayoutRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 422),
+    description="Operators: pay out (part of) what bookings earned them. Send an "
+    "Idempotency-Key: a retried payout is never paid twice.",
+)
+async def payout(
+    body: PayoutCreate,
+    principal: Annotated[Principal, Depends(require_permission(Permission.LISTING_MANAGE))],
+    service: Service,
+    request: Request,
+) -> PayoutRead:
+    key = request.headers.get("idempotency-key") or uuid.uuid4().hex
+    transfer, replayed = await service.payout(
+        f"payout:{principal.user_id}:{key}", principal.user_id, body.amount_minor, body.currency
+    )
+    account = await service.repo.account(
+        AccountKind.OPERATOR_PAYABLE.value, principal.user_id, body.currency
+    )
+    return PayoutRead(
+        transfer_id=transfer.id,
+        amount_minor=transfer.amount_minor,
+        currency=transfer.currency,
+        payable_after_minor=account.balance_minor if account else 0,
+        replayed=replayed,
     )
 
 

@@ -11,6 +11,9 @@ class BalanceRead(BaseModel):
     currency: str
     available_minor: int = Field(description="in the wallet, to spend")
     held_minor: int = Field(description="set aside for bookings awaiting confirmation")
+    payable_minor: int = Field(
+        default=0, description="operators: earned from bookings, not yet paid out"
+    )
 
 
 class BalancesRead(BaseModel):
@@ -32,3 +35,16 @@ class LedgerPage(BaseModel):
     account: str
     items: list[LedgerLine]
     next_cursor: str | None
+
+
+class PayoutCreate(BaseModel):
+    amount_minor: int
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class PayoutRead(BaseModel):
+    transfer_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    payable_after_minor: int
+    replayed: bool

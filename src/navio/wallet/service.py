@@ -467,7 +467,12 @@ class WalletService:
     # ---------------------------------------------------------------- reading
     async def balances(self, owner_id: uuid.UUID) -> list[Account]:
         return await self.repo.accounts_of(
-            owner_id, [AccountKind.USER_WALLET.value, AccountKind.USER_HOLD.value]
+            owner_id,
+            [
+                AccountKind.USER_WALLET.value,
+                AccountKind.USER_HOLD.value,
+                AccountKind.OPERATOR_PAYABLE.value,
+            ],
         )
 
     async def statement(
