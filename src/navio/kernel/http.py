@@ -113,6 +113,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         # PostgreSQL ended the transaction to break a deadlock or a serialization failure:
         # nothing was written and the same request can simply be sent again.
+        if exc.connection_invalidated:
+            log.warning("http.database_reconnect", path=request.url.path)
+            body = problem(
+                503,
+                "database_reconnect",
+                "Database connection was reset",
+                "the database connection was lost and has been replaced; retry the request",
+                instance=request.url.path,
+            )
+            return problem_response(body, {"Retry-After": "1"})
         if _sqlstate(exc) in RETRYABLE_SQLSTATES:
             log.warning("http.retryable_conflict", path=request.url.path, sqlstate=_sqlstate(exc))
             body = problem(
