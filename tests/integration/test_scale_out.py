@@ -138,6 +138,38 @@ def trip_live_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
         )
 
 
+def money_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
+    """Payments and bookings on either process: an intent made on A is confirmed on B (the
+    sandbox learns it from the payments table), a booking retried on B with the same
+    Idempotency-Key replays A's answer, and both processes see one ledger."""
+    intent = httpx.post(
+        f"{a}/api/v1/payments/intent",
+        json={"amount_minor": 2500, "currency": "EUR"},
+        headers=headers,
+    )
+    assert intent.status_code == 201, intent.text
+    paid = httpx.post(
+        f"{b}/api/v1/payments/confirm",
+        json={"payment_id": intent.json()["id"], "payment_method": "4242424242424242"},
+        headers=headers,
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
+    body = {
+        "offer": {"kind": "activity", "title": "Sauna", "amount_minor": 1000, "currency": "EUR"},
+        "starts_at": "2031-06-01T10:00:00+00:00",
+    }
+    keyed = {**headers, "Idempotency-Key": "sauna-1"}
+    first = httpx.post(f"{a}/api/v1/bookings", json=body, headers=keyed)
+    assert first.status_code == 201 and first.json()["status"] == "confirmed", first.text
+    again = httpx.post(f"{b}/api/v1/bookings", json=body, headers=keyed)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    balance = httpx.get(f"{b}/api/v1/wallet/balance", headers=headers).json()["balances"]
+    assert balance == [
+        {"currency": "EUR", "available_minor": 1500, "held_minor": 0, "payable_minor": 0}
+    ]
+
+
 def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
     ports = [free_port(), free_port()]
     common = {
@@ -168,6 +200,7 @@ def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
         # live trip changes: made through A, delivered by the worker, pushed through Redis to
         # a WebSocket connected to B
         trip_live_across_processes(a, b, headers)
+        money_across_processes(a, b, headers)
         # revocation through Redis: logout on B is refused on A at once
         assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
         revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)

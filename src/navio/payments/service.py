@@ -38,6 +38,7 @@ from navio.payments.providers import (
     PaymentProvider,
     ProviderError,
     ProviderResult,
+    SandboxProvider,
     WebhookPayloadInvalid,
     WebhookSignatureInvalid,
 )
@@ -82,6 +83,21 @@ class PaymentsService:
         provider = self.providers.get(name)
         if provider is None:
             raise UnknownProvider(f"no provider {name!r} is configured")
+        return provider
+
+    def _provider_for(self, payment: Payment) -> PaymentProvider:
+        """The payment's provider; the sandbox keeps intents per process, so it is told of
+        one that another API process created (the payments table is the shared truth)."""
+        provider = self._provider(payment.provider)
+        if isinstance(provider, SandboxProvider):
+            provider.adopt(
+                payment.provider_ref,
+                amount_minor=payment.amount_minor,
+                currency=payment.currency,
+                reference=str(payment.id),
+                status=payment.status,  # type: ignore[arg-type]
+                refunded_minor=payment.refunded_minor,
+            )
         return provider
 
     async def _own(
@@ -156,7 +172,7 @@ class PaymentsService:
             return await self._read(payment)
         if payment.status not in CONFIRMABLE:
             raise PaymentStateConflict(f"the payment is {payment.status}")
-        provider = self._provider(payment.provider)
+        provider = self._provider_for(payment)
         try:
             result = provider.confirm(
                 provider_ref=payment.provider_ref,
@@ -322,7 +338,7 @@ class PaymentsService:
                 f"refund:{refund.id}", f"payment:{payment.id}", amount, to=body.destination
             )
         try:
-            result = self._provider(payment.provider).refund(
+            result = self._provider_for(payment).refund(
                 provider_ref=payment.provider_ref,
                 amount_minor=amount,
                 idempotency_key=f"refund:{refund.id}",

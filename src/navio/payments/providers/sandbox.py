@@ -170,6 +170,32 @@ class SandboxProvider:
 
     # ------------------------------------------------------------ the port
 
+    def adopt(
+        self,
+        provider_ref: str,
+        *,
+        amount_minor: int,
+        currency: str,
+        reference: str,
+        status: IntentStatus,
+        refunded_minor: int = 0,
+    ) -> None:
+        """Know an intent another process of the same deployment created: its state lives in
+        the payments table, and any API process may be asked to confirm or refund it."""
+        if provider_ref in self._state.intents:
+            return
+        secret = hmac.new(self._secret.encode(), provider_ref.encode(), hashlib.sha256).hexdigest()
+        self._state.intents[provider_ref] = _Intent(
+            provider_ref=provider_ref,
+            amount_minor=validate_amount(amount_minor),
+            currency=normalise_currency(currency),
+            reference=reference,
+            metadata={},
+            client_secret=f"{provider_ref}_secret_{secret[:24]}",
+            status=status,
+            refunded_minor=refunded_minor,
+        )
+
     def create_intent(
         self,
         *,
