@@ -210,19 +210,43 @@ class WalletService:
         except LedgerError as exc:
             raise InvalidAmount(str(exc), field=field) from exc
 
+    async def _move(
+        self,
+        key: str,
+        kind: TransferKind,
+        currency: str,
+        source: tuple[AccountKind, uuid.UUID],
+        target: tuple[AccountKind, uuid.UUID],
+        amount: int,
+        *,
+        user_id: uuid.UUID | None,
+        refs: Mapping[str, str] | None = None,
+        hold_state: str | None = None,
+    ) -> tuple[Transfer, bool]:
+        """`amount` from one account to another: the two-posting transfers."""
+        return await self.transfer(
+            key,
+            kind,
+            currency,
+            [Posting(*source, -amount), Posting(*target, amount)],
+            amount_minor=amount,
+            user_id=user_id,
+            refs=refs,
+            hold_state=hold_state,
+        )
+
     async def top_up(
         self, key: str, user_id: uuid.UUID, amount: int, currency: str, *, provider: str
     ) -> tuple[Transfer, bool]:
         """Money that came in through a payment provider, into the user's wallet."""
         self._amount(amount)
-        clearing = (AccountKind.PROVIDER_CLEARING, PLATFORM)
-        wallet = (AccountKind.USER_WALLET, user_id)
-        return await self.transfer(
+        return await self._move(
             key,
             TransferKind.TOP_UP,
             currency,
-            [Posting(*clearing, -amount), Posting(*wallet, amount)],
-            amount_minor=amount,
+            (AccountKind.PROVIDER_CLEARING, PLATFORM),
+            (AccountKind.USER_WALLET, user_id),
+            amount,
             user_id=user_id,
             refs={"provider": provider},
         )
@@ -311,14 +335,13 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """Set money aside (a booking awaiting confirmation): wallet -> the user's holds."""
         self._amount(amount)
-        wallet = (AccountKind.USER_WALLET, user_id)
-        held = (AccountKind.USER_HOLD, user_id)
-        return await self.transfer(
+        return await self._move(
             key,
             TransferKind.HOLD,
             currency,
-            [Posting(*wallet, -amount), Posting(*held, amount)],
-            amount_minor=amount,
+            (AccountKind.USER_WALLET, user_id),
+            (AccountKind.USER_HOLD, user_id),
+            amount,
             user_id=user_id,
             refs=refs,
             hold_state="pending",
@@ -363,14 +386,13 @@ class WalletService:
         if existing is None and hold.hold_state != "pending":
             raise HoldNotPending(f"the hold is {hold.hold_state}")
         assert hold.user_id is not None
-        held = (AccountKind.USER_HOLD, hold.user_id)
-        wallet = (AccountKind.USER_WALLET, hold.user_id)
-        result = await self.transfer(
+        result = await self._move(
             key,
             TransferKind.VOID,
             hold.currency,
-            [Posting(*held, -hold.amount_minor), Posting(*wallet, hold.amount_minor)],
-            amount_minor=hold.amount_minor,
+            (AccountKind.USER_HOLD, hold.user_id),
+            (AccountKind.USER_WALLET, hold.user_id),
+            hold.amount_minor,
             user_id=hold.user_id,
             refs={"hold": hold_key},
         )
@@ -429,14 +451,14 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """What the platform owes an operator, paid out to their bank."""
         self._amount(amount)
-        payable = (AccountKind.OPERATOR_PAYABLE, operator_id)
-        out = (AccountKind.PAYOUT_CLEARING, PLATFORM)
-        return await self.transfer(
+        return await self._move(
             key,
             TransferKind.PAYOUT,
             currency,
-            [Posting(*payable, -amount), Posting(*out, amount)],
-            amount_minor=amount,
+            (AccountKind.OPERATOR_PAYABLE, operator_id),
+            (AccountKind.PAYOUT_CLEARING, PLATFORM),
+            amount,
+            user_id=None,
             refs={"operator": str(operator_id)},
         )
 
@@ -451,15 +473,13 @@ class WalletService:
     ) -> tuple[Transfer, bool]:
         """Money leaves a wallet for the outside: a top-up refunded to the card."""
         self._amount(amount)
-        return await self.transfer(
+        return await self._move(
             key,
             TransferKind.WITHDRAWAL,
             currency,
-            [
-                Posting(AccountKind.USER_WALLET, user_id, -amount),
-                Posting(AccountKind.PROVIDER_CLEARING, PLATFORM, amount),
-            ],
-            amount_minor=amount,
+            (AccountKind.USER_WALLET, user_id),
+            (AccountKind.PROVIDER_CLEARING, PLATFORM),
+            amount,
             user_id=user_id,
             refs=refs,
         )

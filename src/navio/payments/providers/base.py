@@ -195,6 +195,22 @@ class WebhookEvent:
     provider_refund_ref: str | None = None
     failure_code: str | None = None
 
+    @classmethod
+    def unknown(
+        cls, event_id: str, raw_type: str, created: int, raw: dict[str, Any]
+    ) -> WebhookEvent:
+        """An event type Navio does not act on: acknowledged and logged, nothing else."""
+        return cls(
+            event_id=event_id,
+            type="unknown",
+            raw_type=raw_type,
+            provider_ref=None,
+            amount_minor=None,
+            currency=None,
+            created=created,
+            raw=raw,
+        )
+
 
 # ---------------------------------------------------------------- the port
 

@@ -390,16 +390,7 @@ def normalise_event(raw: Any, *, event_id: str) -> WebhookEvent:
         raise WebhookPayloadInvalid("Razorpay event lacks event or created_at")
     event_type = _EVENT_TYPES.get(raw_type)
     if event_type is None:
-        return WebhookEvent(
-            event_id=event_id,
-            type="unknown",
-            raw_type=raw_type,
-            provider_ref=None,
-            amount_minor=None,
-            currency=None,
-            created=created,
-            raw=raw,
-        )
+        return WebhookEvent.unknown(event_id, raw_type, created, raw)
     payload = raw.get("payload")
     payment = _entity(payload, "payment")
     refund_ref: str | None = None

@@ -470,16 +470,7 @@ def _parse_event(payload: bytes) -> WebhookEvent:
         raise WebhookPayloadInvalid("webhook body lacks id, type, created or data")
     event_type = _EVENT_TYPES.get(raw_type)
     if event_type is None:
-        return WebhookEvent(
-            event_id=event_id,
-            type="unknown",
-            raw_type=raw_type,
-            provider_ref=None,
-            amount_minor=None,
-            currency=None,
-            created=created,
-            raw=raw,
-        )
+        return WebhookEvent.unknown(event_id, raw_type, created, raw)
     provider_ref, amount, currency = (
         data.get("provider_ref"),
         data.get("amount_minor"),

@@ -334,16 +334,7 @@ def normalise_event(raw: Any) -> WebhookEvent:
         raise WebhookPayloadInvalid("Stripe event lacks id, type, created or data.object")
     event_type = _EVENT_TYPES.get(raw_type)
     if event_type is None:
-        return WebhookEvent(
-            event_id=event_id,
-            type="unknown",
-            raw_type=raw_type,
-            provider_ref=None,
-            amount_minor=None,
-            currency=None,
-            created=created,
-            raw=raw,
-        )
+        return WebhookEvent.unknown(event_id, raw_type, created, raw)
     currency = obj.get("currency")
     refund_ref: str | None = None
     failure: str | None = None
