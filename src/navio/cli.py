@@ -214,3 +214,35 @@ def import_hotel_prices(
     console.print(
         f"[green]{name}[/green]: season model learnt from {used} bookings ({skipped} rows skipped)"
     )
+
+
+@imports.command("gtfs")
+def import_gtfs(
+    path: Annotated[Path, typer.Argument(help="a GTFS feed (.zip)")],
+    name: Annotated[str | None, typer.Option(help="the feed's name (default: file name)")] = None,
+    lenient: Annotated[
+        bool, typer.Option(help="store a feed even when it does not compile cleanly")
+    ] = False,
+) -> None:
+    """A public transit timetable (GTFS): validated, stored, compiled per day on first use."""
+    from navio.data_import import import_gtfs as job
+    from navio.transit.gtfs import GtfsError
+
+    if not path.is_file():
+        console.print(f"[red]{path} is not a file[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    try:
+        result = asyncio.run(job(settings, path, name or path.stem, lenient))
+    except GtfsError as exc:
+        console.print("[red]the feed does not compile; nothing was stored[/red]")
+        console.print(exc.report.summary())
+        raise typer.Exit(2) from exc
+    summary = result.summary
+    console.print(
+        f"[green]{result.name}[/green]: {len(summary.stops)} stops, service "
+        f"{summary.starts_on} to {summary.ends_on}, time zone {summary.timezone}"
+        + (" (replaced the earlier import)" if result.replaced else "")
+    )
+    console.print(summary.report.summary())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -108,3 +109,20 @@ async def import_hotel_prices(settings: Settings, path: Path, country: str) -> t
     finally:
         await db.dispose()
     return model.source, model.rows_used, model.rows_skipped
+
+
+async def import_gtfs(settings: Settings, path: Path, name: str, lenient: bool) -> Any:
+    """Store a GTFS feed (transit) in one transaction; GtfsError when it does not compile."""
+    from navio.kernel.clock import Clock
+    from navio.transit.repository import TransitRepository
+    from navio.transit.service import TransitService
+
+    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
+    try:
+        async with UnitOfWork(db, write=True) as uow:
+            service = TransitService(
+                TransitRepository(uow.session_source), Clock(), Path(settings.transit_cache_dir)
+            )
+            return await service.import_feed(name, path, lenient=lenient)
+    finally:
+        await db.dispose()

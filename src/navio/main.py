@@ -49,6 +49,7 @@ from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
+from navio.transit import api as transit_api
 from navio.trips import api as trips_api
 from navio.trips import handlers as trips_handlers
 from navio.wallet import api as wallet_api
@@ -300,6 +301,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *wallet_api.routers,
         *payments_api.routers,
         *bookings_api.routers,
+        *transit_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

@@ -11,5 +11,6 @@ def import_all_models() -> None:
     import navio.payments.models
     import navio.places.models
     import navio.profiles.models
+    import navio.transit.models
     import navio.trips.models
     import navio.wallet.models  # noqa: F401

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     places: PlacesSettings = Field(default_factory=PlacesSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
+    # compiled GTFS timetables, one file per feed and service day
+    transit_cache_dir: str = "var/transit-cache"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
