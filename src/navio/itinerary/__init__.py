@@ -1,0 +1,1 @@
+"""Itinerary planner: day-by-day schedules respecting opening hours, travel times and budget."""

@@ -1,0 +1,606 @@
+"""Iterated local search for the multi-day Team Orienteering Problem with Time Windows.
+
+Problem (TOPTW)
+---------------
+Nodes ``0..n-1``; node ``depot`` (0 by default) is the hotel where every route (day) starts
+and ends.  Each other node has a score, a service (visit) duration and a time window
+``[open, close]`` within which the visit must *start* (arriving early means waiting).  Every
+route leaves the depot at ``open[depot]`` and must be back by ``close[depot]``.  With ``m``
+routes, choose disjoint ordered subsets of nodes maximising the total score, optionally under a
+budget cap on the summed node costs, with optional *must-visit* nodes (strongly preferred:
+lexicographically first in the objective) and *locked* nodes (fixed to a route, optionally as a
+fixed ordered prefix of it) for re-optimising a partially fixed plan.
+
+Algorithm
+---------
+The search follows the iterated local search (ILS) of Vansteenwegen, Souffriau, Vanden Berghe &
+Van Oudheusden, "Iterated local search for the team orienteering problem with time windows",
+Computers & Operations Research 36(12), 2009, with the refinements of later ILS variants
+(Gunawan, Lau & Lu, "Well-tuned algorithms for the team orienteering problem with time
+windows", JORS 68(8), 2017; Labadie et al., "The team orienteering problem with time windows:
+an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
+
+* **Insertion** - greedy: each step inserts the unvisited node with the best ratio
+  ``score**2 / shift`` where ``shift`` is the extra time its insertion adds at its cheapest
+  feasible position.  Each position of a route keeps ``wait`` and ``maxShift`` (how much the
+  visit could be delayed without breaking a later window or the return deadline), so the
+  feasibility of one insertion is O(1): ``arrival_j <= close_j`` and
+  ``shift_j <= wait_k + maxShift_k`` for the following visit ``k``.  All (position, node)
+  pairs of a route are evaluated at once with numpy; per-route results are cached and only the
+  modified route is re-evaluated after an insertion.  During the search the ratios are
+  perturbed by multiplicative noise (noisy re-insertion).
+* **Local improvement** - after the insertion phase, routes whose schedule changed are
+  shortened by first-improvement intra-route 2-opt and relocate moves and inter-route relocate
+  and swap moves (any move is accepted if it keeps every window and reduces total route
+  duration); then the insertion is re-run, since the freed time may admit new visits.  A
+  *replace* move then tries to exchange a visited node for a better unvisited one.
+* **Perturbation (shake)** - in every route, remove a block of consecutive visits of
+  randomised size and position; remaining visits are shifted earlier to remove needless
+  waiting.
+* **Restart** - after a number of non-improving iterations the search restarts from the best
+  solution of the current episode (intensification); the shake-size bound grows with
+  stagnation.  After a longer stagnation a new episode starts from a fresh, strongly noised
+  greedy construction (diversification); the overall best is kept across episodes.
+
+The solver is *anytime*: it stops after ``time_limit`` seconds (or ``max_iterations``) and
+returns the best solution found.  It is deterministic for a given seed and iteration count;
+when only the time limit binds, the result depends on how many iterations fitted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Instance", "RoutePlan", "Solution", "solve"]
+
+FloatArray = NDArray[np.float64]
+
+_EPS = 1e-9
+_RESTART_AFTER = 40  # non-improving iterations before restarting from the best solution
+_NOISE = 0.5  # relative noise on insertion ratios during the search
+_SHAKE_GROWTH = 100  # stalled iterations per extra unit of maximal shake size
+_FRESH_AFTER = 300  # stalled iterations before a new episode from a fresh construction
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A TOPTW instance.  Arrays are indexed by node; ``travel`` is an ``n x n`` matrix.
+
+    ``locked`` maps a node to the route (0-based) it must belong to; ``locked_prefix`` maps a
+    route to the ordered visits that must open it.  Nodes of a prefix are implicitly locked.
+    """
+
+    travel: FloatArray
+    score: FloatArray
+    service: FloatArray
+    open: FloatArray
+    close: FloatArray
+    n_routes: int
+    cost: FloatArray | None = None
+    budget: float | None = None
+    must_visit: frozenset[int] = frozenset()
+    locked: Mapping[int, int] = field(default_factory=dict)
+    locked_prefix: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    depot: int = 0
+
+    def __post_init__(self) -> None:
+        n = self.n_nodes
+        if self.travel.shape != (n, n):
+            raise ValueError(f"travel matrix must be {n}x{n}, got {self.travel.shape}")
+        for name in ("service", "open", "close"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},)")
+        if self.cost is not None and self.cost.shape != (n,):
+            raise ValueError(f"cost must have shape ({n},)")
+        if self.n_routes < 0:
+            raise ValueError("n_routes must be >= 0")
+        if not 0 <= self.depot < n:
+            raise ValueError("depot out of range")
+        for node in self.must_visit:
+            if not 0 <= node < n or node == self.depot:
+                raise ValueError(f"invalid must-visit node {node}")
+        for node, route in self.all_locked().items():
+            if not 0 <= node < n or node == self.depot:
+                raise ValueError(f"invalid locked node {node}")
+            if not 0 <= route < self.n_routes:
+                raise ValueError(f"locked node {node} refers to missing route {route}")
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.score.shape[0])
+
+    def all_locked(self) -> dict[int, int]:
+        """Node -> route for every locked node, including those of locked prefixes."""
+        out = dict(self.locked)
+        for route, prefix in self.locked_prefix.items():
+            for node in prefix:
+                if out.get(node, route) != route:
+                    raise ValueError(f"node {node} locked to two routes")
+                out[node] = route
+        return out
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """One route: the visited nodes (depot excluded) and their schedule."""
+
+    nodes: tuple[int, ...]
+    arrival: tuple[float, ...]
+    start: tuple[float, ...]
+    wait: tuple[float, ...]
+    departure: float
+    return_time: float
+
+
+@dataclass(frozen=True)
+class Solution:
+    routes: tuple[RoutePlan, ...]
+    score: float
+    cost: float
+    iterations: int
+    elapsed: float
+
+
+class _Ctx:
+    """Instance data in the shapes the search needs (numpy for vector code, lists for loops)."""
+
+    def __init__(self, inst: Instance) -> None:
+        n = inst.n_nodes
+        self.inst = inst
+        self.n = n
+        self.m = inst.n_routes
+        self.depot = inst.depot
+        self.T = np.ascontiguousarray(inst.travel, dtype=np.float64)
+        self.TT = np.ascontiguousarray(self.T.T)
+        self.Tl: list[list[float]] = self.T.tolist()
+        self.svc = np.asarray(inst.service, dtype=np.float64).copy()
+        self.svc[self.depot] = 0.0  # the depot's own service duration is ignored
+        self.svcl: list[float] = self.svc.tolist()
+        self.opn = np.asarray(inst.open, dtype=np.float64)
+        self.opnl: list[float] = self.opn.tolist()
+        self.cls = np.asarray(inst.close, dtype=np.float64)
+        self.clsl: list[float] = self.cls.tolist()
+        self.t0 = self.opnl[self.depot]
+        self.tmax = self.clsl[self.depot]
+        score = np.asarray(inst.score, dtype=np.float64)
+        self.bonus = float(np.abs(score).sum()) + 1.0
+        eff = score.copy()
+        for j in inst.must_visit:
+            eff[j] += self.bonus
+        self.eff = eff
+        self.effl: list[float] = eff.tolist()
+        self.eff2 = np.where(eff > 0, eff * eff, 0.0)
+        self.cost = np.zeros(n) if inst.cost is None else np.asarray(inst.cost, dtype=np.float64)
+        self.costl: list[float] = self.cost.tolist()
+        self.budget = math.inf if inst.budget is None else float(inst.budget)
+        self.locked = inst.all_locked()
+        self.prefix: list[list[int]] = [list(inst.locked_prefix.get(r, ())) for r in range(self.m)]
+        cand = eff > 0
+        cand[self.depot] = False
+        self.candidate = cand
+
+
+class _Route:
+    """Route ``seq = [depot, ..., depot]`` with arrival/start/wait/maxShift per position."""
+
+    __slots__ = ("arr", "fixed", "ms", "seq", "start", "wait")
+
+    def __init__(self, seq: list[int], fixed: int) -> None:
+        self.seq = seq
+        self.fixed = fixed  # number of leading customers that may not move (locked prefix)
+        self.arr: list[float] = []
+        self.start: list[float] = []
+        self.wait: list[float] = []
+        self.ms: list[float] = []
+
+    def copy(self) -> _Route:
+        r = _Route(self.seq.copy(), self.fixed)
+        r.arr, r.start, r.wait, r.ms = self.arr.copy(), self.start.copy(), self.wait.copy(), []
+        r.ms = self.ms.copy()
+        return r
+
+    def update(self, c: _Ctx) -> None:
+        seq, tl, svc, opn, cls = self.seq, c.Tl, c.svcl, c.opnl, c.clsl
+        size = len(seq)
+        arr = [c.t0] * size
+        start = [c.t0] * size
+        wait = [0.0] * size
+        t = c.t0
+        prev = seq[0]
+        for k in range(1, size):
+            node = seq[k]
+            a = t + svc[prev] + tl[prev][node]
+            arr[k] = a
+            s = a if k == size - 1 else max(a, opn[node])
+            start[k] = s
+            wait[k] = s - a
+            t = s
+            prev = node
+        ms = [0.0] * size
+        ms[-1] = c.tmax - arr[-1]
+        for k in range(size - 2, 0, -1):
+            ms[k] = min(cls[seq[k]] - start[k], wait[k + 1] + ms[k + 1])
+        ms[0] = wait[1] + ms[1] if size > 1 else 0.0
+        self.arr, self.start, self.wait, self.ms = arr, start, wait, ms
+
+    def duration(self) -> float:
+        return self.arr[-1] - self.start[0]
+
+
+def _route_end(c: _Ctx, seq: Sequence[int]) -> float:
+    """Return time of ``seq`` or ``inf`` if it breaks a window or the deadline."""
+    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl, c.clsl
+    t = c.t0
+    prev = seq[0]
+    last = len(seq) - 1
+    for k in range(1, last):
+        node = seq[k]
+        a = t + svc[prev] + tl[prev][node]
+        if a > cls[node] + _EPS:
+            return math.inf
+        t = a if a > opn[node] else opn[node]
+        prev = node
+    end = t + svc[prev] + tl[prev][seq[last]]
+    return end if end <= c.tmax + _EPS else math.inf
+
+
+class _State:
+    __slots__ = ("cost", "eff", "routes", "visited")
+
+    def __init__(self, routes: list[_Route], visited: NDArray[np.bool_], eff: float, cost: float):
+        self.routes = routes
+        self.visited = visited
+        self.eff = eff
+        self.cost = cost
+
+    def copy(self) -> _State:
+        return _State([r.copy() for r in self.routes], self.visited.copy(), self.eff, self.cost)
+
+    def key(self) -> tuple[float, float]:
+        return (round(self.eff, 6), -round(sum(r.duration() for r in self.routes), 6))
+
+
+def _eval_route(c: _Ctx, r: _Route) -> tuple[FloatArray, NDArray[np.intp]]:
+    """Cheapest feasible insertion shift of every node into route ``r`` (inf if none).
+
+    Returns ``(shift, gap)``: inserting node ``j`` after position ``gap[j]`` costs
+    ``shift[j]`` extra time.  Vectorised over all (gap, node) pairs.
+    """
+    lo = r.fixed
+    seq = np.asarray(r.seq)
+    prev = seq[lo:-1]
+    nxt = seq[lo + 1 :]
+    start = np.asarray(r.start)
+    dep = start[lo:-1] + c.svc[prev]
+    arrj = dep[:, None] + c.T[prev]
+    stj = np.maximum(arrj, c.opn[None, :])
+    old_next = np.asarray(r.arr[lo + 1 :])
+    shift = stj + c.svc[None, :] + c.TT[nxt] - old_next[:, None]
+    slack = np.asarray(r.wait[lo + 1 :]) + np.asarray(r.ms[lo + 1 :])
+    feas = (arrj <= c.cls[None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
+    shift = np.where(feas, np.maximum(shift, _EPS), np.inf)
+    gap = np.argmin(shift, axis=0)
+    best = shift[gap, np.arange(c.n)]
+    return best, gap + lo
+
+
+def _insert_phase(c: _Ctx, s: _State, rng: np.random.Generator, noise: float) -> bool:
+    """Greedy ``score^2/shift`` insertion until nothing fits.  Returns True if anything moved."""
+    m = len(s.routes)
+    if m == 0:
+        return False
+    shifts = np.empty((m, c.n))
+    gaps = np.empty((m, c.n), dtype=np.intp)
+    for i, r in enumerate(s.routes):
+        shifts[i], gaps[i] = _eval_route(c, r)
+    changed = False
+    while True:
+        avail = c.candidate & ~s.visited & (c.cost <= c.budget - s.cost + _EPS)
+        if not avail.any():
+            break
+        ratio = np.where(avail[None, :], c.eff2[None, :] / shifts, -1.0)
+        if noise > 0:
+            ratio = ratio * rng.uniform(1.0 - noise, 1.0 + noise, size=ratio.shape)
+        flat = int(np.argmax(ratio))
+        ri, j = divmod(flat, c.n)
+        if ratio[ri, j] <= 0 or not math.isfinite(shifts[ri, j]):
+            break
+        r = s.routes[ri]
+        r.seq.insert(int(gaps[ri, j]) + 1, j)
+        r.update(c)
+        s.visited[j] = True
+        s.eff += c.effl[j]
+        s.cost += c.costl[j]
+        shifts[ri], gaps[ri] = _eval_route(c, r)
+        changed = True
+    return changed
+
+
+def _two_opt_relocate(c: _Ctx, r: _Route, deadline: float) -> bool:
+    """Intra-route 2-opt and relocate, first improvement on return time."""
+    improved_any = False
+    lo = r.fixed + 1
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        seq = r.seq
+        best_end = r.arr[-1]
+        last = len(seq) - 1
+        for i in range(lo, last - 1):
+            if time.perf_counter() >= deadline:
+                return improved_any
+            for k in range(i + 1, last):
+                cand = seq[:i] + seq[i : k + 1][::-1] + seq[k + 1 :]
+                e = _route_end(c, cand)
+                if e < best_end - 1e-7:
+                    r.seq = cand
+                    r.update(c)
+                    improved = improved_any = True
+                    break
+            if improved:
+                break
+        if improved:
+            continue
+        for i in range(lo, last):
+            if time.perf_counter() >= deadline:
+                return improved_any
+            node = seq[i]
+            rest = seq[:i] + seq[i + 1 :]
+            for k in range(lo, len(rest)):
+                if k == i:
+                    continue
+                cand = [*rest[:k], node, *rest[k:]]
+                e = _route_end(c, cand)
+                if e < best_end - 1e-7:
+                    r.seq = cand
+                    r.update(c)
+                    improved = improved_any = True
+                    break
+            if improved:
+                break
+    return improved_any
+
+
+def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
+    """Relocate / swap customers between routes when total duration drops."""
+    improved_any = False
+    m = len(s.routes)
+    if m < 2:
+        return False
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for a in range(m):
+            ra = s.routes[a]
+            for b in range(m):
+                if a == b:
+                    continue
+                rb = s.routes[b]
+                base = ra.arr[-1] + rb.arr[-1]
+                for i in range(ra.fixed + 1, len(ra.seq) - 1):
+                    if time.perf_counter() >= deadline:
+                        return improved_any
+                    node = ra.seq[i]
+                    if node in c.locked:
+                        continue
+                    rest_a = ra.seq[:i] + ra.seq[i + 1 :]
+                    end_a = _route_end(c, rest_a)
+                    if not math.isfinite(end_a):
+                        continue
+                    for k in range(rb.fixed + 1, len(rb.seq)):
+                        cand_b = [*rb.seq[:k], node, *rb.seq[k:]]
+                        end_b = _route_end(c, cand_b)
+                        if end_a + end_b < base - 1e-7:
+                            ra.seq, rb.seq = rest_a, cand_b
+                            ra.update(c)
+                            rb.update(c)
+                            improved = improved_any = True
+                            break
+                    if improved:
+                        break
+                    if a < b:
+                        for k in range(rb.fixed + 1, len(rb.seq) - 1):
+                            other = rb.seq[k]
+                            if other in c.locked:
+                                continue
+                            cand_a = [*ra.seq[:i], other, *ra.seq[i + 1 :]]
+                            e1 = _route_end(c, cand_a)
+                            if not math.isfinite(e1):
+                                continue
+                            cand_b = [*rb.seq[:k], node, *rb.seq[k + 1 :]]
+                            e2 = _route_end(c, cand_b)
+                            if e1 + e2 < base - 1e-7:
+                                ra.seq, rb.seq = cand_a, cand_b
+                                ra.update(c)
+                                rb.update(c)
+                                improved = improved_any = True
+                                break
+                        if improved:
+                            break
+                if improved:
+                    break
+            if improved:
+                break
+    return improved_any
+
+
+def _replace(c: _Ctx, s: _State) -> bool:
+    """Swap one visited node for one unvisited node of higher score at the same route."""
+    avail = c.candidate & ~s.visited
+    if not avail.any():
+        return False
+    for r in s.routes:
+        for i in range(r.fixed + 1, len(r.seq) - 1):
+            out = r.seq[i]
+            if out in c.locked:
+                continue
+            gain_ok = avail & (c.eff > c.effl[out] + _EPS)
+            gain_ok &= c.cost <= c.budget - s.cost + c.costl[out] + _EPS
+            if not gain_ok.any():
+                continue
+            old_seq = r.seq
+            r.seq = old_seq[:i] + old_seq[i + 1 :]
+            r.update(c)
+            shift, gap = _eval_route(c, r)
+            ok = gain_ok & np.isfinite(shift)
+            if ok.any():
+                val = np.where(ok, c.eff - c.effl[out], -np.inf)
+                j = int(np.argmax(val))
+                r.seq.insert(int(gap[j]) + 1, j)
+                r.update(c)
+                s.visited[out] = False
+                s.visited[j] = True
+                s.eff += c.effl[j] - c.effl[out]
+                s.cost += c.costl[j] - c.costl[out]
+                return True
+            r.seq = old_seq
+            r.update(c)
+    return False
+
+
+def _local_search(
+    c: _Ctx, s: _State, rng: np.random.Generator, noise: float, deadline: float
+) -> None:
+    _insert_phase(c, s, rng, noise)
+    for _ in range(50):
+        if time.perf_counter() >= deadline:
+            return
+        moved = False
+        for r in s.routes:
+            moved |= _two_opt_relocate(c, r, deadline)
+        moved |= _inter_route(c, s, deadline)
+        ins = _insert_phase(c, s, rng, 0.0) if moved else False
+        rep = _replace(c, s)
+        if rep:
+            _insert_phase(c, s, rng, 0.0)
+        if not (ins or rep):
+            return
+
+
+def _shake(c: _Ctx, s: _State, rng: np.random.Generator, max_size: int) -> None:
+    for r in s.routes:
+        movable = [k for k in range(r.fixed + 1, len(r.seq) - 1) if r.seq[k] not in c.locked]
+        if not movable:
+            continue
+        size = int(rng.integers(1, max(1, min(max_size, len(movable))) + 1))
+        first = int(rng.integers(0, len(movable)))
+        drop = {movable[(first + t) % len(movable)] for t in range(size)}
+        for k in drop:
+            node = r.seq[k]
+            s.visited[node] = False
+            s.eff -= c.effl[node]
+            s.cost -= c.costl[node]
+        r.seq = [node for k, node in enumerate(r.seq) if k not in drop]
+        r.update(c)
+
+
+def _initial(c: _Ctx) -> _State:
+    visited = np.zeros(c.n, dtype=bool)
+    visited[c.depot] = True
+    routes: list[_Route] = []
+    eff = 0.0
+    cost = 0.0
+    for ri in range(c.m):
+        prefix = c.prefix[ri]
+        seq = [c.depot, *prefix, c.depot]
+        if not math.isfinite(_route_end(c, seq)):
+            raise ValueError(f"locked prefix of route {ri} is infeasible")
+        r = _Route(seq, len(prefix))
+        r.update(c)
+        routes.append(r)
+        for j in prefix:
+            visited[j] = True
+            eff += c.effl[j]
+            cost += c.costl[j]
+    for j, ri in sorted(c.locked.items()):
+        if visited[j]:
+            continue
+        r = routes[ri]
+        shift, gap = _eval_route(c, r)
+        if not math.isfinite(shift[j]):
+            raise ValueError(f"locked node {j} cannot be scheduled in route {ri}")
+        r.seq.insert(int(gap[j]) + 1, j)
+        r.update(c)
+        visited[j] = True
+        eff += c.effl[j]
+        cost += c.costl[j]
+    if cost > c.budget + _EPS:
+        raise ValueError("locked nodes exceed the budget")
+    return _State(routes, visited, eff, cost)
+
+
+def _export(c: _Ctx, s: _State, iterations: int, elapsed: float) -> Solution:
+    plans = []
+    score = 0.0
+    for r in s.routes:
+        nodes = tuple(r.seq[1:-1])
+        score += float(sum(c.inst.score[j] for j in nodes))
+        plans.append(
+            RoutePlan(
+                nodes=nodes,
+                arrival=tuple(r.arr[1:-1]),
+                start=tuple(r.start[1:-1]),
+                wait=tuple(r.wait[1:-1]),
+                departure=r.start[0],
+                return_time=r.arr[-1],
+            )
+        )
+    cost = float(sum(c.costl[j] for p in plans for j in p.nodes))
+    return Solution(tuple(plans), score, cost, iterations, elapsed)
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> Solution:
+    """Run the ILS for ``time_limit`` seconds (or ``max_iterations``) and return the best.
+
+    Raises ``ValueError`` if the locked assignments themselves are infeasible.
+    """
+    t_begin = time.perf_counter()
+    deadline = t_begin + time_limit
+    c = _Ctx(instance)
+    rng = np.random.default_rng(seed)
+    cur = _initial(c)
+    ls_deadline = math.inf if max_iterations is not None else deadline
+    _local_search(c, cur, rng, 0.0, ls_deadline)
+    best = cur.copy()
+    episode = cur.copy()
+    n_cust = max(1, int(c.candidate.sum()))
+    max_route = max((len(r.seq) - 2 for r in cur.routes), default=0)
+    base_size = max(2, min(n_cust // max(1, 3 * c.m), max_route // 2 + 1))
+    stall = 0
+    it = 0
+    while True:
+        if max_iterations is not None and it >= max_iterations:
+            break
+        if max_iterations is None and time.perf_counter() >= deadline:
+            break
+        it += 1
+        _shake(c, cur, rng, base_size + stall // _SHAKE_GROWTH)
+        _local_search(c, cur, rng, _NOISE, ls_deadline)
+        if cur.key() > episode.key():
+            episode = cur.copy()
+            stall = 0
+            if cur.key() > best.key():
+                best = cur.copy()
+        else:
+            stall += 1
+            if stall >= _FRESH_AFTER:
+                # diversification: a new episode from a noisy construction
+                cur = _initial(c)
+                _insert_phase(c, cur, rng, 2 * _NOISE)
+                episode = cur.copy()
+                stall = 0
+            elif stall % _RESTART_AFTER == 0:
+                cur = episode.copy()
+    return _export(c, best, it, time.perf_counter() - t_begin)

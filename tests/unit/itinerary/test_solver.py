@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from navio.itinerary.check import check
+from navio.itinerary.solver import Instance, Solution, solve
+
+DATA = Path("/work/shared/data/optw")
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _instance(
+    seed: int,
+    n: int,
+    m: int,
+    *,
+    with_budget: bool = False,
+    tmax: float = 100.0,
+) -> Instance:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 30, size=(n, 2))
+    xy[0] = (15.0, 15.0)
+    travel = np.round(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)), 1)
+    opn = rng.uniform(0, tmax * 0.6, size=n)
+    width = rng.uniform(0, tmax * 0.5, size=n)
+    cls = opn + width
+    opn[0], cls[0] = 0.0, tmax
+    service = rng.integers(0, 10, size=n).astype(float)
+    score = rng.integers(1, 20, size=n).astype(float)
+    score[0] = 0.0
+    cost = rng.integers(0, 30, size=n).astype(float) if with_budget else None
+    budget = float(rng.uniform(0, 80)) if with_budget else None
+    return Instance(
+        travel=travel,
+        score=score,
+        service=service,
+        open=opn,
+        close=cls,
+        n_routes=m,
+        cost=cost,
+        budget=budget,
+    )
+
+
+def _replace(inst: Instance, **kw: object) -> Instance:
+    fields = {
+        "travel": inst.travel,
+        "score": inst.score,
+        "service": inst.service,
+        "open": inst.open,
+        "close": inst.close,
+        "n_routes": inst.n_routes,
+        "cost": inst.cost,
+        "budget": inst.budget,
+    }
+    fields.update(kw)
+    return Instance(**fields)  # type: ignore[arg-type]
+
+
+def _visited(sol: Solution) -> dict[int, int]:
+    return {node: r for r, plan in enumerate(sol.routes) for node in plan.nodes}
+
+
+def _alone_feasible(inst: Instance, j: int) -> bool:
+    arrive = inst.travel[0, j]
+    start = max(arrive, inst.open[j])
+    return bool(
+        arrive <= inst.close[j] and start + inst.service[j] + inst.travel[j, 0] <= inst.close[0]
+    )
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 12),
+    m=st.integers(0, 3),
+    budget=st.booleans(),
+)
+def test_random_instances_pass_checker(seed: int, n: int, m: int, budget: bool) -> None:
+    inst = _instance(seed, n, m, with_budget=budget)
+    sol = solve(inst, time_limit=30, seed=seed, max_iterations=15)
+    assert check(inst, sol) == []
+    assert len(sol.routes) == m
+    if inst.budget is not None:
+        assert sol.cost <= inst.budget + 1e-9
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 12), m=st.integers(1, 3))
+def test_must_visit_kept_when_feasible(seed: int, n: int, m: int) -> None:
+    base = _instance(seed, n, m)
+    # node 1 is worthless but wide open: feasible in any empty day, so it must be planned
+    score = base.score.copy()
+    score[1] = 0.0
+    opn, cls = base.open.copy(), base.close.copy()
+    opn[1], cls[1] = 0.0, base.close[0]
+    inst = _replace(base, score=score, open=opn, close=cls, must_visit=frozenset({1}))
+    assert _alone_feasible(inst, 1)
+    sol = solve(inst, time_limit=30, seed=seed, max_iterations=15)
+    assert check(inst, sol) == []
+    assert 1 in _visited(sol)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 12), m=st.integers(1, 3))
+def test_locked_items_kept(seed: int, n: int, m: int) -> None:
+    base = _instance(seed, n, m)
+    feasible = [j for j in range(1, n) if _alone_feasible(base, j)]
+    if not feasible:
+        return
+    j = feasible[0]
+    route = seed % m
+    inst = _replace(base, locked={j: route})
+    sol = solve(inst, time_limit=30, seed=seed, max_iterations=15)
+    assert check(inst, sol) == []
+    assert _visited(sol)[j] == route
+    inst2 = _replace(base, locked_prefix={route: [j]})
+    sol2 = solve(inst2, time_limit=30, seed=seed, max_iterations=15)
+    assert check(inst2, sol2) == []
+    assert sol2.routes[route].nodes[0] == j
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 15), m=st.integers(1, 3))
+def test_deterministic_for_seed(seed: int, n: int, m: int) -> None:
+    inst = _instance(seed, n, m, with_budget=seed % 2 == 0)
+    a = solve(inst, time_limit=30, seed=seed, max_iterations=20)
+    b = solve(inst, time_limit=30, seed=seed, max_iterations=20)
+    assert a.routes == b.routes
+    assert a.score == b.score
+
+
+def test_budget_respected() -> None:
+    n = 6
+    travel = np.ones((n, n)) - np.eye(n)
+    inst = Instance(
+        travel=travel,
+        score=np.array([0, 10, 9, 8, 7, 6], dtype=float),
+        service=np.zeros(n),
+        open=np.zeros(n),
+        close=np.full(n, 100.0),
+        n_routes=1,
+        cost=np.array([0, 50, 20, 20, 20, 5], dtype=float),
+        budget=45.0,
+    )
+    sol = solve(inst, time_limit=5, seed=0, max_iterations=30)
+    assert check(inst, sol) == []
+    assert sol.cost <= 45.0
+    assert sol.score == 9 + 8 + 6  # best subset within budget
+
+
+def test_nothing_feasible_gives_empty_routes() -> None:
+    n = 5
+    travel = np.full((n, n), 10.0) - 10.0 * np.eye(n)
+    inst = Instance(
+        travel=travel,
+        score=np.array([0, 5, 5, 5, 5], dtype=float),
+        service=np.ones(n),
+        open=np.zeros(n),
+        close=np.array([100.0, 5.0, 5.0, 5.0, 5.0]),  # all close before reachable
+        n_routes=2,
+        must_visit=frozenset({1}),
+    )
+    sol = solve(inst, time_limit=5, seed=0, max_iterations=10)
+    assert check(inst, sol) == []
+    assert [p.nodes for p in sol.routes] == [(), ()]
+    assert sol.score == 0
+
+
+def test_checker_detects_violations() -> None:
+    inst = _instance(3, 8, 1)
+    sol = solve(inst, time_limit=5, seed=0, max_iterations=10)
+    if not sol.routes[0].nodes:
+        pytest.skip("nothing scheduled")
+    plan = sol.routes[0]
+    bad_plan = type(plan)(
+        nodes=plan.nodes + plan.nodes[:1],
+        arrival=plan.arrival + plan.arrival[:1],
+        start=plan.start + plan.start[:1],
+        wait=plan.wait + plan.wait[:1],
+        departure=plan.departure,
+        return_time=plan.return_time,
+    )
+    bad = Solution((bad_plan,), sol.score, sol.cost, 0, 0.0)
+    kinds = {v.kind for v in check(inst, bad)}
+    assert "duplicate" in kinds
+    assert "travel" in kinds
+
+
+def _load_solomon(name: str, m: int) -> Instance:
+    rows = [
+        ln.split()
+        for ln in (DATA / "instances" / f"{name}.txt").read_text().splitlines()[2:]
+        if ln.strip()
+    ]
+    xy = np.array([[float(r[1]), float(r[2])] for r in rows])
+    dist = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    return Instance(
+        travel=np.floor(dist * 10 + 1e-9) / 10,
+        score=np.array([float(r[4]) for r in rows]),
+        service=np.array([float(r[3]) for r in rows]),
+        open=np.array([float(r[-2]) for r in rows]),
+        close=np.array([float(r[-1]) for r in rows]),
+        n_routes=m,
+    )
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="benchmark data not available")
+def test_c101_near_optimal() -> None:
+    with (DATA / "optimal_m1.csv").open() as fh:
+        opt = {r["instance"]: float(r["optimal_score_m1"]) for r in csv.DictReader(fh)}
+    inst = _load_solomon("c101", 1)
+    sol = solve(inst, time_limit=1.0, seed=0)
+    assert check(inst, sol) == []
+    assert sol.score >= 0.98 * opt["c101"]
