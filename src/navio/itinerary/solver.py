@@ -322,48 +322,133 @@ def _insert_phase(c: _Ctx, s: _State, rng: np.random.Generator, noise: float) ->
     return changed
 
 
+def _suffix_slack(c: _Ctx, r: _Route) -> list[float]:
+    """``sm[p]``: how far the return time drops when the visit at ``p`` is reached earlier.
+
+    Arriving ``d`` earlier at position ``p`` (suffix unchanged) moves the return time ``min(d,
+    sm[p])`` earlier: each visit can only start earlier down to its opening time.
+    """
+    seq, start, opn = r.seq, r.start, c.opnl
+    last = len(seq) - 1
+    sm = [math.inf] * (last + 1)
+    acc = math.inf
+    for p in range(last - 1, 0, -1):
+        v = start[p] - opn[seq[p]]
+        if v < acc:
+            acc = v
+        sm[p] = acc
+    return sm
+
+
 def _two_opt_relocate(c: _Ctx, r: _Route, deadline: float) -> bool:
-    """Intra-route 2-opt and relocate, first improvement on return time."""
+    """Intra-route 2-opt and relocate, first improvement on return time.
+
+    Moves are evaluated incrementally: the unchanged prefix keeps its start times, only the
+    modified stretch is simulated, and the effect of an earlier arrival on the unchanged suffix
+    is read from :func:`_suffix_slack` (a move that delays the suffix cannot shorten the route).
+    """
+    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl, c.clsl
     improved_any = False
     lo = r.fixed + 1
-    improved = True
-    while improved and time.perf_counter() < deadline:
-        improved = False
-        seq = r.seq
-        best_end = r.arr[-1]
+    thr = 1e-7
+    while time.perf_counter() < deadline:
+        seq, arr, start = r.seq, r.arr, r.start
         last = len(seq) - 1
+        sm = _suffix_slack(c, r)
+        found: list[int] | None = None
+        # 2-opt: reverse seq[i..k]
         for i in range(lo, last - 1):
-            if time.perf_counter() >= deadline:
-                return improved_any
+            if found is not None or time.perf_counter() >= deadline:
+                break
+            p0 = seq[i - 1]
+            t0 = start[i - 1] + svc[p0]
+            row0 = tl[p0]
             for k in range(i + 1, last):
-                cand = seq[:i] + seq[i : k + 1][::-1] + seq[k + 1 :]
-                e = _route_end(c, cand)
-                if e < best_end - 1e-7:
-                    r.seq = cand
-                    r.update(c)
-                    improved = improved_any = True
-                    break
-            if improved:
-                break
-        if improved:
-            continue
-        for i in range(lo, last):
-            if time.perf_counter() >= deadline:
-                return improved_any
-            node = seq[i]
-            rest = seq[:i] + seq[i + 1 :]
-            for k in range(lo, len(rest)):
-                if k == i:
+                t = t0
+
+                row = row0
+                ok = True
+                for q in range(k, i - 1, -1):
+                    node = seq[q]
+                    a = t + row[node]
+                    if a > cls[node] + _EPS:
+                        ok = False
+                        break
+                    o = opn[node]
+                    t = (a if a > o else o) + svc[node]
+                    row = tl[node]
+                if not ok:
                     continue
-                cand = [*rest[:k], node, *rest[k:]]
-                e = _route_end(c, cand)
-                if e < best_end - 1e-7:
-                    r.seq = cand
-                    r.update(c)
-                    improved = improved_any = True
+                p = k + 1
+                a = t + row[seq[p]]
+                d = arr[p] - a
+                if d > thr and (d if d < sm[p] else sm[p]) > thr:
+                    found = [*seq[:i], *seq[i : k + 1][::-1], *seq[k + 1 :]]
                     break
-            if improved:
-                break
+        if found is None:
+            # relocate: move seq[i] elsewhere
+            for i in range(lo, last):
+                if found is not None or time.perf_counter() >= deadline:
+                    break
+                node = seq[i]
+                nrow = tl[node]
+                snode = svc[node]
+                onode, cnode = opn[node], cls[node]
+                # earlier positions: seq[..k-1], node, seq[k..i-1], seq[i+1..]
+                for k in range(lo, i):
+                    pk = seq[k - 1]
+                    a = start[k - 1] + svc[pk] + tl[pk][node]
+                    if a > cnode + _EPS:
+                        continue
+                    t = (a if a > onode else onode) + snode
+                    row = nrow
+                    ok = True
+                    for q in range(k, i):
+                        nd = seq[q]
+                        a = t + row[nd]
+                        if a > cls[nd] + _EPS:
+                            ok = False
+                            break
+                        o = opn[nd]
+                        t = (a if a > o else o) + svc[nd]
+                        row = tl[nd]
+                    if not ok:
+                        continue
+                    p = i + 1
+                    a = t + row[seq[p]]
+                    d = arr[p] - a
+                    if d > thr and (d if d < sm[p] else sm[p]) > thr:
+                        found = [*seq[:k], node, *seq[k:i], *seq[i + 1 :]]
+                        break
+                if found is not None:
+                    break
+                # later positions: seq[..i-1], seq[i+1..k], node, seq[k+1..]
+                pv = seq[i - 1]
+                t = start[i - 1] + svc[pv]
+                row = tl[pv]
+                for k in range(i + 1, last):
+                    nd = seq[k]
+                    a = t + row[nd]
+                    if a > cls[nd] + _EPS:
+                        break
+                    o = opn[nd]
+                    t = (a if a > o else o) + svc[nd]
+                    row = tl[nd]
+                    a = t + row[node]
+                    if a > cnode + _EPS:
+                        continue
+                    tn = (a if a > onode else onode) + snode
+                    p = k + 1
+                    a = tn + nrow[seq[p]]
+                    d = arr[p] - a
+                    if d > thr and (d if d < sm[p] else sm[p]) > thr:
+                        found = [*seq[:i], *seq[i + 1 : k + 1], node, *seq[k + 1 :]]
+                        break
+        if found is None:
+            break
+        r.seq = found
+        r.update(c)
+        improved_any = True
     return improved_any
 
 
@@ -430,6 +515,26 @@ def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
     return improved_any
 
 
+def _eval_cols(c: _Ctx, r: _Route, cols: NDArray[np.intp]) -> tuple[FloatArray, NDArray[np.intp]]:
+    """:func:`_eval_route` restricted to the nodes ``cols`` (results indexed like ``cols``)."""
+    lo = r.fixed
+    seq = np.asarray(r.seq)
+    prev = seq[lo:-1]
+    nxt = seq[lo + 1 :]
+    start = np.asarray(r.start)
+    dep = start[lo:-1] + c.svc[prev]
+    arrj = dep[:, None] + c.T[prev[:, None], cols[None, :]]
+    stj = np.maximum(arrj, c.opn[cols][None, :])
+    old_next = np.asarray(r.arr[lo + 1 :])
+    shift = stj + c.svc[cols][None, :] + c.TT[nxt[:, None], cols[None, :]] - old_next[:, None]
+    slack = np.asarray(r.wait[lo + 1 :]) + np.asarray(r.ms[lo + 1 :])
+    feas = (arrj <= c.cls[cols][None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
+    shift = np.where(feas, np.maximum(shift, _EPS), np.inf)
+    gap = np.argmin(shift, axis=0)
+    best = shift[gap, np.arange(cols.shape[0])]
+    return best, gap + lo
+
+
 def _replace(c: _Ctx, s: _State) -> bool:
     """Swap one visited node for one unvisited node of higher score at the same route."""
     avail = c.candidate & ~s.visited
@@ -442,25 +547,26 @@ def _replace(c: _Ctx, s: _State) -> bool:
                 continue
             gain_ok = avail & (c.eff > c.effl[out] + _EPS)
             gain_ok &= c.cost <= c.budget - s.cost + c.costl[out] + _EPS
-            if not gain_ok.any():
+            cols = np.flatnonzero(gain_ok)
+            if cols.shape[0] == 0:
                 continue
-            old_seq = r.seq
-            r.seq = old_seq[:i] + old_seq[i + 1 :]
+            saved = (r.seq, r.arr, r.start, r.wait, r.ms)
+            r.seq = saved[0][:i] + saved[0][i + 1 :]
             r.update(c)
-            shift, gap = _eval_route(c, r)
-            ok = gain_ok & np.isfinite(shift)
+            shift, gap = _eval_cols(c, r, cols)
+            ok = np.isfinite(shift)
             if ok.any():
-                val = np.where(ok, c.eff - c.effl[out], -np.inf)
-                j = int(np.argmax(val))
-                r.seq.insert(int(gap[j]) + 1, j)
+                val = np.where(ok, c.eff[cols] - c.effl[out], -np.inf)
+                t = int(np.argmax(val))
+                j = int(cols[t])
+                r.seq.insert(int(gap[t]) + 1, j)
                 r.update(c)
                 s.visited[out] = False
                 s.visited[j] = True
                 s.eff += c.effl[j] - c.effl[out]
                 s.cost += c.costl[j] - c.costl[out]
                 return True
-            r.seq = old_seq
-            r.update(c)
+            r.seq, r.arr, r.start, r.wait, r.ms = saved
     return False
 
 
