@@ -4,7 +4,6 @@ PostgreSQL tsvector + pg_trgm); both answer the same questions. Never commits.""
 from __future__ import annotations
 
 import json
-import math
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository, SessionSource, resolve_session
+from navio.kernel.geo import bounding_box
 from navio.places.models import Country, IndexStat, Place, Term
 from navio.places.vocabulary import TrigramVocabulary, edits1
 
@@ -177,14 +177,9 @@ async def price_samples(
             clause = and_(clause, Place.country_code == country_code)
         around.append(clause)
     if near is not None:
-        lat, lon = near
-        dlat = radius_km / 111.0
-        dlon = radius_km / max(1.0, 111.0 * math.cos(math.radians(lat)))
+        min_lat, min_lon, max_lat, max_lon = bounding_box(near[0], near[1], radius_km * 1000)
         around.append(
-            and_(
-                Place.lat.between(lat - dlat, lat + dlat),
-                Place.lon.between(lon - dlon, lon + dlon),
-            )
+            and_(Place.lat.between(min_lat, max_lat), Place.lon.between(min_lon, max_lon))
         )
     if not around:
         return []

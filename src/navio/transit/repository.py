@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 
 from navio.kernel.db import Repository
+from navio.kernel.geo import bounding_box
 from navio.transit.models import Feed, Stop
 
 
@@ -29,12 +30,16 @@ class TransitRepository(Repository):
         await self.session.flush()
 
     async def stops_near(self, lat: float, lon: float, radius_m: float, limit: int) -> list[Stop]:
-        dlat = radius_m / 111_000
-        dlon = radius_m / max(1.0, 111_000 * math.cos(math.radians(lat)))
+        min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
         rows = await self.session.scalars(
             select(Stop)
-            .where(Stop.lat.between(lat - dlat, lat + dlat))
-            .where(Stop.lon.between(lon - dlon, lon + dlon))
-            .limit(limit * 20)
+            .where(Stop.lat.between(min_lat, max_lat))
+            .where(Stop.lon.between(min_lon, max_lon))
+            # nearest first by the equirectangular approximation (exact distances follow)
+            .order_by(
+                (Stop.lat - lat) * (Stop.lat - lat)
+                + (Stop.lon - lon) * (Stop.lon - lon) * (math.cos(math.radians(lat)) ** 2)
+            )
+            .limit(limit * 4)
         )
         return list(rows)
