@@ -686,10 +686,12 @@ def solve(
     base_size = max(2, min(n_cust // max(1, 3 * c.m), max_route // 2 + 1))
     stall = 0
     it = 0
+    longest = 0.0  # the longest iteration so far: one that would end past the limit is not begun
     while True:
         if max_iterations is not None and it >= max_iterations:
             break
-        if max_iterations is None and time.perf_counter() >= deadline:
+        started = time.perf_counter()
+        if max_iterations is None and started + longest >= deadline:
             break
         it += 1
         _shake(c, cur, rng, base_size + stall // _SHAKE_GROWTH)
@@ -709,4 +711,5 @@ def solve(
                 stall = 0
             elif stall % _RESTART_AFTER == 0:
                 cur = episode.copy()
+        longest = max(longest, time.perf_counter() - started)
     return _export(c, best, it, time.perf_counter() - t_begin)
