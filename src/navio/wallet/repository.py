@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -141,10 +142,12 @@ class WalletRepository(Repository):
         }
         for i, (kind, owner, amount) in enumerate(postings):
             params[f"k{i}"], params[f"o{i}"], params[f"v{i}"] = kind, owner, amount
-        statement = _one_statement(len(postings))
-        # Core execution on the session's connection and transaction: no ORM machinery
+        sql, names = _one_statement_positional(len(postings))
+        # the driver's own SQL ($1, $2, ...) on the session's connection and transaction:
+        # no compilation, no ORM machinery on the ledger's hottest path
         connection = await self.session.connection()
-        rows = (await connection.execute(statement, params)).all()
+        result = await connection.exec_driver_sql(sql, tuple(params[n] for n in names))
+        rows = result.all()
         if not rows[0].ok:
             return "missing"
         if not rows[0].inserted:
@@ -335,3 +338,18 @@ def _one_statement(postings: int) -> TextClause:
         FROM (SELECT 1) one LEFT JOIN upd u ON true
         """  # noqa: S608
     )
+
+
+@functools.cache
+def _one_statement_positional(postings: int) -> tuple[str, tuple[str, ...]]:
+    """`_one_statement` in the driver's numbered style, with the names in order."""
+    text_sql = str(_one_statement(postings))
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return re.sub(r"(?<!:):([a-z][a-z0-9]*)", number, text_sql), tuple(names)
