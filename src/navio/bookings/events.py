@@ -22,7 +22,3 @@ class BookingConfirmed(BookingEvent):
 
 class BookingCancelled(BookingEvent):
     name = "bookings.booking_cancelled"
-
-
-class BookingFailed(BookingEvent):
-    name = "bookings.booking_failed"

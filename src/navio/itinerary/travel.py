@@ -17,7 +17,6 @@ planner asks for a whole matrix at once, so a router can answer it in one pass.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -81,7 +80,3 @@ class StraightLineTimes:
         np.fill_diagonal(seconds, 0.0)
         np.fill_diagonal(metres, 0.0)
         return seconds, metres
-
-
-def minutes(seconds: float) -> int:
-    return math.ceil(seconds / 60)

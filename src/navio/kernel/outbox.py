@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from navio.kernel import idempotency
 from navio.kernel.db import Database
 from navio.kernel.events import Envelope, HandlerRegistry, OutboxEvent, ProcessedEvent
 
@@ -19,6 +21,9 @@ log = structlog.get_logger("navio.outbox")
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 2 ** min(attempts, 10)))
+
+
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 class OutboxRelay:
@@ -36,6 +41,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
+        self._next_housekeeping = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -141,9 +147,20 @@ class OutboxRelay:
             if await self.run_once() == 0:
                 return
 
+    async def housekeeping(self) -> None:
+        """Hourly: forget Idempotency-Keys past their 24 hours (a replay needs none older)."""
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + HOUSEKEEPING_SECONDS
+        purged = await idempotency.purge_expired(self._db, datetime.now(UTC))
+        if purged:
+            log.info("outbox.idempotency_keys_purged", count=purged)
+
     async def _loop(self) -> None:
         while not self._stopping:
             try:
+                await self.housekeeping()
                 taken = await self.run_once()
             except Exception:
                 log.exception("outbox.relay_failed")

@@ -191,10 +191,6 @@ class PaymentsService:
             )
         return await self._read(payment)
 
-    async def complete_action(self, principal: Principal, payment_id: uuid.UUID) -> PaymentRead:
-        """Re-read a payment after the customer's 3-D Secure step (the webhook may be late)."""
-        return await self._read(await self._own(principal, payment_id))
-
     async def _apply(self, payment: Payment, result: ProviderResult) -> None:
         if result.status == "succeeded":
             await self._succeed(payment)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from navio.kernel.clock import Clock
 from navio.kernel.geo import haversine_m
-from navio.transit.errors import FeedNotFound, InvalidTransitQuery, NoService
+from navio.transit.errors import InvalidTransitQuery, NoService
 from navio.transit.gtfs import GtfsError, Timetable, load_timetable
 from navio.transit.importer import FeedSummary, report_dict, summarise
 from navio.transit.models import Feed, Stop
@@ -335,9 +335,3 @@ class TransitService:
             walking_minutes=round(walking / 60, 1),
             legs=legs,
         )
-
-
-def feed_or_404(feed: Feed | None) -> Feed:
-    if feed is None:
-        raise FeedNotFound()
-    return feed

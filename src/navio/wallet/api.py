@@ -62,10 +62,7 @@ async def ledger(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> LedgerPage:
     kind = AccountKind.USER_WALLET if account == "wallet" else AccountKind.USER_HOLD
-    found = await service.repo.account(kind.value, principal.user_id, currency)
-    if found is None:
-        return LedgerPage(currency=currency, account=account, items=[], next_cursor=None)
-    rows, next_cursor = await service.statement(found, limit, cursor)
+    rows, next_cursor = await service.statement(kind, principal.user_id, currency, limit, cursor)
     return LedgerPage(
         currency=currency,
         account=account,
@@ -103,14 +100,13 @@ async def payout(
     transfer, replayed = await service.payout(
         f"payout:{principal.user_id}:{key}", principal.user_id, body.amount_minor, body.currency
     )
-    account = await service.repo.account(
-        AccountKind.OPERATOR_PAYABLE.value, principal.user_id, body.currency
-    )
     return PayoutRead(
         transfer_id=transfer.id,
         amount_minor=transfer.amount_minor,
         currency=transfer.currency,
-        payable_after_minor=account.balance_minor if account else 0,
+        payable_after_minor=await service.balance_of(
+            AccountKind.OPERATOR_PAYABLE, principal.user_id, body.currency
+        ),
         replayed=replayed,
     )
 

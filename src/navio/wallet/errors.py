@@ -18,11 +18,6 @@ class CurrencyMismatch(InvalidInput):
     title = "The currencies do not match"
 
 
-class UnknownAccount(NotFound):
-    code = "account_not_found"
-    title = "Account not found"
-
-
 class TransferNotFound(NotFound):
     code = "transfer_not_found"
     title = "Transfer not found"

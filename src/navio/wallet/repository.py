@@ -206,18 +206,6 @@ class WalletRepository(Repository):
         assert isinstance(entry_table, Table)
         await self.session.execute(insert_core(entry_table), list(entries))
 
-    async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
-        """Row locks in id order, so concurrent transfers over the same accounts queue
-        instead of deadlocking; the rows are re-read under the lock."""
-        rows = await self.session.scalars(
-            select(Account)
-            .where(Account.id.in_(sorted(set(ids))))
-            .order_by(Account.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return {a.id: a for a in rows}
-
     async def accounts_of(self, owner_id: uuid.UUID, kinds: Sequence[str]) -> list[Account]:
         rows = await self.session.scalars(
             select(Account)

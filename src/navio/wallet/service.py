@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,20 +27,6 @@ from navio.wallet.errors import (
 )
 from navio.wallet.models import Account, Entry, Transfer
 from navio.wallet.repository import WalletRepository
-
-
-@dataclass(frozen=True, slots=True)
-class Movement:
-    """A transfer as callers see it."""
-
-    id: uuid.UUID
-    key: str
-    kind: str
-    currency: str
-    amount_minor: int
-    created_at: datetime
-    replayed: bool  # True: the key had been used for this same transfer before
-
 
 # (currency, kind, owner) of accounts this process has locked, so known to exist
 _OPENED: set[tuple[str, str, uuid.UUID]] = set()
@@ -495,9 +480,17 @@ class WalletService:
             ],
         )
 
+    async def balance_of(self, kind: AccountKind, owner_id: uuid.UUID, currency: str) -> int:
+        account = await self.repo.account(kind.value, owner_id, currency)
+        return account.balance_minor if account else 0
+
     async def statement(
-        self, account: Account, limit: int, cursor: str | None
+        self, kind: AccountKind, owner_id: uuid.UUID, currency: str, limit: int, cursor: str | None
     ) -> tuple[list[tuple[Entry, Transfer]], str | None]:
+        """An account's entries, newest first (none for an account never used)."""
+        account = await self.repo.account(kind.value, owner_id, currency)
+        if account is None:
+            return [], None
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.repo.statement(account.id, limit, after)
         if len(rows) > limit:

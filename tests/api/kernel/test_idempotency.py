@@ -99,3 +99,19 @@ async def test_in_progress_takeover_and_expiry(client: httpx.AsyncClient, app: F
     assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
     assert await _count(client, me.headers) == 2
     assert await idempotency.purge_expired(app.state.db, clock.now() + idempotency.TTL) >= 1
+
+
+async def test_the_relay_forgets_expired_keys(app: FastAPI) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from navio.kernel.idempotency import IdempotencyKey
+
+    long_ago = datetime.now(UTC) - idempotency.TTL - timedelta(hours=1)
+    for key, at in (("old", long_ago), ("fresh", datetime.now(UTC))):
+        assert await idempotency.claim(app.state.db, "user:x", key, "d", "POST", "/p", at) is None
+    await app.state.relay.housekeeping()
+    async with app.state.db.transaction() as session:
+        keys = set(await session.scalars(select(IdempotencyKey.key)))
+    assert keys == {"fresh"}
