@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from navio.kernel.db import Base, IdMixin
@@ -19,10 +19,12 @@ class Account(IdMixin, Base):
     allow_negative: Mapped[bool] = mapped_column(Boolean, default=False)
     # cached: always the sum of the account's entries (`WalletService.verify` checks it)
     balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the platform's own accounts are several rows (see `domain.STRIPED`); others stripe 0
+    stripe: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (
-        UniqueConstraint("kind", "owner_id", "currency", name="uq_wallet_account_owner"),
+        UniqueConstraint("kind", "owner_id", "currency", "stripe", name="uq_wallet_account_owner"),
     )
 
 

@@ -35,12 +35,26 @@ from navio.wallet.models import Account, Entry, Transfer
 
 
 class WalletRepository(Repository):
-    async def account(self, kind: str, owner_id: uuid.UUID, currency: str) -> Account | None:
+    async def account(
+        self, kind: str, owner_id: uuid.UUID, currency: str, stripe: int = 0
+    ) -> Account | None:
         return await self.session.scalar(
             select(Account).where(
+                Account.kind == kind,
+                Account.owner_id == owner_id,
+                Account.currency == currency,
+                Account.stripe == stripe,
+            )
+        )
+
+    async def balance(self, kind: str, owner_id: uuid.UUID, currency: str) -> int:
+        """An account's balance: the sum of its stripes (one row for most accounts)."""
+        total = await self.session.scalar(
+            select(func.sum(Account.balance_minor)).where(
                 Account.kind == kind, Account.owner_id == owner_id, Account.currency == currency
             )
         )
+        return int(total or 0)
 
     async def ensure_account(
         self,
@@ -49,9 +63,10 @@ class WalletRepository(Repository):
         currency: str,
         allow_negative: bool,
         now: datetime,
+        stripe: int = 0,
     ) -> Account:
         """Get or create, safe under concurrency (INSERT ... ON CONFLICT DO NOTHING)."""
-        found = await self.account(kind, owner_id, currency)
+        found = await self.account(kind, owner_id, currency, stripe)
         if found is not None:
             return found
         values = {
@@ -61,6 +76,7 @@ class WalletRepository(Repository):
             "currency": currency,
             "allow_negative": allow_negative,
             "balance_minor": 0,
+            "stripe": stripe,
             "created_at": now,
         }
         dialect = self.session.get_bind().dialect.name
@@ -68,18 +84,19 @@ class WalletRepository(Repository):
         await self.session.execute(
             insert(Account)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency"])
+            .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency", "stripe"])
         )
-        created = await self.account(kind, owner_id, currency)
+        created = await self.account(kind, owner_id, currency, stripe)
         assert created is not None
         return created
 
     async def open_accounts_apart(
-        self, currency: str, accounts: Sequence[tuple[str, uuid.UUID, bool]], now: datetime
+        self, currency: str, accounts: Sequence[tuple[str, uuid.UUID, bool, int]], now: datetime
     ) -> None:
-        """PostgreSQL: create missing accounts in a short transaction of their own, committed
-        at once, so the paying transaction never holds a half-created account that another
-        transaction waits for (an empty account is harmless if the payment then fails)."""
+        """PostgreSQL: create missing accounts (kind, owner, allow_negative, stripe) in a short
+        transaction of their own, committed at once, so the paying transaction never holds a
+        half-created account that another transaction waits for (an empty account is harmless
+        if the payment then fails)."""
         engine = self.session.bind
         assert isinstance(engine, AsyncEngine)
         rows = [
@@ -90,15 +107,18 @@ class WalletRepository(Repository):
                 "currency": currency,
                 "allow_negative": allow_negative,
                 "balance_minor": 0,
+                "stripe": stripe,
                 "created_at": now,
             }
-            for kind, owner_id, allow_negative in sorted(accounts, key=lambda a: (a[0], str(a[1])))
+            for kind, owner_id, allow_negative, stripe in sorted(
+                accounts, key=lambda a: (a[0], str(a[1]), a[3])
+            )
         ]
         async with engine.begin() as connection:
             await connection.execute(
                 pg_insert(Account)
                 .values(rows)
-                .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency"])
+                .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency", "stripe"])
             )
 
     # ---------------------------------------------------------------- the write path (Core)
@@ -120,13 +140,17 @@ class WalletRepository(Repository):
         return self.session.get_bind().dialect.name
 
     async def transfer_in_one_statement(
-        self, values: dict[str, Any], currency: str, postings: Sequence[tuple[str, uuid.UUID, int]]
+        self,
+        values: dict[str, Any],
+        currency: str,
+        postings: Sequence[tuple[str, uuid.UUID, int, int]],
     ) -> str | list[tuple[uuid.UUID, str, uuid.UUID, int, int, bool]]:
         """PostgreSQL: the whole transfer in one statement (one round trip besides BEGIN and
         COMMIT): lock the accounts in id order, insert the transfer unless its key exists,
         move the balances, insert the entries. Returns "missing" (an account does not exist:
         nothing written), "exists" (the key was used: nothing written) or per account
-        (id, kind, owner, amount, balance after, allow_negative) for the caller to check."""
+        (id, kind, owner, amount, balance after, allow_negative) for the caller to check.
+        Postings are (kind, owner, stripe, amount)."""
         params: dict[str, Any] = {
             "cur": currency,
             "n": len(postings),
@@ -140,8 +164,9 @@ class WalletRepository(Repository):
             "hold": values["hold_state"],
             "now": values["created_at"],
         }
-        for i, (kind, owner, amount) in enumerate(postings):
+        for i, (kind, owner, stripe, amount) in enumerate(postings):
             params[f"k{i}"], params[f"o{i}"], params[f"v{i}"] = kind, owner, amount
+            params[f"s{i}"] = stripe
         sql, names = _one_statement_positional(len(postings))
         # the driver's own SQL ($1, $2, ...) on the session's connection and transaction:
         # no compilation, no ORM machinery on the ledger's hottest path
@@ -159,24 +184,27 @@ class WalletRepository(Repository):
 
     async def existing_accounts(
         self, currency: str, refs: Sequence[tuple[str, uuid.UUID]]
-    ) -> set[tuple[str, uuid.UUID]]:
+    ) -> set[tuple[str, uuid.UUID, int]]:
+        """(kind, owner, stripe) of every row of the accounts (kind, owner) in `currency`."""
         rows = await self.session.execute(
-            select(Account.kind, Account.owner_id).where(
+            select(Account.kind, Account.owner_id, Account.stripe).where(
                 Account.currency == currency, tuple_(Account.kind, Account.owner_id).in_(refs)
             )
         )
-        return {(r.kind, r.owner_id) for r in rows}
+        return {(r.kind, r.owner_id, r.stripe) for r in rows}
 
     async def lock_balances(
         self, currency: str, refs: Sequence[tuple[str, uuid.UUID]]
-    ) -> dict[tuple[str, uuid.UUID], tuple[uuid.UUID, bool, int]]:
-        """(id, allow_negative, balance) per (kind, owner) in `currency`, rows locked in id
-        order so that concurrent transfers over the same accounts queue, never deadlock."""
+    ) -> dict[tuple[str, uuid.UUID, int], tuple[uuid.UUID, bool, int]]:
+        """(id, allow_negative, balance) per (kind, owner, stripe) in `currency`, every stripe
+        of the accounts, rows locked in id order so that concurrent transfers over the same
+        accounts queue, never deadlock."""
         rows = await self.session.execute(
             select(
                 Account.id,
                 Account.kind,
                 Account.owner_id,
+                Account.stripe,
                 Account.allow_negative,
                 Account.balance_minor,
             )
@@ -185,7 +213,8 @@ class WalletRepository(Repository):
             .with_for_update()
         )
         return {
-            (r.kind, r.owner_id): (r.id, bool(r.allow_negative), int(r.balance_minor)) for r in rows
+            (r.kind, r.owner_id, r.stripe): (r.id, bool(r.allow_negative), int(r.balance_minor))
+            for r in rows
         }
 
     async def apply(
@@ -288,16 +317,17 @@ class WalletRepository(Repository):
 def _one_statement(postings: int) -> TextClause:
     """The single-statement transfer for a number of postings (compiled once per shape)."""
     rows_sql = ", ".join(
-        f"(CAST(:k{i} AS varchar), CAST(:o{i} AS uuid), CAST(:v{i} AS bigint))"
+        f"(CAST(:k{i} AS varchar), CAST(:o{i} AS uuid), CAST(:s{i} AS smallint), "
+        f"CAST(:v{i} AS bigint))"
         for i in range(postings)
     )
     # only numbered placeholders are interpolated: every value is a bound parameter
     return text(
         f"""
-        WITH d(kind, owner_id, delta) AS (VALUES {rows_sql}),
+        WITH d(kind, owner_id, stripe, delta) AS (VALUES {rows_sql}),
         lk AS MATERIALIZED (
-            SELECT a.id, a.kind, a.owner_id FROM wallet_account a
-            JOIN d ON d.kind = a.kind AND d.owner_id = a.owner_id
+            SELECT a.id, a.kind, a.owner_id, a.stripe FROM wallet_account a
+            JOIN d ON d.kind = a.kind AND d.owner_id = a.owner_id AND d.stripe = a.stripe
             WHERE a.currency = :cur ORDER BY a.id FOR UPDATE OF a
         ),
         ok AS (SELECT count(*) = :n AS ok FROM lk),
@@ -313,6 +343,7 @@ def _one_statement(postings: int) -> TextClause:
         upd AS (
             UPDATE wallet_account a SET balance_minor = a.balance_minor + d.delta
             FROM lk JOIN d ON d.kind = lk.kind AND d.owner_id = lk.owner_id
+                AND d.stripe = lk.stripe
             WHERE a.id = lk.id AND EXISTS (SELECT 1 FROM ins)
             RETURNING a.id, a.kind, a.owner_id, d.delta, a.balance_minor, a.allow_negative
         ),

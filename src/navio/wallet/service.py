@@ -14,7 +14,16 @@ from navio.kernel.clock import Clock
 from navio.kernel.money import is_currency
 from navio.kernel.pagination import Cursor
 from navio.wallet import domain
-from navio.wallet.domain import OUTSIDE, PLATFORM, AccountKind, LedgerError, Posting, TransferKind
+from navio.wallet.domain import (
+    OUTSIDE,
+    PLATFORM,
+    STRIPED,
+    STRIPES,
+    AccountKind,
+    LedgerError,
+    Posting,
+    TransferKind,
+)
 from navio.wallet.errors import (
     CurrencyMismatch,
     HoldNotPending,
@@ -36,6 +45,45 @@ def _ledger_error(exc: LedgerError) -> Exception:
     if exc.code == "invalid_amount":
         return InvalidAmount(str(exc), field="amount_minor")
     return InvalidTransfer(str(exc))
+
+
+def _all_rows(
+    locked: Mapping[tuple[str, uuid.UUID, int], object], postings: Sequence[Posting]
+) -> bool:
+    found = {(kind, owner) for kind, owner, _ in locked}
+    return all((p.kind.value, p.owner_id) in found for p in postings)
+
+
+def _spread(
+    posting: Posting, rows: Mapping[int, tuple[uuid.UUID, bool, int]], stripe: int
+) -> list[tuple[uuid.UUID, bool, int, int]]:
+    """Where a posting lands: (account row, allow_negative, balance, amount) per row moved.
+    One row for most accounts; a credit (or a debit of an outside account) lands on the key's
+    stripe; a debit of an inside striped account takes from its stripes, the key's first,
+    then the fullest, so that none goes negative while the account holds enough (if not, the
+    key's stripe takes it all and the caller refuses the transfer)."""
+    if len(rows) == 1:
+        ((account_id, allow_negative, balance),) = rows.values()
+        return [(account_id, allow_negative, balance, posting.amount)]
+    chosen = stripe if stripe in rows else min(rows)
+    if posting.amount > 0 or rows[chosen][1]:
+        account_id, allow_negative, balance = rows[chosen]
+        return [(account_id, allow_negative, balance, posting.amount)]
+    need = -posting.amount
+    if sum(max(row[2], 0) for row in rows.values()) < need:
+        account_id, allow_negative, balance = rows[chosen]
+        return [(account_id, allow_negative, balance, posting.amount)]
+    order = [chosen, *sorted((s for s in rows if s != chosen), key=lambda s: -rows[s][2])]
+    out: list[tuple[uuid.UUID, bool, int, int]] = []
+    for s in order:
+        account_id, allow_negative, balance = rows[s]
+        take = min(need, max(balance, 0))
+        if take > 0:
+            out.append((account_id, allow_negative, balance, -take))
+            need -= take
+        if need == 0:
+            break
+    return out
 
 
 class WalletService:
@@ -92,47 +140,54 @@ class WalletService:
             "refunded_minor": 0,
             "created_at": now,
         }
-        if self.repo.dialect == "postgresql":
-            return await self._transfer_pg(values, currency, postings)
+        stripes = STRIPES if self.repo.dialect == "postgresql" else 1
+        if stripes > 1 and not any(
+            p.amount < 0 and p.kind in STRIPED and p.kind not in OUTSIDE for p in postings
+        ):
+            return await self._transfer_pg(values, currency, postings, stripes)
         if not await self.repo.insert_transfer(values):
-            existing = await self.repo.transfer_by_key(key)
-            assert existing is not None
-            if existing.fingerprint != digest:
-                raise TransferKeyReused(f"{key!r} was a {existing.kind}", field="key")
-            return existing, True
+            return await self._replay(key, digest)
         wanted = [(p.kind.value, p.owner_id) for p in postings]
         if not all((currency, *ref) in _OPENED for ref in wanted):
             # open missing accounts before taking any row lock: a first use racing another
             # then waits on the unique index without holding locks that could close a cycle
-            await self._open(currency, postings, now)
+            await self._open(currency, postings, now, stripes)
         locked = await self.repo.lock_balances(currency, wanted)
-        if len(locked) != len(postings):  # an account known here is gone (a wiped database)
+        if not _all_rows(locked, postings):  # an account known here is gone (a wiped database)
             _OPENED.clear()
-            await self._open(currency, postings, now)
+            await self._open(currency, postings, now, stripes)
             locked = await self.repo.lock_balances(currency, wanted)
         _OPENED.update((currency, *ref) for ref in wanted)
         balances: list[dict[str, Any]] = []
         entries = []
         for posting in postings:
-            account_id, allow_negative, balance = locked[(posting.kind.value, posting.owner_id)]
-            after = balance + posting.amount
-            if after < 0 and not allow_negative:
-                raise InsufficientFunds(
-                    f"the {posting.kind.value.replace('_', ' ')} holds {balance}, "
-                    f"{-posting.amount} needed",
-                    available_minor=balance,
+            rows = {
+                stripe: row
+                for (kind, owner, stripe), row in locked.items()
+                if kind == posting.kind.value and owner == posting.owner_id
+            }
+            for account_id, allow_negative, balance, move in _spread(
+                posting, rows, domain.stripe_of(key, stripes)
+            ):
+                after = balance + move
+                if after < 0 and not allow_negative:
+                    total = sum(row[2] for row in rows.values())
+                    raise InsufficientFunds(
+                        f"the {posting.kind.value.replace('_', ' ')} holds {total}, "
+                        f"{-posting.amount} needed",
+                        available_minor=total,
+                    )
+                balances.append({"account_id": account_id, "balance": after})
+                entries.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "transfer_id": values["id"],
+                        "account_id": account_id,
+                        "amount_minor": move,
+                        "balance_after_minor": after,
+                        "created_at": now,
+                    }
                 )
-            balances.append({"account_id": account_id, "balance": after})
-            entries.append(
-                {
-                    "id": uuid.uuid4(),
-                    "transfer_id": values["id"],
-                    "account_id": account_id,
-                    "amount_minor": posting.amount,
-                    "balance_after_minor": after,
-                    "created_at": now,
-                }
-            )
         balances.sort(key=lambda b: str(b["account_id"]))
         await self.repo.apply(balances, entries)
         return Transfer(**values), False
@@ -145,16 +200,23 @@ class WalletService:
         return existing, True
 
     async def _transfer_pg(
-        self, values: dict[str, Any], currency: str, postings: Sequence[Posting]
+        self, values: dict[str, Any], currency: str, postings: Sequence[Posting], stripes: int
     ) -> tuple[Transfer, bool]:
+        """PostgreSQL, no striped inside account debited: the transfer in one statement, each
+        striped account credited (or, outside ones, debited) on the stripe of the key."""
         wanted = [(p.kind.value, p.owner_id) for p in postings]
+        now = values["created_at"]
         if not all((currency, *ref) in _OPENED for ref in wanted):
-            await self._open(currency, postings, values["created_at"])
-        moves = [(p.kind.value, p.owner_id, p.amount) for p in postings]
+            await self._open(currency, postings, now, stripes)
+        stripe = domain.stripe_of(values["key"], stripes)
+        moves = [
+            (p.kind.value, p.owner_id, stripe if p.kind in STRIPED else 0, p.amount)
+            for p in postings
+        ]
         result = await self.repo.transfer_in_one_statement(values, currency, moves)
         if result == "missing":  # an account known here is gone (a wiped database)
             _OPENED.clear()
-            await self._open(currency, postings, values["created_at"])
+            await self._open(currency, postings, now, stripes)
             result = await self.repo.transfer_in_one_statement(values, currency, moves)
         if result == "exists":
             return await self._replay(values["key"], values["fingerprint"])
@@ -168,24 +230,30 @@ class WalletService:
                 )
         return Transfer(**values), False
 
-    async def _open(self, currency: str, postings: Sequence[Posting], now: datetime) -> None:
+    async def _open(
+        self, currency: str, postings: Sequence[Posting], now: datetime, stripes: int
+    ) -> None:
+        """Create the missing rows of the postings' accounts: every stripe of a striped one."""
         existing = await self.repo.existing_accounts(
             currency, [(p.kind.value, p.owner_id) for p in postings]
         )
-        _OPENED.update((currency, *ref) for ref in existing)
-        missing = [p for p in postings if (p.kind.value, p.owner_id) not in existing]
-        if missing and self.repo.dialect == "postgresql":
-            await self.repo.open_accounts_apart(
-                currency, [(p.kind.value, p.owner_id, p.kind in OUTSIDE) for p in missing], now
-            )
+        missing: list[tuple[str, uuid.UUID, bool, int]] = []
+        for p in postings:
+            for stripe in range(stripes if p.kind in STRIPED else 1):
+                if (p.kind.value, p.owner_id, stripe) not in existing:
+                    missing.append((p.kind.value, p.owner_id, p.kind in OUTSIDE, stripe))
+        if not missing:
+            _OPENED.update((currency, p.kind.value, p.owner_id) for p in postings)
+            return
+        if self.repo.dialect == "postgresql":
+            await self.repo.open_accounts_apart(currency, missing, now)
             return
         # created in one global order, so two transactions opening the same new accounts
         # wait for each other in line rather than in a cycle
-        for posting in sorted(postings, key=lambda p: (p.kind.value, str(p.owner_id))):
-            if (posting.kind.value, posting.owner_id) not in existing:
-                await self.repo.ensure_account(
-                    posting.kind.value, posting.owner_id, currency, posting.kind in OUTSIDE, now
-                )
+        for kind, owner, allow_negative, stripe in sorted(
+            missing, key=lambda a: (a[0], str(a[1]), a[3])
+        ):
+            await self.repo.ensure_account(kind, owner, currency, allow_negative, now, stripe)
 
     # ---------------------------------------------------------------- use cases
     @staticmethod
@@ -481,8 +549,7 @@ class WalletService:
         )
 
     async def balance_of(self, kind: AccountKind, owner_id: uuid.UUID, currency: str) -> int:
-        account = await self.repo.account(kind.value, owner_id, currency)
-        return account.balance_minor if account else 0
+        return await self.repo.balance(kind.value, owner_id, currency)
 
     async def statement(
         self, kind: AccountKind, owner_id: uuid.UUID, currency: str, limit: int, cursor: str | None
