@@ -7,7 +7,7 @@ import contextlib
 import gc
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio import __version__
 from navio.bookings import api as bookings_api
@@ -41,6 +42,7 @@ from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.payments import PaymentsService, payments_in
 from navio.payments import api as payments_api
 from navio.payments.providers import PaymentProvider, build_provider
 from navio.places import api as places_api
@@ -103,10 +105,27 @@ async def _warm(db: Database) -> None:
         log.warning("warm_caches_failed", exc_info=True)
 
 
-def build_registry(broadcast: Broadcast, settings: Settings) -> HandlerRegistry:
-    """Every context's event subscribers, for the API process and the worker alike."""
+def build_registry(
+    broadcast: Broadcast,
+    settings: Settings,
+    providers: Mapping[str, PaymentProvider] | None = None,
+) -> HandlerRegistry:
+    """Every context's event subscribers and periodic jobs, for the API process and the
+    worker alike."""
     registry = HandlerRegistry()
-    bookings_handlers.register(registry, ticket_keys(settings.secret_key.get_secret_value()))
+    clock = Clock()
+    providers = providers if providers is not None else build_payment_providers(settings, clock)
+    conf = settings.payments
+
+    def payments(session: AsyncSession) -> PaymentsService:
+        return payments_in(session, clock, providers, conf.provider, conf.seller_name)
+
+    bookings_handlers.register(
+        registry,
+        ticket_keys(settings.secret_key.get_secret_value()),
+        payments,
+        timedelta(minutes=settings.bookings.payment_window_minutes),
+    )
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
     expenses_handlers.register(registry, EcbRates())
@@ -243,7 +262,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         )
         cache = create_cache(settings.redis_url)
         broadcast = create_broadcast(settings.redis_url)
-        registry = build_registry(broadcast, settings)
+        clock = Clock()
+        providers = build_payment_providers(settings, clock)
+        registry = build_registry(broadcast, settings, providers)
         relay = OutboxRelay(
             db,
             registry,
@@ -254,13 +275,13 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.db = db
         app.state.cache = cache
         app.state.registry = registry
-        app.state.clock = Clock()
+        app.state.clock = clock
         app.state.iam = build_iam_runtime(settings, cache)
         app.state.semantic = SemanticIndex(enabled=settings.places.semantic)
         app.state.relay = relay
         app.state.broadcast = broadcast
         app.state.rates = EcbRates()
-        app.state.payment_providers = build_payment_providers(settings, app.state.clock)
+        app.state.payment_providers = providers
         app.state.idempotency_scope = _idempotency_scope
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:

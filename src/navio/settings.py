@@ -83,6 +83,12 @@ class PaymentsSettings(BaseModel):
     seller_name: str = "Navio"
 
 
+class BookingsSettings(BaseModel):
+    # a card booking not paid within this many minutes expires (a payment landing later is
+    # refunded in full)
+    payment_window_minutes: int = Field(30, ge=1, le=1_440)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -108,6 +114,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     places: PlacesSettings = Field(default_factory=PlacesSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
+    bookings: BookingsSettings = Field(default_factory=BookingsSettings)
     # compiled GTFS timetables, one file per feed and service day
     transit_cache_dir: str = "var/transit-cache"
 

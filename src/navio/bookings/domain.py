@@ -34,6 +34,7 @@ class Status(enum.StrEnum):
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
     FAILED = "failed"
+    EXPIRED = "expired"  # a card booking not paid in time
 
 
 CANCELLABLE = frozenset({Status.AWAITING_PAYMENT, Status.CONFIRMED})

@@ -22,3 +22,7 @@ class BookingConfirmed(BookingEvent):
 
 class BookingCancelled(BookingEvent):
     name = "bookings.booking_cancelled"
+
+
+class BookingExpired(BookingEvent):
+    name = "bookings.booking_expired"

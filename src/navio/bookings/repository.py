@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -27,6 +28,23 @@ class BookingsRepository(Repository):
             statement = statement.where(Booking.trip_id == trip_id)
         rows = await self.session.scalars(statement.order_by(Booking.created_at, Booking.id))
         return list(rows)
+
+    async def unpaid_since(self, before: datetime, limit: int) -> list[Booking]:
+        """Card bookings still awaiting payment, created before `before`, locked (rows another
+        transaction holds are skipped on PostgreSQL: two relays share the work)."""
+        statement = (
+            select(Booking)
+            .where(
+                Booking.status == "awaiting_payment",
+                Booking.pay_with == "card",
+                Booking.created_at < before,
+            )
+            .order_by(Booking.created_at, Booking.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return list(await self.session.scalars(statement))
 
     async def tickets(self, booking_id: uuid.UUID) -> list[Ticket]:
         rows = await self.session.scalars(

@@ -67,6 +67,8 @@ class BookingRead(BaseModel):
     free_until_hours: int
     late_refund_pct: int
     refunded_minor: int
+    # why a booking failed or expired, or what happened to money that arrived too late
+    failure: str | None = None
     tickets: list[TicketRead]
     version: int
     created_at: datetime

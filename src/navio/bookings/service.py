@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from navio.bookings import domain
 from navio.bookings.domain import CANCELLABLE, OfferKind, Policy, Status
@@ -20,7 +20,7 @@ from navio.bookings.errors import (
     TicketInvalid,
     TicketUsed,
 )
-from navio.bookings.events import BookingCancelled, BookingConfirmed, BookingEvent
+from navio.bookings.events import BookingCancelled, BookingConfirmed, BookingEvent, BookingExpired
 from navio.bookings.models import Booking, Ticket
 from navio.bookings.repository import BookingsRepository
 from navio.bookings.schemas import (
@@ -214,11 +214,38 @@ class BookingsService:
         self.events.record(BookingConfirmed(**_event(booking)))
 
     async def payment_succeeded(self, booking_id: uuid.UUID) -> None:
-        """The card payment went through (webhook or a later confirm): confirm, once."""
+        """The card payment went through (webhook or a later confirm): confirm, once. If the
+        booking expired or was cancelled before the money arrived, the money goes back."""
         booking = await self.repo.booking(booking_id, for_update=True)
-        if booking is None or booking.status != Status.AWAITING_PAYMENT.value:
+        if booking is None:
             return
-        await self._confirm(booking)
+        if booking.status == Status.AWAITING_PAYMENT.value:
+            await self._confirm(booking)
+            return
+        unclaimed = booking.status in (Status.EXPIRED.value, Status.CANCELLED.value)
+        if unclaimed and booking.payment_id is not None and self.payments is not None:
+            refund = await self.payments.refund_unclaimed(booking.payment_id)
+            if refund is not None:
+                booking.refunded_minor += refund.amount_minor
+                booking.failure = (
+                    f"paid after it was {booking.status}: refunded {refund.amount_minor} "
+                    "to the card"
+                )
+                booking.version += 1
+                booking.updated_at = self.clock.now()
+
+    async def expire_unpaid(self, now: datetime, window: timedelta, limit: int = 500) -> int:
+        """Card bookings awaiting payment for longer than `window` expire (nothing was
+        taken: a card booking holds no money until it is paid)."""
+        stale = await self.repo.unpaid_since(now - window, limit)
+        for booking in stale:
+            booking.status = Status.EXPIRED.value
+            minutes = int(window.total_seconds() // 60)
+            booking.failure = f"not paid within {minutes} minutes"
+            booking.version += 1
+            booking.updated_at = now
+            self.events.record(BookingExpired(**_event(booking)))
+        return len(stale)
 
     # ---------------------------------------------------------------- cancel
     async def cancel(self, principal: Principal, booking_id: uuid.UUID) -> BookingRead:
@@ -323,6 +350,7 @@ class BookingsService:
             free_until_hours=booking.free_until_hours,
             late_refund_pct=booking.late_refund_pct,
             refunded_minor=booking.refunded_minor,
+            failure=booking.failure,
             tickets=[
                 TicketRead(
                     id=t.id,

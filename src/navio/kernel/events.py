@@ -96,9 +96,33 @@ class Subscription:
     handler: Handler
 
 
+# A job the relays run every so often in a transaction of its own (`now` is the time it runs
+# for); returns how many things it changed. Every relay runs it, so it must be safe to run
+# twice at once (PostgreSQL: SKIP LOCKED; a state that is checked before it changes).
+PeriodicJob = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every_seconds: float
+    job: PeriodicJob
+
+
 class HandlerRegistry:
     def __init__(self) -> None:
         self._subs: dict[str, list[Subscription]] = defaultdict(list)
+        self._periodic: dict[str, Periodic] = {}
+
+    def every(self, name: str, seconds: float, job: PeriodicJob) -> None:
+        if name in self._periodic:
+            raise ValueError(f"periodic job {name!r} already registered")
+        if seconds <= 0:
+            raise ValueError("a periodic job needs a positive interval")
+        self._periodic[name] = Periodic(name, seconds, job)
+
+    def periodic(self) -> list[Periodic]:
+        return list(self._periodic.values())
 
     def subscribe(self, event_name: str, handler_name: str, handler: Handler) -> None:
         if any(s.handler_name == handler_name for s in self._subs[event_name]):

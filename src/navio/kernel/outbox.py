@@ -42,6 +42,7 @@ class OutboxRelay:
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
         self._next_housekeeping = 0.0
+        self._next_periodic: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -157,10 +158,32 @@ class OutboxRelay:
         if purged:
             log.info("outbox.idempotency_keys_purged", count=purged)
 
+    async def run_periodic(
+        self, *, now: datetime | None = None, force: bool = False
+    ) -> dict[str, int]:
+        """Run the registry's periodic jobs that are due (all of them with `force`), each in
+        its own transaction; a failing job is logged and tried again at its next turn."""
+        done: dict[str, int] = {}
+        tick = time.monotonic()
+        for periodic in self._registry.periodic():
+            if not force and tick < self._next_periodic.get(periodic.name, 0.0):
+                continue
+            self._next_periodic[periodic.name] = tick + periodic.every_seconds
+            try:
+                async with self._db.transaction() as session:
+                    done[periodic.name] = await periodic.job(session, now or datetime.now(UTC))
+            except Exception:
+                log.exception("outbox.periodic_failed", job=periodic.name)
+                continue
+            if done[periodic.name]:
+                log.info("outbox.periodic", job=periodic.name, changed=done[periodic.name])
+        return done
+
     async def _loop(self) -> None:
         while not self._stopping:
             try:
                 await self.housekeeping()
+                await self.run_periodic()
                 taken = await self.run_once()
             except Exception:
                 log.exception("outbox.relay_failed")

@@ -299,6 +299,20 @@ class PaymentsService:
         self, principal: Principal, payment_id: uuid.UUID, body: RefundCreate
     ) -> RefundRead:
         payment = await self._own(principal, payment_id, for_update=True)
+        return await self._refund(payment, body)
+
+    async def refund_unclaimed(self, payment_id: uuid.UUID) -> RefundRead | None:
+        """What is left of a payment back to the card, on the platform's own initiative (what
+        it paid for expired or was cancelled before the money arrived). None if nothing is
+        left or it did not succeed."""
+        payment = await self.repo.payment(payment_id, for_update=True)
+        if payment is None or payment.status != "succeeded":
+            return None
+        if payment.amount_minor == payment.refunded_minor:
+            return None
+        return await self._refund(payment, RefundCreate(destination="card"))
+
+    async def _refund(self, payment: Payment, body: RefundCreate) -> RefundRead:
         if payment.status != "succeeded":
             raise PaymentStateConflict(f"a {payment.status} payment cannot be refunded")
         left = payment.amount_minor - payment.refunded_minor

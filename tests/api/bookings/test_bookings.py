@@ -262,3 +262,62 @@ async def test_operator_payouts(client: httpx.AsyncClient, app: FastAPI) -> None
     assert denied.status_code == 403
     after = (await client.get(f"{API}/wallet/balance", headers=seller.headers)).json()
     assert after["balances"][0]["payable_minor"] == 1000
+
+
+async def test_unpaid_card_bookings_expire_and_late_money_goes_back(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    me = await make_user(client)
+    unpaid = (await _book(client, me, pay_with="card")).json()
+    assert unpaid["status"] == "awaiting_payment"
+    relay = app.state.relay
+    window = app.state.settings.bookings.payment_window_minutes
+    # inside the payment window nothing expires
+    soon = datetime.now(UTC) + timedelta(minutes=window - 5)
+    assert (await relay.run_periodic(now=soon, force=True))["bookings.expire_unpaid"] == 0
+    still = (await client.get(f"{API}/bookings/{unpaid['id']}", headers=me.headers)).json()
+    assert still["status"] == "awaiting_payment"
+
+    later = datetime.now(UTC) + timedelta(minutes=window + 1)
+    assert (await relay.run_periodic(now=later, force=True))["bookings.expire_unpaid"] >= 1
+    expired = (await client.get(f"{API}/bookings/{unpaid['id']}", headers=me.headers)).json()
+    assert expired["status"] == "expired" and expired["tickets"] == []
+    assert f"{window} minutes" in expired["failure"]
+    assert expired["version"] == unpaid["version"] + 1
+    # a second pass changes nothing more
+    assert (await relay.run_periodic(now=later, force=True))["bookings.expire_unpaid"] == 0
+    assert_problem(
+        await client.put(f"{API}/bookings/{unpaid['id']}/cancel", headers=me.headers),
+        409,
+        "booking_state_conflict",
+    )
+
+    # the traveler pays anyway: the payment succeeds, the booking stays expired, the money
+    # goes back to the card in full
+    paid = await client.post(
+        f"{API}/payments/confirm",
+        json={"payment_id": unpaid["payment_id"], "payment_method": CARD_SUCCESS},
+        headers=me.headers,
+    )
+    assert paid.json()["status"] == "succeeded"
+    await relay.drain()
+    after = (await client.get(f"{API}/bookings/{unpaid['id']}", headers=me.headers)).json()
+    assert after["status"] == "expired" and after["tickets"] == []
+    assert after["refunded_minor"] == 3000 and "refunded 3000" in after["failure"]
+    payment = (
+        await client.get(f"{API}/payments/{unpaid['payment_id']}", headers=me.headers)
+    ).json()
+    assert payment["refunded_minor"] == 3000
+
+    # cancelled while awaiting payment, then paid: refunded the same way
+    other = (await _book(client, me, pay_with="card")).json()
+    cancelled = await client.put(f"{API}/bookings/{other['id']}/cancel", headers=me.headers)
+    assert cancelled.json()["status"] == "cancelled"
+    await client.post(
+        f"{API}/payments/confirm",
+        json={"payment_id": other["payment_id"], "payment_method": CARD_SUCCESS},
+        headers=me.headers,
+    )
+    await relay.drain()
+    payment = (await client.get(f"{API}/payments/{other['payment_id']}", headers=me.headers)).json()
+    assert payment["refunded_minor"] == 3000

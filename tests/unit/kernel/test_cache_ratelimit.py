@@ -75,7 +75,7 @@ async def test_ttl_counts_down_and_key_expires(cache: Cache) -> None:
     await cache.set("long", b"v", ttl_seconds=60)
     remaining = await cache.ttl("short")
     assert 0 < remaining <= SHORT
-    assert 59 < await cache.ttl("long") <= 60
+    assert 50 < await cache.ttl("long") <= 60
     assert await cache.get("short") == b"v"
     await asyncio.sleep(WAIT)
     assert await cache.get("short") is None
@@ -125,7 +125,7 @@ async def test_incr_window_counts_within_a_window(cache: Cache) -> None:
     for _ in range(4):
         count, ttl = await cache.incr_window("w", 60)
         counts.append(count)
-        assert 59 < ttl <= 60
+        assert 50 < ttl <= 60
     assert counts == [1, 2, 3, 4]
     assert await cache.get("w") == b"4"
     # Keys are separate windows.
@@ -137,7 +137,7 @@ async def test_incr_window_keeps_the_first_expiry(cache: Cache) -> None:
     await asyncio.sleep(0.1)
     _, second = await cache.incr_window("w", 60)
     assert second < first
-    assert 59 < second <= 60
+    assert 50 < second <= 60
 
 
 async def test_incr_window_starts_a_new_window_after_expiry(cache: Cache) -> None:
@@ -149,15 +149,15 @@ async def test_incr_window_starts_a_new_window_after_expiry(cache: Cache) -> Non
     await asyncio.sleep(WAIT)
     count, ttl = await cache.incr_window("w", 60)
     assert count == 1
-    assert 59 < ttl <= 60
+    assert 50 < ttl <= 60
 
 
 async def test_incr_window_gives_a_counter_without_ttl_a_window(cache: Cache) -> None:
     await cache.set("w", b"2")
     count, ttl = await cache.incr_window("w", 30)
     assert count == 3
-    assert 29 < ttl <= 30
-    assert 29 < await cache.ttl("w") <= 30
+    assert 20 < ttl <= 30
+    assert 20 < await cache.ttl("w") <= 30
 
 
 async def test_incr_window_is_atomic_under_concurrency(cache: Cache) -> None:
