@@ -2,14 +2,33 @@
 
 Problem (TOPTW)
 ---------------
-Nodes ``0..n-1``; node ``depot`` (0 by default) is the hotel where every route (day) starts
-and ends.  Each other node has a score, a service (visit) duration and a time window
-``[open, close]`` within which the visit must *start* (arriving early means waiting).  Every
-route leaves the depot at ``open[depot]`` and must be back by ``close[depot]``.  With ``m``
-routes, choose disjoint ordered subsets of nodes maximising the total score, optionally under a
-budget cap on the summed node costs, with optional *must-visit* nodes (strongly preferred:
-lexicographically first in the objective) and *locked* nodes (fixed to a route, optionally as a
-fixed ordered prefix of it) for re-optimising a partially fixed plan.
+Nodes ``0..n-1`` with an ``n x n`` travel-time matrix; there are ``m`` routes, one per day.
+In the basic model node ``depot`` (0 by default) is the hotel where every route starts and
+ends: every route leaves the depot at ``open[depot]`` and must be back by ``close[depot]``.
+Each other node has a score, a service (visit) duration and a time window ``[open, close]``
+within which the visit must *start* (arriving early means waiting).  Choose disjoint ordered
+subsets of nodes, one per route, maximising the total score, optionally under a budget cap on
+the summed node costs, with optional *must-visit* nodes (strongly preferred: lexicographically
+first in the objective) and *locked* nodes (fixed to a route, optionally as a fixed ordered
+prefix of it) for re-optimising a partially fixed plan.
+
+Multi-day extensions (all optional; without them the basic model above applies unchanged):
+
+* **Per-route time windows** - ``route_open`` / ``route_close`` of shape ``(m, n)``: node
+  ``j`` may be visited in route ``r`` only with a start time in
+  ``[route_open[r, j], route_close[r, j]]`` (opening hours that differ per weekday).  A node
+  is *closed* in route ``r`` when ``route_close[r, j] < route_open[r, j]``; the canonical
+  encoding is ``route_close[r, j] = -inf``.  A closed node is never placed in that route.  The
+  same rule applies to the shared ``open``/``close``: ``close[j] < open[j]`` means never open.
+* **Per-route start/end nodes and day bounds** - route ``r`` leaves node ``starts[r]`` at
+  time ``day_start[r]`` and must arrive at node ``ends[r]`` by ``day_end[r]`` (a different
+  hotel per night: day ``r`` runs from the hotel of night ``r - 1`` to that of night ``r``).
+  Start, end and depot nodes are *terminals*: never visited as customers, zero service; their
+  own time windows are ignored (``day_start``/``day_end`` bound the route instead).
+
+The times of one route need only be consistent within that route (each day may use its own
+clock, e.g. minutes since that day's midnight, or one clock for the whole trip): the search
+only compares durations across routes.
 
 Algorithm
 ---------
@@ -26,14 +45,15 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   visit could be delayed without breaking a later window or the return deadline), so the
   feasibility of one insertion is O(1): ``arrival_j <= close_j`` and
   ``shift_j <= wait_k + maxShift_k`` for the following visit ``k``.  All (position, node)
-  pairs of a route are evaluated at once with numpy; per-route results are cached and only the
-  modified route is re-evaluated after an insertion.  During the search the ratios are
-  perturbed by multiplicative noise (noisy re-insertion).
+  pairs of a route are evaluated at once with numpy, against that route's own window rows and
+  day bounds; per-route results are cached and only the modified route is re-evaluated after
+  an insertion.  During the search the ratios are perturbed by multiplicative noise (noisy
+  re-insertion).
 * **Local improvement** - after the insertion phase, routes whose schedule changed are
   shortened by first-improvement intra-route 2-opt and relocate moves and inter-route relocate
-  and swap moves (any move is accepted if it keeps every window and reduces total route
-  duration); then the insertion is re-run, since the freed time may admit new visits.  A
-  *replace* move then tries to exchange a visited node for a better unvisited one.
+  and swap moves (any move is accepted if it keeps every window of the receiving route and
+  reduces total route duration); then the insertion is re-run, since the freed time may admit
+  new visits.  A *replace* move then tries to exchange a visited node for a better unvisited one.
 * **Perturbation (shake)** - in every route, remove a block of consecutive visits of
   randomised size and position; remaining visits are shifted earlier to remove needless
   waiting.
@@ -72,8 +92,25 @@ _FRESH_AFTER = 300  # stalled iterations before a new episode from a fresh const
 class Instance:
     """A TOPTW instance.  Arrays are indexed by node; ``travel`` is an ``n x n`` matrix.
 
+    All times (``travel``, ``service``, windows, day bounds) share one unit, e.g. minutes.
+
     ``locked`` maps a node to the route (0-based) it must belong to; ``locked_prefix`` maps a
     route to the ordered visits that must open it.  Nodes of a prefix are implicitly locked.
+
+    Multi-day fields (``m = n_routes``), each optional and independent of the others:
+
+    * ``route_open``, ``route_close`` - shape ``(m, n)``; row ``r`` replaces ``open`` /
+      ``close`` for route ``r`` (a missing one of the two falls back to the shared array for
+      every route).  Node ``j`` is closed in route ``r`` when ``route_close[r, j] <
+      route_open[r, j]``; write ``route_close[r, j] = -inf`` for that.  NaN is rejected.
+    * ``starts``, ``ends`` - ``m`` node indices; route ``r`` starts at ``starts[r]`` and ends
+      at ``ends[r]``.  Default: ``depot`` for every route.
+    * ``day_start``, ``day_end`` - shape ``(m,)``; route ``r`` departs at ``day_start[r]`` and
+      must arrive at its end node by ``day_end[r]``.  Default: ``open[depot]`` /
+      ``close[depot]`` for every route.  NaN is rejected.
+
+    The depot and every start/end node are terminals: they may not be visited, must-visit or
+    locked, and their service time is taken as zero.
     """
 
     travel: FloatArray
@@ -88,9 +125,16 @@ class Instance:
     locked: Mapping[int, int] = field(default_factory=dict)
     locked_prefix: Mapping[int, Sequence[int]] = field(default_factory=dict)
     depot: int = 0
+    route_open: FloatArray | None = None
+    route_close: FloatArray | None = None
+    starts: Sequence[int] | None = None
+    ends: Sequence[int] | None = None
+    day_start: FloatArray | None = None
+    day_end: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.n_nodes
+        m = self.n_routes
         if self.travel.shape != (n, n):
             raise ValueError(f"travel matrix must be {n}x{n}, got {self.travel.shape}")
         for name in ("service", "open", "close"):
@@ -98,22 +142,62 @@ class Instance:
                 raise ValueError(f"{name} must have shape ({n},)")
         if self.cost is not None and self.cost.shape != (n,):
             raise ValueError(f"cost must have shape ({n},)")
-        if self.n_routes < 0:
+        if m < 0:
             raise ValueError("n_routes must be >= 0")
         if not 0 <= self.depot < n:
             raise ValueError("depot out of range")
+        for name, shape in (
+            ("route_open", (m, n)),
+            ("route_close", (m, n)),
+            ("day_start", (m,)),
+            ("day_end", (m,)),
+        ):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+            if np.isnan(arr).any():
+                raise ValueError(f"{name} must not contain NaN")
+        for name in ("starts", "ends"):
+            nodes = getattr(self, name)
+            if nodes is None:
+                continue
+            if len(nodes) != m:
+                raise ValueError(f"{name} must list {m} nodes, got {len(nodes)}")
+            for node in nodes:
+                if not 0 <= int(node) < n:
+                    raise ValueError(f"{name} node {node} out of range")
+        terminals = self.terminals()
         for node in self.must_visit:
-            if not 0 <= node < n or node == self.depot:
+            if not 0 <= node < n or node in terminals:
                 raise ValueError(f"invalid must-visit node {node}")
         for node, route in self.all_locked().items():
-            if not 0 <= node < n or node == self.depot:
+            if not 0 <= node < n or node in terminals:
                 raise ValueError(f"invalid locked node {node}")
-            if not 0 <= route < self.n_routes:
+            if not 0 <= route < m:
                 raise ValueError(f"locked node {node} refers to missing route {route}")
 
     @property
     def n_nodes(self) -> int:
         return int(self.score.shape[0])
+
+    def route_starts(self) -> list[int]:
+        """The start node of every route (``starts``, default the depot)."""
+        if self.starts is None:
+            return [self.depot] * self.n_routes
+        return [int(v) for v in self.starts]
+
+    def route_ends(self) -> list[int]:
+        """The end node of every route (``ends``, default the depot)."""
+        if self.ends is None:
+            return [self.depot] * self.n_routes
+        return [int(v) for v in self.ends]
+
+    def terminals(self) -> frozenset[int]:
+        """The depot and every start/end node: nodes that are never visited as customers."""
+        return frozenset([self.depot, *self.route_starts(), *self.route_ends()])
 
     def all_locked(self) -> dict[int, int]:
         """Node -> route for every locked node, including those of locked prefixes."""
@@ -128,7 +212,12 @@ class Instance:
 
 @dataclass(frozen=True)
 class RoutePlan:
-    """One route: the visited nodes (depot excluded) and their schedule."""
+    """One route: the visited nodes (start/end nodes excluded) and their schedule.
+
+    ``departure`` is the time the route leaves ``start_node``; ``return_time`` the arrival at
+    ``end_node``.  The solver always fills ``start_node``/``end_node``; ``None`` (for plans
+    built by hand) means "the instance's start/end node of this route".
+    """
 
     nodes: tuple[int, ...]
     arrival: tuple[float, ...]
@@ -136,6 +225,8 @@ class RoutePlan:
     wait: tuple[float, ...]
     departure: float
     return_time: float
+    start_node: int | None = None
+    end_node: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,22 +243,46 @@ class _Ctx:
 
     def __init__(self, inst: Instance) -> None:
         n = inst.n_nodes
+        m = inst.n_routes
         self.inst = inst
         self.n = n
-        self.m = inst.n_routes
+        self.m = m
         self.depot = inst.depot
+        self.starts = inst.route_starts()
+        self.ends = inst.route_ends()
+        self.terminals = sorted(inst.terminals())
         self.T = np.ascontiguousarray(inst.travel, dtype=np.float64)
         self.TT = np.ascontiguousarray(self.T.T)
         self.Tl: list[list[float]] = self.T.tolist()
         self.svc = np.asarray(inst.service, dtype=np.float64).copy()
-        self.svc[self.depot] = 0.0  # the depot's own service duration is ignored
+        self.svc[self.terminals] = 0.0  # terminals' own service durations are ignored
         self.svcl: list[float] = self.svc.tolist()
-        self.opn = np.asarray(inst.open, dtype=np.float64)
-        self.opnl: list[float] = self.opn.tolist()
-        self.cls = np.asarray(inst.close, dtype=np.float64)
-        self.clsl: list[float] = self.cls.tolist()
-        self.t0 = self.opnl[self.depot]
-        self.tmax = self.clsl[self.depot]
+        # Time windows per route: row ``r`` of each list (routes share one row object when the
+        # instance has no per-route windows).  A closed node gets ``close = -inf``.
+        shared_open = np.asarray(inst.open, dtype=np.float64)
+        shared_close = np.asarray(inst.close, dtype=np.float64)
+        self.opn: list[FloatArray]
+        self.cls: list[FloatArray]
+        if inst.route_open is None and inst.route_close is None:
+            self.opn = [shared_open] * m
+            self.cls = [_closed_to_neg_inf(shared_open, shared_close)] * m
+        else:
+            ro = shared_open if inst.route_open is None else inst.route_open
+            rc = shared_close if inst.route_close is None else inst.route_close
+            ro = np.broadcast_to(np.asarray(ro, dtype=np.float64), (m, n))
+            rc = np.broadcast_to(np.asarray(rc, dtype=np.float64), (m, n))
+            self.opn = [np.ascontiguousarray(ro[r]) for r in range(m)]
+            self.cls = [_closed_to_neg_inf(ro[r], rc[r]) for r in range(m)]
+        self.opnl: list[list[float]] = _as_lists(self.opn)
+        self.clsl: list[list[float]] = _as_lists(self.cls)
+        t0 = float(shared_open[self.depot])
+        tmax = float(shared_close[self.depot])
+        self.t0: list[float] = (
+            [t0] * m if inst.day_start is None else np.asarray(inst.day_start, float).tolist()
+        )
+        self.tmax: list[float] = (
+            [tmax] * m if inst.day_end is None else np.asarray(inst.day_end, float).tolist()
+        )
         score = np.asarray(inst.score, dtype=np.float64)
         self.bonus = float(np.abs(score).sum()) + 1.0
         eff = score.copy()
@@ -182,36 +297,60 @@ class _Ctx:
         self.locked = inst.all_locked()
         self.prefix: list[list[int]] = [list(inst.locked_prefix.get(r, ())) for r in range(self.m)]
         cand = eff > 0
-        cand[self.depot] = False
+        cand[self.terminals] = False
         self.candidate = cand
 
 
+def _closed_to_neg_inf(opn: FloatArray, cls: FloatArray) -> FloatArray:
+    """``cls`` with ``-inf`` wherever the window is empty (so no arrival is ever early enough)."""
+    return np.ascontiguousarray(np.where(cls < opn, -np.inf, cls), dtype=np.float64)
+
+
+def _as_lists(rows: list[FloatArray]) -> list[list[float]]:
+    """``row.tolist()`` per row, converting a row object shared by several routes only once."""
+    done: dict[int, list[float]] = {}
+    out: list[list[float]] = []
+    for row in rows:
+        key = id(row)
+        if key not in done:
+            done[key] = row.tolist()
+        out.append(done[key])
+    return out
+
+
 class _Route:
-    """Route ``seq = [depot, ..., depot]`` with arrival/start/wait/maxShift per position."""
+    """Route ``idx``: ``seq = [start node, ..., end node]`` with arrival/start/wait/maxShift.
 
-    __slots__ = ("arr", "fixed", "ms", "seq", "start", "wait")
+    ``idx`` selects the route's time-window rows (``c.opn[idx]``, ``c.cls[idx]``) and day
+    bounds (``c.t0[idx]``, ``c.tmax[idx]``).
+    """
 
-    def __init__(self, seq: list[int], fixed: int) -> None:
+    __slots__ = ("arr", "fixed", "idx", "ms", "seq", "start", "wait")
+
+    def __init__(self, seq: list[int], fixed: int, idx: int) -> None:
         self.seq = seq
         self.fixed = fixed  # number of leading customers that may not move (locked prefix)
+        self.idx = idx
         self.arr: list[float] = []
         self.start: list[float] = []
         self.wait: list[float] = []
         self.ms: list[float] = []
 
     def copy(self) -> _Route:
-        r = _Route(self.seq.copy(), self.fixed)
-        r.arr, r.start, r.wait, r.ms = self.arr.copy(), self.start.copy(), self.wait.copy(), []
+        r = _Route(self.seq.copy(), self.fixed, self.idx)
+        r.arr, r.start, r.wait = self.arr.copy(), self.start.copy(), self.wait.copy()
         r.ms = self.ms.copy()
         return r
 
     def update(self, c: _Ctx) -> None:
-        seq, tl, svc, opn, cls = self.seq, c.Tl, c.svcl, c.opnl, c.clsl
+        idx = self.idx
+        seq, tl, svc, opn, cls = self.seq, c.Tl, c.svcl, c.opnl[idx], c.clsl[idx]
+        t0 = c.t0[idx]
         size = len(seq)
-        arr = [c.t0] * size
-        start = [c.t0] * size
+        arr = [t0] * size
+        start = [t0] * size
         wait = [0.0] * size
-        t = c.t0
+        t = t0
         prev = seq[0]
         for k in range(1, size):
             node = seq[k]
@@ -223,7 +362,7 @@ class _Route:
             t = s
             prev = node
         ms = [0.0] * size
-        ms[-1] = c.tmax - arr[-1]
+        ms[-1] = c.tmax[idx] - arr[-1]
         for k in range(size - 2, 0, -1):
             ms[k] = min(cls[seq[k]] - start[k], wait[k + 1] + ms[k + 1])
         ms[0] = wait[1] + ms[1] if size > 1 else 0.0
@@ -233,10 +372,10 @@ class _Route:
         return self.arr[-1] - self.start[0]
 
 
-def _route_end(c: _Ctx, seq: Sequence[int]) -> float:
-    """Return time of ``seq`` or ``inf`` if it breaks a window or the deadline."""
-    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl, c.clsl
-    t = c.t0
+def _route_end(c: _Ctx, ri: int, seq: Sequence[int]) -> float:
+    """Return time of ``seq`` as route ``ri`` or ``inf`` if it breaks a window or the deadline."""
+    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl[ri], c.clsl[ri]
+    t = c.t0[ri]
     prev = seq[0]
     last = len(seq) - 1
     for k in range(1, last):
@@ -247,7 +386,7 @@ def _route_end(c: _Ctx, seq: Sequence[int]) -> float:
         t = a if a > opn[node] else opn[node]
         prev = node
     end = t + svc[prev] + tl[prev][seq[last]]
-    return end if end <= c.tmax + _EPS else math.inf
+    return end if end <= c.tmax[ri] + _EPS else math.inf
 
 
 class _State:
@@ -270,7 +409,8 @@ def _eval_route(c: _Ctx, r: _Route) -> tuple[FloatArray, NDArray[np.intp]]:
     """Cheapest feasible insertion shift of every node into route ``r`` (inf if none).
 
     Returns ``(shift, gap)``: inserting node ``j`` after position ``gap[j]`` costs
-    ``shift[j]`` extra time.  Vectorised over all (gap, node) pairs.
+    ``shift[j]`` extra time.  Vectorised over all (gap, node) pairs, with the route's own
+    window rows (a node closed in this route has ``close = -inf``: never feasible).
     """
     lo = r.fixed
     seq = np.asarray(r.seq)
@@ -279,11 +419,11 @@ def _eval_route(c: _Ctx, r: _Route) -> tuple[FloatArray, NDArray[np.intp]]:
     start = np.asarray(r.start)
     dep = start[lo:-1] + c.svc[prev]
     arrj = dep[:, None] + c.T[prev]
-    stj = np.maximum(arrj, c.opn[None, :])
+    stj = np.maximum(arrj, c.opn[r.idx][None, :])
     old_next = np.asarray(r.arr[lo + 1 :])
     shift = stj + c.svc[None, :] + c.TT[nxt] - old_next[:, None]
     slack = np.asarray(r.wait[lo + 1 :]) + np.asarray(r.ms[lo + 1 :])
-    feas = (arrj <= c.cls[None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
+    feas = (arrj <= c.cls[r.idx][None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
     shift = np.where(feas, np.maximum(shift, _EPS), np.inf)
     gap = np.argmin(shift, axis=0)
     best = shift[gap, np.arange(c.n)]
@@ -328,7 +468,7 @@ def _suffix_slack(c: _Ctx, r: _Route) -> list[float]:
     Arriving ``d`` earlier at position ``p`` (suffix unchanged) moves the return time ``min(d,
     sm[p])`` earlier: each visit can only start earlier down to its opening time.
     """
-    seq, start, opn = r.seq, r.start, c.opnl
+    seq, start, opn = r.seq, r.start, c.opnl[r.idx]
     last = len(seq) - 1
     sm = [math.inf] * (last + 1)
     acc = math.inf
@@ -347,7 +487,7 @@ def _two_opt_relocate(c: _Ctx, r: _Route, deadline: float) -> bool:
     modified stretch is simulated, and the effect of an earlier arrival on the unchanged suffix
     is read from :func:`_suffix_slack` (a move that delays the suffix cannot shorten the route).
     """
-    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl, c.clsl
+    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl[r.idx], c.clsl[r.idx]
     improved_any = False
     lo = r.fixed + 1
     thr = 1e-7
@@ -453,7 +593,11 @@ def _two_opt_relocate(c: _Ctx, r: _Route, deadline: float) -> bool:
 
 
 def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
-    """Relocate / swap customers between routes when total duration drops."""
+    """Relocate / swap customers between routes when total duration drops.
+
+    Every candidate route is re-simulated with its own windows and day bounds, so a node is
+    only moved into a route where it is open.
+    """
     improved_any = False
     m = len(s.routes)
     if m < 2:
@@ -475,12 +619,12 @@ def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
                     if node in c.locked:
                         continue
                     rest_a = ra.seq[:i] + ra.seq[i + 1 :]
-                    end_a = _route_end(c, rest_a)
+                    end_a = _route_end(c, ra.idx, rest_a)
                     if not math.isfinite(end_a):
                         continue
                     for k in range(rb.fixed + 1, len(rb.seq)):
                         cand_b = [*rb.seq[:k], node, *rb.seq[k:]]
-                        end_b = _route_end(c, cand_b)
+                        end_b = _route_end(c, rb.idx, cand_b)
                         if end_a + end_b < base - 1e-7:
                             ra.seq, rb.seq = rest_a, cand_b
                             ra.update(c)
@@ -495,11 +639,11 @@ def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
                             if other in c.locked:
                                 continue
                             cand_a = [*ra.seq[:i], other, *ra.seq[i + 1 :]]
-                            e1 = _route_end(c, cand_a)
+                            e1 = _route_end(c, ra.idx, cand_a)
                             if not math.isfinite(e1):
                                 continue
                             cand_b = [*rb.seq[:k], node, *rb.seq[k + 1 :]]
-                            e2 = _route_end(c, cand_b)
+                            e2 = _route_end(c, rb.idx, cand_b)
                             if e1 + e2 < base - 1e-7:
                                 ra.seq, rb.seq = cand_a, cand_b
                                 ra.update(c)
@@ -524,11 +668,11 @@ def _eval_cols(c: _Ctx, r: _Route, cols: NDArray[np.intp]) -> tuple[FloatArray, 
     start = np.asarray(r.start)
     dep = start[lo:-1] + c.svc[prev]
     arrj = dep[:, None] + c.T[prev[:, None], cols[None, :]]
-    stj = np.maximum(arrj, c.opn[cols][None, :])
+    stj = np.maximum(arrj, c.opn[r.idx][cols][None, :])
     old_next = np.asarray(r.arr[lo + 1 :])
     shift = stj + c.svc[cols][None, :] + c.TT[nxt[:, None], cols[None, :]] - old_next[:, None]
     slack = np.asarray(r.wait[lo + 1 :]) + np.asarray(r.ms[lo + 1 :])
-    feas = (arrj <= c.cls[cols][None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
+    feas = (arrj <= c.cls[r.idx][cols][None, :] + _EPS) & (shift <= slack[:, None] + _EPS)
     shift = np.where(feas, np.maximum(shift, _EPS), np.inf)
     gap = np.argmin(shift, axis=0)
     best = shift[gap, np.arange(cols.shape[0])]
@@ -608,16 +752,22 @@ def _shake(c: _Ctx, s: _State, rng: np.random.Generator, max_size: int) -> None:
 
 def _initial(c: _Ctx) -> _State:
     visited = np.zeros(c.n, dtype=bool)
-    visited[c.depot] = True
+    visited[c.terminals] = True
     routes: list[_Route] = []
     eff = 0.0
     cost = 0.0
     for ri in range(c.m):
         prefix = c.prefix[ri]
-        seq = [c.depot, *prefix, c.depot]
-        if not math.isfinite(_route_end(c, seq)):
+        first, last = c.starts[ri], c.ends[ri]
+        if not math.isfinite(_route_end(c, ri, [first, last])):
+            raise ValueError(
+                f"route {ri} cannot go from node {first} at {c.t0[ri]} to node {last} "
+                f"by {c.tmax[ri]}"
+            )
+        seq = [first, *prefix, last]
+        if not math.isfinite(_route_end(c, ri, seq)):
             raise ValueError(f"locked prefix of route {ri} is infeasible")
-        r = _Route(seq, len(prefix))
+        r = _Route(seq, len(prefix), ri)
         r.update(c)
         routes.append(r)
         for j in prefix:
@@ -655,6 +805,8 @@ def _export(c: _Ctx, s: _State, iterations: int, elapsed: float) -> Solution:
                 wait=tuple(r.wait[1:-1]),
                 departure=r.start[0],
                 return_time=r.arr[-1],
+                start_node=r.seq[0],
+                end_node=r.seq[-1],
             )
         )
     cost = float(sum(c.costl[j] for p in plans for j in p.nodes))
@@ -670,7 +822,8 @@ def solve(
 ) -> Solution:
     """Run the ILS for ``time_limit`` seconds (or ``max_iterations``) and return the best.
 
-    Raises ``ValueError`` if the locked assignments themselves are infeasible.
+    Raises ``ValueError`` if the locked assignments themselves are infeasible, or if a route
+    cannot even travel from its start node to its end node within its day bounds.
     """
     t_begin = time.perf_counter()
     deadline = t_begin + time_limit

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from navio.itinerary.check import check
-from navio.itinerary.solver import Instance, Solution, solve
+from navio.itinerary.solver import Instance, RoutePlan, Solution, solve
 
 DATA = Path("/work/shared/data/optw")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -171,6 +171,33 @@ def test_nothing_feasible_gives_empty_routes() -> None:
     assert check(inst, sol) == []
     assert [p.nodes for p in sol.routes] == [(), ()]
     assert sol.score == 0
+
+
+def test_empty_window_never_visited() -> None:
+    """``close < open`` (or ``close = -inf``) means never open: such a node is never planned."""
+    n = 4
+    travel = np.ones((n, n)) - np.eye(n)
+    inst = Instance(
+        travel=travel,
+        score=np.array([0, 50, 50, 1], dtype=float),
+        service=np.zeros(n),
+        open=np.array([0.0, 10.0, 0.0, 0.0]),
+        close=np.array([100.0, 5.0, -np.inf, 50.0]),
+        n_routes=2,
+    )
+    sol = solve(inst, time_limit=5, seed=0, max_iterations=10)
+    assert check(inst, sol) == []
+    assert set(_visited(sol)) == {3}
+    assert [(p.start_node, p.end_node) for p in sol.routes] == [(0, 0), (0, 0)]
+    kinds = {v.kind for v in check(inst, Solution(_one_visit(inst, 1), 50.0, 0.0, 0, 0.0))}
+    assert {"closed", "window"} <= kinds
+
+
+def _one_visit(inst: Instance, j: int) -> tuple[RoutePlan, ...]:
+    arrive = float(inst.travel[0, j])
+    start = max(arrive, float(inst.open[j]))
+    back = start + float(inst.service[j]) + float(inst.travel[j, 0])
+    return (RoutePlan((j,), (arrive,), (start,), (start - arrive,), 0.0, back),)
 
 
 def test_checker_detects_violations() -> None:
