@@ -216,6 +216,42 @@ def import_hotel_prices(
     )
 
 
+@imports.command("flights")
+def import_flights(
+    path: Annotated[
+        Path, typer.Argument(help="an airline route network in OpenFlights routes.dat format")
+    ],
+    name: Annotated[str, typer.Option(help="the network's name")] = "openflights",
+) -> None:
+    """Airline routes: which airports connect non-stop (airports from airportsdata); block
+    times and fares are modelled from distance (see navio.transit.flights)."""
+    from navio.data_import import import_flights as job
+    from navio.kernel.errors import DomainError
+
+    if not path.is_file():
+        console.print(f"[red]{path} is not a file[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    try:
+        result = asyncio.run(job(settings, path, name))
+    except DomainError as exc:
+        console.print(f"[red]{exc}[/red]; nothing was stored")
+        raise typer.Exit(2) from exc
+    parse = result.report["parse"]
+    console.print(
+        f"[green]{result.name}[/green]: {result.routes} non-stop routes between "
+        f"{result.airports} airports"
+        + (" (replaced the earlier import)" if result.replaced else "")
+    )
+    console.print(
+        f"rows read {parse['rows_read']}, kept {parse['rows_kept']}, skipped "
+        + ", ".join(f"{k} {v}" for k, v in parse["skipped"].items() if v)
+        + f"; routes dropped for airports unknown to airportsdata: "
+        f"{result.report['routes_dropped']}"
+    )
+
+
 @imports.command("gtfs")
 def import_gtfs(
     path: Annotated[Path, typer.Argument(help="a GTFS feed (.zip)")],

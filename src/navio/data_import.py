@@ -126,3 +126,20 @@ async def import_gtfs(settings: Settings, path: Path, name: str, lenient: bool) 
             return await service.import_feed(name, path, lenient=lenient)
     finally:
         await db.dispose()
+
+
+async def import_flights(settings: Settings, path: Path, name: str) -> Any:
+    """Store an airline route network (OpenFlights routes.dat format) in one transaction."""
+    from navio.kernel.clock import Clock
+    from navio.transit.repository import TransitRepository
+    from navio.transit.service import TransitService
+
+    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
+    try:
+        async with UnitOfWork(db, write=True) as uow:
+            service = TransitService(
+                TransitRepository(uow.session_source), Clock(), Path(settings.transit_cache_dir)
+            )
+            return await service.import_flights(name, path)
+    finally:
+        await db.dispose()

@@ -1,4 +1,5 @@
-"""`navio import gtfs` as an operator runs it: a real process, a fresh SQLite database."""
+"""`navio import gtfs` and `navio import flights` as an operator runs them: a real process, a
+fresh SQLite database."""
 
 from __future__ import annotations
 
@@ -42,3 +43,28 @@ def test_import_gtfs_refuses_what_is_not_a_feed(tmp_path: Path) -> None:
     bogus.write_text("not a zip", encoding="utf-8")
     result = _navio(tmp_path, "import", "gtfs", str(bogus))
     assert result.returncode == 2 and "not a readable zip" in result.stdout
+
+
+ROUTES = POA.parents[1] / "openflights" / "routes.dat"
+
+
+def test_import_flights_stores_the_route_network(tmp_path: Path) -> None:
+    result = _navio(tmp_path, "import", "flights", str(ROUTES))
+    assert result.returncode == 0, result.stderr
+    assert "non-stop routes between" in result.stdout
+    with sqlite3.connect(tmp_path / "navio.db") as db:
+        rows = db.execute("SELECT name, routes, airports FROM transit_flight_network").fetchall()
+    ((name, routes, airports),) = rows
+    assert name == "openflights" and routes > 30_000 and airports > 3_000
+    # importing again replaces it
+    again = _navio(tmp_path, "import", "flights", str(ROUTES))
+    assert again.returncode == 0 and "replaced" in again.stdout
+
+
+def test_import_flights_refuses_a_file_without_routes(tmp_path: Path) -> None:
+    bogus = tmp_path / "routes.dat"
+    bogus.write_text("not,a,route\n", encoding="utf-8")
+    result = _navio(tmp_path, "import", "flights", str(bogus))
+    assert result.returncode == 2 and "no non-stop route" in result.stdout
+    missing = _navio(tmp_path, "import", "flights", str(tmp_path / "nope.dat"))
+    assert missing.returncode == 2

@@ -10,9 +10,11 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from navio.kernel.money import currency_exponent, is_currency
 from navio.transit.gtfs import GtfsError, ValidationReport, load_timetable
 
 
@@ -25,6 +27,7 @@ class FeedSummary:
     stops: list[tuple[str, str, float, float]]  # stop_id, name, lat, lon
     report: ValidationReport
     compiled_day: date | None
+    fare: dict[str, Any] | None = None  # a flat fare (see `flat_fare`), when the feed has one
 
 
 def _rows(zf: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
@@ -66,6 +69,7 @@ def summarise(path: Path) -> FeedSummary:
             found = _day(row.get("date", ""))
             if found and row.get("exception_type") == "1":
                 days.append(found)
+        fare = flat_fare(_rows(zf, "fare_attributes.txt"), _rows(zf, "fare_rules.txt"))
         stops = []
         for row in _rows(zf, "stops.txt"):
             try:
@@ -89,6 +93,7 @@ def summarise(path: Path) -> FeedSummary:
         ends_on=ends_on,
         stops=stops,
         report=report,
+        fare=fare,
         compiled_day=compiled_day,
     )
 
@@ -101,6 +106,40 @@ def _first_service_day(starts_on: date | None, ends_on: date | None) -> date | N
     while day.weekday() >= 5 and day < ends_on:
         day = date.fromordinal(day.toordinal() + 1)
     return day
+
+
+def flat_fare(
+    attributes: list[dict[str, str]], rules: list[dict[str, str]]
+) -> dict[str, Any] | None:
+    """The feed's fare when it is one price for every ride (GTFS fare_attributes.txt with a
+    single price and currency, no zone or route rules): {price_minor, currency, transfers
+    (None: unlimited), transfer_seconds}. None otherwise (no fares, or fares that depend on
+    routes or zones, which Navio does not price yet)."""
+    fares = {
+        (row.get("price", "").strip(), row.get("currency_type", "").strip().upper())
+        for row in attributes
+    }
+    if len(fares) != 1 or any(r.get("route_id") or r.get("origin_id") for r in rules):
+        return None
+    ((price, currency),) = fares
+    if not is_currency(currency):
+        return None
+    try:
+        amount = Decimal(price)
+    except InvalidOperation:
+        return None
+    if amount < 0:
+        return None
+    transfers = {row.get("transfers", "").strip() for row in attributes}
+    durations = {row.get("transfer_duration", "").strip() for row in attributes}
+    allowed = transfers.pop() if len(transfers) == 1 else "0"
+    duration = durations.pop() if len(durations) == 1 else ""
+    return {
+        "price_minor": int(amount.scaleb(currency_exponent(currency))),
+        "currency": currency,
+        "transfers": int(allowed) if allowed.isdigit() else None,
+        "transfer_seconds": int(duration) if duration.isdigit() else None,
+    }
 
 
 def report_dict(report: ValidationReport) -> dict[str, Any]:

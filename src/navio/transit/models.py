@@ -36,3 +36,17 @@ class Stop(Base):
     lon: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_transit_stop_lat_lon", "lat", "lon"),)
+
+
+class FlightNetworkData(IdMixin, TimestampMixin, Base):
+    """An imported airline route network (OpenFlights routes.dat format), kept as given
+    (gzip) with its parse report; every process builds the network from it on first use."""
+
+    __tablename__ = "transit_flight_network"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    routes: Mapped[int] = mapped_column(Integer)
+    airports: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -10,12 +10,33 @@ from sqlalchemy import delete, select
 
 from navio.kernel.db import Repository
 from navio.kernel.geo import bounding_box
-from navio.transit.models import Feed, Stop
+from navio.transit.models import Feed, FlightNetworkData, Stop
 
 
 class TransitRepository(Repository):
     async def feed_named(self, name: str) -> Feed | None:
         return await self.session.scalar(select(Feed).where(Feed.name == name))
+
+    async def flight_network_named(self, name: str) -> FlightNetworkData | None:
+        return await self.session.scalar(
+            select(FlightNetworkData).where(FlightNetworkData.name == name)
+        )
+
+    async def flight_network_latest(self) -> tuple[uuid.UUID, str] | None:
+        """(id, sha256) of the most recently imported route network, without its content."""
+        row = (
+            await self.session.execute(
+                select(FlightNetworkData.id, FlightNetworkData.sha256)
+                .order_by(FlightNetworkData.updated_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return (row.id, row.sha256) if row else None
+
+    async def flight_network_content(self, network_id: uuid.UUID) -> bytes | None:
+        return await self.session.scalar(
+            select(FlightNetworkData.content).where(FlightNetworkData.id == network_id)
+        )
 
     async def feed(self, feed_id: uuid.UUID) -> Feed | None:
         return await self.session.get(Feed, feed_id)

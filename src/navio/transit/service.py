@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
+import gzip
+import hashlib
 import pickle
 import tempfile
 import uuid
@@ -22,9 +25,10 @@ from zoneinfo import ZoneInfo
 from navio.kernel.clock import Clock
 from navio.kernel.geo import haversine_m
 from navio.transit.errors import InvalidTransitQuery, NoService
+from navio.transit.flights import FlightNetwork, ParseReport, parse_routes
 from navio.transit.gtfs import GtfsError, Timetable, load_timetable
 from navio.transit.importer import FeedSummary, report_dict, summarise
-from navio.transit.models import Feed, Stop
+from navio.transit.models import Feed, FlightNetworkData, Stop
 from navio.transit.raptor import TransitLeg, WalkLeg, earliest_arrival
 from navio.transit.repository import TransitRepository
 from navio.transit.schemas import (
@@ -57,6 +61,23 @@ class ImportResult:
     replaced: bool
 
 
+_NETWORKS: dict[str, FlightNetwork] = {}
+
+
+@dataclass(frozen=True)
+class FlightImport:
+    name: str
+    routes: int
+    airports: int
+    report: dict[str, object]
+    replaced: bool
+
+
+def _build_network(raw: bytes) -> tuple[FlightNetwork, ParseReport]:
+    routes, parse_report = parse_routes(raw.decode("utf-8", errors="replace").splitlines())
+    return FlightNetwork.build(routes), parse_report
+
+
 class TransitService:
     def __init__(self, repo: TransitRepository, clock: Clock, cache_dir: Path) -> None:
         self.repo = repo
@@ -80,7 +101,7 @@ class TransitService:
         feed.timezone = summary.timezone
         feed.starts_on, feed.ends_on = summary.starts_on, summary.ends_on
         feed.stops = len(summary.stops)
-        feed.report = report_dict(summary.report)
+        feed.report = {**report_dict(summary.report), "fare": summary.fare}
         feed.content = content
         await self.repo.session.flush()
         await self.repo.replace_stops(
@@ -91,6 +112,53 @@ class TransitService:
             ],
         )
         return ImportResult(feed.id, name, summary, replaced)
+
+    async def import_flights(self, name: str, path: Path) -> FlightImport:
+        """Store an airline route network (OpenFlights routes.dat), replacing one of the same
+        name. Raises InvalidTransitQuery when nothing usable is in the file."""
+        raw = await asyncio.to_thread(path.read_bytes)
+        network, parsed = await asyncio.to_thread(_build_network, raw)
+        report = network.report
+        if network.n_edges == 0:
+            raise InvalidTransitQuery(
+                f"{path.name} holds no non-stop route between known airports", field="path"
+            )
+        row = await self.repo.flight_network_named(name)
+        replaced = row is not None
+        if row is None:
+            row = FlightNetworkData(id=uuid.uuid4(), name=name)
+            self.repo.session.add(row)
+        row.sha256 = hashlib.sha256(raw).hexdigest()
+        row.routes = network.n_edges
+        row.airports = network.n_airports
+        row.report = {
+            "parse": dataclasses.asdict(parsed),
+            "routes_in": report.routes_in,
+            "routes_kept": report.routes_kept,
+            "routes_dropped": report.routes_dropped,
+            "unknown_airports": dict(
+                sorted(report.unknown_airports.items(), key=lambda kv: -kv[1])[:50]
+            ),
+        }
+        row.content = gzip.compress(raw)
+        row.updated_at = self.clock.now()
+        await self.repo.session.flush()
+        return FlightImport(name, network.n_edges, network.n_airports, row.report, replaced)
+
+    async def flight_network(self) -> FlightNetwork | None:
+        """The most recently imported route network, built once per process and import."""
+        latest = await self.repo.flight_network_latest()
+        if latest is None:
+            return None
+        network_id, sha = latest
+        if sha not in _NETWORKS:
+            content = await self.repo.flight_network_content(network_id)
+            if content is None:
+                return None
+            built, _ = await asyncio.to_thread(_build_network, gzip.decompress(content))
+            _NETWORKS.clear()
+            _NETWORKS[sha] = built
+        return _NETWORKS[sha]
 
     # ---------------------------------------------------------------- timetables
     def _disk_path(self, feed: Feed, day: date) -> Path:
@@ -135,7 +203,7 @@ class TransitService:
         return _MEMORY[key]
 
     # ---------------------------------------------------------------- queries
-    async def _nearby(
+    async def nearby_stops(
         self, lat: float, lon: float, radius_m: float, limit: int
     ) -> list[tuple[Stop, float]]:
         found = [
@@ -146,27 +214,27 @@ class TransitService:
         return near[:limit]
 
     @staticmethod
-    def _local(feed: Feed, at: datetime) -> tuple[date, int, ZoneInfo]:
+    def local_time(feed: Feed, at: datetime) -> tuple[date, int, ZoneInfo]:
         zone = ZoneInfo(feed.timezone)
         local = at.astimezone(zone)
         seconds = local.hour * 3600 + local.minute * 60 + local.second
         return local.date(), seconds, zone
 
     @staticmethod
-    def _clock_time(day: date, seconds: int, zone: ZoneInfo) -> datetime:
+    def clock_time(day: date, seconds: int, zone: ZoneInfo) -> datetime:
         return datetime.combine(day, datetime.min.time(), zone) + timedelta(seconds=seconds)
 
     async def local_transit(
         self, lat: float, lon: float, radius_m: float, at: datetime | None, limit: int
     ) -> LocalTransitRead:
         at = at or self.clock.now()
-        near = await self._nearby(lat, lon, radius_m, limit)
+        near = await self.nearby_stops(lat, lon, radius_m, limit)
         stops = []
         for stop, distance in near:
             feed = await self.repo.feed(stop.feed_id)
             if feed is None:
                 continue
-            day, now_s, zone = self._local(feed, at)
+            day, now_s, zone = self.local_time(feed, at)
             try:
                 tt = await self.timetable(feed, day)
             except NoService:
@@ -211,7 +279,7 @@ class TransitService:
             Departure(
                 route=route,
                 towards=towards,
-                departs_at=self._clock_time(day, seconds, zone),
+                departs_at=self.clock_time(day, seconds, zone),
                 in_minutes=round((seconds - after) / 60, 1),
             )
             for seconds, route, towards in found[:count]
@@ -225,8 +293,8 @@ class TransitService:
     ) -> JourneyRead:
         """Walk to a nearby stop, ride (RAPTOR, up to 5 vehicles), walk on; or walk all the way
         when that is sooner."""
-        starts = await self._nearby(*origin, ACCESS_RADIUS_M, 30)
-        ends = await self._nearby(*destination, ACCESS_RADIUS_M, 30)
+        starts = await self.nearby_stops(*origin, ACCESS_RADIUS_M, 30)
+        ends = await self.nearby_stops(*destination, ACCESS_RADIUS_M, 30)
         direct = haversine_m(*origin, *destination)
         walk_only = walk_seconds(direct)
         if not starts or not ends:
@@ -235,7 +303,7 @@ class TransitService:
             )
         feed = await self.repo.feed(starts[0][0].feed_id)
         assert feed is not None
-        day, t0, zone = self._local(feed, depart_at)
+        day, t0, zone = self.local_time(feed, depart_at)
         tt = await self.timetable(feed, day)
         sources: dict[int, int] = {}
         for stop, distance in starts:
@@ -256,8 +324,8 @@ class TransitService:
         if best is None or best[0] >= t0 + walk_only:
             return JourneyRead(
                 feed=feed.name,
-                departure=self._clock_time(day, t0, zone),
-                arrival=self._clock_time(day, t0 + walk_only, zone),
+                departure=self.clock_time(day, t0, zone),
+                arrival=self.clock_time(day, t0 + walk_only, zone),
                 duration_minutes=round(walk_only / 60, 1),
                 transfers=0,
                 walking_minutes=round(walk_only / 60, 1),
@@ -266,8 +334,8 @@ class TransitService:
                         mode="walk",
                         from_name="origin",
                         to_name="destination",
-                        departure=self._clock_time(day, t0, zone),
-                        arrival=self._clock_time(day, t0 + walk_only, zone),
+                        departure=self.clock_time(day, t0, zone),
+                        arrival=self.clock_time(day, t0 + walk_only, zone),
                         metres=round(direct * WALK_DETOUR),
                     )
                 ],
@@ -286,8 +354,8 @@ class TransitService:
                 mode="walk",
                 from_name="origin",
                 to_name=tt.stop_names[board],
-                departure=self._clock_time(day, t0, zone),
-                arrival=self._clock_time(day, sources[board], zone),
+                departure=self.clock_time(day, t0, zone),
+                arrival=self.clock_time(day, sources[board], zone),
                 metres=round(access * WALK_SPEED),
             )
         )
@@ -300,8 +368,8 @@ class TransitService:
                         route=tt.route_short_names[int(tt.pattern_route[leg.pattern])],
                         from_name=tt.stop_names[leg.board_stop],
                         to_name=tt.stop_names[leg.alight_stop],
-                        departure=self._clock_time(day, leg.departure, zone),
-                        arrival=self._clock_time(day, leg.arrival, zone),
+                        departure=self.clock_time(day, leg.departure, zone),
+                        arrival=self.clock_time(day, leg.arrival, zone),
                     )
                 )
             elif isinstance(leg, WalkLeg):
@@ -311,8 +379,8 @@ class TransitService:
                         mode="walk",
                         from_name=tt.stop_names[leg.from_stop],
                         to_name=tt.stop_names[leg.to_stop],
-                        departure=self._clock_time(day, leg.departure, zone),
-                        arrival=self._clock_time(day, leg.arrival, zone),
+                        departure=self.clock_time(day, leg.departure, zone),
+                        arrival=self.clock_time(day, leg.arrival, zone),
                         metres=round((leg.arrival - leg.departure) * WALK_SPEED),
                     )
                 )
@@ -321,15 +389,15 @@ class TransitService:
                 mode="walk",
                 from_name=tt.stop_names[target],
                 to_name="destination",
-                departure=self._clock_time(day, arrival - egress[target], zone),
-                arrival=self._clock_time(day, arrival, zone),
+                departure=self.clock_time(day, arrival - egress[target], zone),
+                arrival=self.clock_time(day, arrival, zone),
                 metres=round(egress[target] * WALK_SPEED),
             )
         )
         return JourneyRead(
             feed=feed.name,
-            departure=self._clock_time(day, t0, zone),
-            arrival=self._clock_time(day, arrival, zone),
+            departure=self.clock_time(day, t0, zone),
+            arrival=self.clock_time(day, arrival, zone),
             duration_minutes=round((arrival - t0) / 60, 1),
             transfers=found.transfers,
             walking_minutes=round(walking / 60, 1),
