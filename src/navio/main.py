@@ -30,6 +30,7 @@ from navio.expenses import handlers as expenses_handlers
 from navio.iam import api as iam_api
 from navio.iam.repository import IamRepository
 from navio.iam.tokens import IamRuntime, RevocationList
+from navio.itinerary import api as itinerary_api
 from navio.kernel.cache import Cache, create_cache
 from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
@@ -323,6 +324,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *payments_api.routers,
         *bookings_api.routers,
         *transit_api.routers,
+        *itinerary_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

@@ -6,6 +6,7 @@ def import_all_models() -> None:
     import navio.budgeting.models
     import navio.expenses.models
     import navio.iam.models
+    import navio.itinerary.models
     import navio.kernel.events
     import navio.kernel.idempotency
     import navio.payments.models

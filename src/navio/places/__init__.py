@@ -3,9 +3,19 @@
 from navio.places.repository import (
     PlaceCard,
     PlacePrice,
+    VisitCandidate,
     place_cards,
     price_samples,
+    visit_candidates,
     warm_caches,
 )
 
-__all__ = ["PlaceCard", "PlacePrice", "place_cards", "price_samples", "warm_caches"]
+__all__ = [
+    "PlaceCard",
+    "PlacePrice",
+    "VisitCandidate",
+    "place_cards",
+    "price_samples",
+    "visit_candidates",
+    "warm_caches",
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -352,9 +352,28 @@ def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
             "opening_hours_raw": None if hours is None else hours.raw,
             "opening_hours_valid": None if hours is None else hours.valid,
             "opening_hours": hours_json(hours),
-            "attributes": {"cuisines": list(poi.cuisine)} if poi.cuisine else {},
+            "attributes": _food_attributes(poi.cuisine, poi.raw_tags),
             "source_id": poi.source_id,
         }
+
+
+def _food_attributes(cuisine: tuple[str, ...], tags: Mapping[str, str]) -> dict[str, Any]:
+    """Cuisines, and the diets a place caters for from OSM's diet:* tags ("yes" or "only";
+    a vegan or vegetarian cuisine says so too)."""
+    out: dict[str, Any] = {}
+    if cuisine:
+        out["cuisines"] = list(cuisine)
+    diets = {
+        key.removeprefix("diet:")
+        for key, value in tags.items()
+        if key.startswith("diet:") and value.strip().lower() in ("yes", "only")
+    }
+    diets |= {c for c in cuisine if c in ("vegan", "vegetarian")}
+    if "vegan" in diets:
+        diets.add("vegetarian")
+    if diets:
+        out["diets"] = sorted(diets)
+    return out
 
 
 async def import_osm(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from navio.kernel.db import Repository, SessionSource, resolve_session
 from navio.kernel.geo import bounding_box
 from navio.places.models import Country, IndexStat, Place, Term
+from navio.places.opening_hours import windows_from_json
 from navio.places.vocabulary import TrigramVocabulary, edits1
 
 PLACE_TABLE = cast(Table, Place.__table__)
@@ -192,6 +193,84 @@ async def price_samples(
         if price is not None and price.unit == unit:
             found.append((public_id, price))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCandidate:
+    """A point of interest the planner may visit: where, what, how good, when open."""
+
+    id: uuid.UUID
+    name: str
+    category: str
+    lat: float
+    lon: float
+    rating: float | None
+    popularity: float
+    # weekly windows: (seconds from Monday 00:00 to opening, seconds open); None: unknown
+    hours: tuple[tuple[int, int], ...] | None
+    always_open: bool
+    diets: tuple[str, ...]
+    cuisines: tuple[str, ...]
+    price: PlacePrice | None
+
+
+async def visit_candidates(
+    source: SessionSource, lat: float, lon: float, radius_m: float, limit: int
+) -> list[VisitCandidate]:
+    """Points of interest within `radius_m` of a point, the most popular first."""
+    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
+    session = resolve_session(source)
+    rows = await session.execute(
+        select(
+            Place.public_id,
+            Place.name,
+            Place.category,
+            Place.lat,
+            Place.lon,
+            Place.rating,
+            Place.popularity,
+            Place.opening_hours,
+            Place.attributes,
+        )
+        .where(
+            Place.kind == "poi",
+            Place.lat.between(min_lat, max_lat),
+            Place.lon.between(min_lon, max_lon),
+        )
+        .order_by(Place.popularity.desc(), Place.id)
+        .limit(limit)
+    )
+    out = []
+    for r in rows:
+        if r.lat is None or r.lon is None:
+            continue
+        hours = r.opening_hours or None
+        windows = (
+            tuple(
+                (w.start_second, int(w.duration.total_seconds()))
+                for w in windows_from_json(hours.get("windows", []))
+            )
+            if hours
+            else None
+        )
+        attributes = r.attributes or {}
+        out.append(
+            VisitCandidate(
+                id=r.public_id,
+                name=r.name,
+                category=r.category,
+                lat=r.lat,
+                lon=r.lon,
+                rating=r.rating,
+                popularity=r.popularity or 0.0,
+                hours=windows,
+                always_open=bool(hours and hours.get("always_open")),
+                diets=tuple(attributes.get("diets", [])),
+                cuisines=tuple(attributes.get("cuisines", [])),
+                price=place_price(attributes),
+            )
+        )
+    return out
 
 
 async def place_cards(

@@ -1,8 +1,15 @@
-"""Transit: GTFS feeds compiled for routing; RAPTOR, range RAPTOR and McRAPTOR."""
+"""Transit: GTFS feeds compiled for routing; RAPTOR, range RAPTOR and McRAPTOR; flights and
+road estimates; travel-time matrices for the planner (`router_travel_times`)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
+from navio.kernel.clock import Clock
+from navio.kernel.db import SessionSource
 from navio.transit.gtfs import GtfsError, Issue, Timetable, ValidationReport, load_timetable
+from navio.transit.matrix import RouterTravelTimes
 from navio.transit.raptor import (
     EarliestArrival,
     Journey,
@@ -13,6 +20,18 @@ from navio.transit.raptor import (
     mc_raptor,
     range_raptor,
 )
+from navio.transit.repository import TransitRepository
+from navio.transit.service import TransitService
+
+
+async def router_travel_times(
+    source: SessionSource, cache_dir: Path, near: tuple[float, float], day: date
+) -> RouterTravelTimes:
+    """Travel times around `near` on `day`: walking and driving from the road models, transit
+    from the imported timetable serving that place (straight-line model without one)."""
+    service = TransitService(TransitRepository(source), Clock(), cache_dir)
+    return await RouterTravelTimes.prepare(service, near, day)
+
 
 __all__ = [
     "EarliestArrival",
@@ -20,6 +39,7 @@ __all__ = [
     "Issue",
     "Journey",
     "ParetoJourney",
+    "RouterTravelTimes",
     "Timetable",
     "TransitLeg",
     "ValidationReport",
@@ -28,4 +48,5 @@ __all__ = [
     "load_timetable",
     "mc_raptor",
     "range_raptor",
+    "router_travel_times",
 ]
