@@ -105,6 +105,9 @@ def check(instance: Instance, solution: Solution) -> list[Violation]:
         if not (len(plan.arrival) == len(plan.start) == len(plan.wait) == k):
             out.append(Violation("shape", "schedule lengths differ from node count", ri))
             continue
+        cap = instance.max_visits
+        if cap is not None and ri < len(cap) and k > cap[ri]:
+            out.append(Violation("visits", f"{k} visits > {cap[ri]} allowed", ri))
         if plan.start_node is not None and plan.start_node != day.first:
             out.append(
                 Violation("start_node", f"starts at node {plan.start_node}, not {day.first}", ri)

@@ -61,10 +61,11 @@ group              categories
 =================  ========================================================================
 
 Which places are visits: categories in `NOT_SIGHTS` (lodging, transport, traveller services)
-never are; categories in `INTEREST_ONLY` (food and drink, nightlife, plain shops, cinemas,
-sports, spas) only when an interest names them (so restaurants and cafes serve meals unless
-``food`` is an interest); everything else - including categories this module does not know -
-is a sight.  A must-see, locked or manually ordered place is always a visit.
+never are; categories in `INTEREST_ONLY` (food and drink, nightlife, shops and malls, cinemas,
+sports, spas, theatres and music venues: a show, not a sight) only when an interest names them
+(so restaurants and cafes serve meals unless ``food`` is an interest); everything else,
+including categories this module does not know, is a sight.  A must-see, locked or manually
+ordered place is always a visit.
 
 Visit durations (`VISIT_MINUTES`, minutes; unknown categories 45)
 -----------------------------------------------------------------
@@ -82,6 +83,8 @@ Pace (`PACE`)
   slack is part of the stop (``end = start + duration + 30``) and must fit inside the opening
   hours too.  The day still starts at the requested time (no later start is assumed).
 * ``moderate`` - table durations as they are.
+* At most 4 (relaxed), 6 (moderate) or 9 (packed) visits a day, meals not counted (a solver
+  limit per route): without it a day fills with ten-minute stops.
 * ``packed`` - table durations x 0.8 (rounded, at least 5 minutes).  An explicit
   `Candidate.duration_minutes` is not shortened (it is what the place takes).
 Meal durations come from the meal windows and do not depend on the pace.
@@ -286,7 +289,8 @@ VISIT_MINUTES: Final[Mapping[str, int]] = {
 DEFAULT_VISIT_MINUTES: Final = 45
 
 INTEREST_ONLY: Final = _words(
-    "restaurant cafe fast_food food_court bar pub nightclub casino shop cinema sports spa"
+    "restaurant cafe fast_food food_court bar pub nightclub casino shop cinema sports spa "
+    "theatre music_venue mall"
 )
 
 MEAL_CATEGORIES: Final = frozenset({"restaurant", "cafe", "fast_food", "food_court"})
@@ -296,12 +300,13 @@ MEAL_CATEGORIES: Final = frozenset({"restaurant", "cafe", "fast_food", "food_cou
 class _PaceRule:
     factor: float  # applied to table durations (not to explicit overrides)
     slack_minutes: int  # added to every visit
+    visits_per_day: int  # at most this many visits a day (meals come on top)
 
 
 PACE: Final[Mapping[str, _PaceRule]] = {
-    "relaxed": _PaceRule(1.0, 30),
-    "moderate": _PaceRule(1.0, 0),
-    "packed": _PaceRule(0.8, 0),
+    "relaxed": _PaceRule(1.0, 30, 4),
+    "moderate": _PaceRule(1.0, 0, 6),
+    "packed": _PaceRule(0.8, 0, 9),
 }
 
 _MODES: Final = frozenset({"walk", "transit", "drive"})
@@ -977,6 +982,19 @@ def _instance(
         if keys:
             prefix[r] = [node_of[k] for k in keys]
     budget = None if model.request.budget_minor is None else float(model.request.budget_minor)
+    # the pace's visits a day, plus that day's meals, and never fewer than the traveler's own
+    # locked or ordered visits of that day
+    per_day = PACE[model.request.pace].visits_per_day
+    fixed = [0] * m
+    for r in locked.values():
+        fixed[r] += 1
+    for r, nodes_r in prefix.items():
+        fixed[r] += sum(1 for j in nodes_r if j not in locked)
+    meals = [0] * m
+    for j, r in locked.items():
+        if nodes[j - h].kind != "visit":
+            meals[r] += 1
+    max_visits = [max(per_day + meals[r], fixed[r]) for r in range(m)]
     return Instance(
         travel=travel,
         score=score,
@@ -996,6 +1014,7 @@ def _instance(
         ends=[d.end_pt for d in model.days],
         day_start=np.array([d.start for d in model.days]),
         day_end=np.array([d.solver_end for d in model.days]),
+        max_visits=max_visits,
     )
 
 

@@ -131,12 +131,18 @@ class Instance:
     ends: Sequence[int] | None = None
     day_start: FloatArray | None = None
     day_end: FloatArray | None = None
+    # at most this many visits per route (a day's pace); None: no limit
+    max_visits: Sequence[int] | None = None
 
     def __post_init__(self) -> None:
         n = self.n_nodes
         m = self.n_routes
         if self.travel.shape != (n, n):
             raise ValueError(f"travel matrix must be {n}x{n}, got {self.travel.shape}")
+        if self.max_visits is not None and (
+            len(self.max_visits) != m or any(v < 0 for v in self.max_visits)
+        ):
+            raise ValueError(f"max_visits needs {m} counts >= 0")
         for name in ("service", "open", "close"):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},)")
@@ -283,6 +289,9 @@ class _Ctx:
         self.tmax: list[float] = (
             [tmax] * m if inst.day_end is None else np.asarray(inst.day_end, float).tolist()
         )
+        self.cap: list[int] = (
+            [n] * m if inst.max_visits is None else [int(v) for v in inst.max_visits]
+        )
         score = np.asarray(inst.score, dtype=np.float64)
         self.bonus = float(np.abs(score).sum()) + 1.0
         eff = score.copy()
@@ -374,6 +383,8 @@ class _Route:
 
 def _route_end(c: _Ctx, ri: int, seq: Sequence[int]) -> float:
     """Return time of ``seq`` as route ``ri`` or ``inf`` if it breaks a window or the deadline."""
+    if len(seq) - 2 > c.cap[ri]:
+        return math.inf
     tl, svc, opn, cls = c.Tl, c.svcl, c.opnl[ri], c.clsl[ri]
     t = c.t0[ri]
     prev = seq[0]
@@ -410,8 +421,11 @@ def _eval_route(c: _Ctx, r: _Route) -> tuple[FloatArray, NDArray[np.intp]]:
 
     Returns ``(shift, gap)``: inserting node ``j`` after position ``gap[j]`` costs
     ``shift[j]`` extra time.  Vectorised over all (gap, node) pairs, with the route's own
-    window rows (a node closed in this route has ``close = -inf``: never feasible).
+    window rows (a node closed in this route has ``close = -inf``: never feasible).  A route
+    holding its maximal number of visits takes no more.
     """
+    if len(r.seq) - 2 >= c.cap[r.idx]:
+        return np.full(c.n, np.inf), np.zeros(c.n, dtype=np.intp)
     lo = r.fixed
     seq = np.asarray(r.seq)
     prev = seq[lo:-1]
@@ -661,6 +675,8 @@ def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
 
 def _eval_cols(c: _Ctx, r: _Route, cols: NDArray[np.intp]) -> tuple[FloatArray, NDArray[np.intp]]:
     """:func:`_eval_route` restricted to the nodes ``cols`` (results indexed like ``cols``)."""
+    if len(r.seq) - 2 >= c.cap[r.idx]:
+        return np.full(cols.shape[0], np.inf), np.zeros(cols.shape[0], dtype=np.intp)
     lo = r.fixed
     seq = np.asarray(r.seq)
     prev = seq[lo:-1]

@@ -72,6 +72,8 @@ async def test_generate_edit_and_authorization(places_client: httpx.AsyncClient)
     ]
     visits = [s for d in plan["days"] for s in d["stops"] if s["kind"] == "visit"]
     assert len(visits) >= 6 and len({s["place_id"] for s in visits}) == len(visits)
+    # a moderate pace: at most six visits a day, meals on top
+    assert all(sum(s["kind"] == "visit" for s in d["stops"]) <= 6 for d in plan["days"])
     for day in plan["days"]:
         _check_day(day, time(9), time(21, 30))
         meals = {s["kind"]: s for s in day["stops"] if s["kind"] != "visit"}

@@ -246,3 +246,27 @@ def test_c101_near_optimal() -> None:
     sol = solve(inst, time_limit=1.0, seed=0)
     assert check(inst, sol) == []
     assert sol.score >= 0.98 * opt["c101"]
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 10_000), n=st.integers(2, 25), m=st.integers(1, 3), cap=st.integers(0, 4)
+)
+def test_visits_per_route_capped(seed: int, n: int, m: int, cap: int) -> None:
+    inst = _replace(_instance(seed, n, m, tmax=300.0), max_visits=[cap + r for r in range(m)])
+    sol = solve(inst, time_limit=30, seed=seed, max_iterations=15)
+    assert check(inst, sol) == []
+    for r, plan in enumerate(sol.routes):
+        assert len(plan.nodes) <= cap + r
+    # the same instance without the cap never visits fewer places
+    free = solve(_replace(inst, max_visits=None), time_limit=30, seed=seed, max_iterations=15)
+    assert sum(len(p.nodes) for p in free.routes) >= sum(len(p.nodes) for p in sol.routes) or (
+        free.score >= sol.score
+    )
+
+
+def test_checker_counts_visits() -> None:
+    inst = _replace(_instance(3, 12, 1, tmax=300.0), max_visits=[1])
+    sol = solve(_replace(inst, max_visits=None), time_limit=30, seed=1, max_iterations=10)
+    assert len(sol.routes[0].nodes) > 1
+    assert any(v.kind == "visits" for v in check(inst, sol))
