@@ -248,8 +248,13 @@ class PlannerService:
             for c in found
         ]
         request = self._request(card, stored, bases, days)
+        begins = time.fromisoformat(stored["day_start"])
         travel = await router_travel_times(
-            self.repo.session, self.cache_dir, centre, card.start_date
+            self.repo.session,
+            self.cache_dir,
+            centre,
+            card.start_date,
+            begins.hour * 3600 + begins.minute * 60,
         )
         try:
             plan = await asyncio.to_thread(

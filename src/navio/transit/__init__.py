@@ -25,12 +25,17 @@ from navio.transit.service import TransitService
 
 
 async def router_travel_times(
-    source: SessionSource, cache_dir: Path, near: tuple[float, float], day: date
+    source: SessionSource,
+    cache_dir: Path,
+    near: tuple[float, float],
+    day: date,
+    depart_seconds: int = 10 * 3600,
 ) -> RouterTravelTimes:
-    """Travel times around `near` on `day`: walking and driving from the road models, transit
-    from the imported timetable serving that place (straight-line model without one)."""
+    """Travel times around `near` on `day`, transit leaving at `depart_seconds` after local
+    midnight: walking and driving from the road models, transit from the imported timetable
+    serving that place (straight-line model without one)."""
     service = TransitService(TransitRepository(source), Clock(), cache_dir)
-    return await RouterTravelTimes.prepare(service, near, day)
+    return await RouterTravelTimes.prepare(service, near, day, depart_seconds)
 
 
 __all__ = [

@@ -7,7 +7,12 @@
   reference time, ride, walk up to 800 m on to each other point), and any pair is walked
   instead when that is sooner; pairs the timetable cannot join are walked. Without such a
   feed the transit row falls back to the documented straight-line model below.
-- ``walk`` and ``drive``: the road models of `navio.transit.road` (straight line x detour).
+- ``walk`` and ``drive``: the road models of `navio.transit.road` (straight line x detour);
+  a leg walked when walking is sooner than driving (parking included); pairs beyond driving
+  range are unreachable (infinite).
+
+Walks to, from and between stops use the same walking model as the walk rows, so a pair no
+vehicle joins comes out walked.
 
 One RAPTOR run per point: a matrix over n points costs n runs (about 5-30 ms each on the
 feeds measured in bench/transit.py).
@@ -15,6 +20,7 @@ feeds measured in bench/transit.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -25,13 +31,14 @@ from navio.transit import road
 from navio.transit.errors import NoService
 from navio.transit.gtfs import Timetable
 from navio.transit.raptor import UNREACHED, earliest_arrival
-from navio.transit.service import ACCESS_RADIUS_M, TransitService, walk_seconds
+from navio.transit.service import ACCESS_RADIUS_M, TransitService
 
 FloatArray = NDArray[np.float64]
 EARTH_RADIUS_M = 6_371_008.8
 TRANSIT_OVERHEAD_S = 360.0  # straight-line fallback: walk to the stop and wait
 TRANSIT_SPEED_MPS = 5.5
 TRANSIT_DETOUR = 1.4
+FEED_RADIUS_M = 4_000.0
 
 
 def _distances(points: Sequence[tuple[float, float]]) -> FloatArray:
@@ -66,9 +73,10 @@ class RouterTravelTimes:
         day: date,
         depart_seconds: int = 10 * 3600,
     ) -> RouterTravelTimes:
-        """The feed with a stop nearest `near` (within 800 m), compiled for `day`; without
-        one (or without service that day) the transit rows use the straight-line model."""
-        stops = await service.nearby_stops(near[0], near[1], 5 * ACCESS_RADIUS_M, 1)
+        """The feed with the stop nearest `near` (within 4 km: the base of a stay need not be
+        next to a stop), compiled for `day`; without one (or without service that day) the
+        transit rows use the straight-line model."""
+        stops = await service.nearby_stops(near[0], near[1], FEED_RADIUS_M, 1)
         if not stops:
             return cls(None, depart_seconds, None)
         feed = await service.repo.feed(stops[0][0].feed_id)
@@ -95,10 +103,14 @@ class RouterTravelTimes:
                 for j in range(n):
                     if i != j:
                         car = road.drive(float(straight[i, j]))
-                        assert car is not None
-                        seconds[i, j], metres[i, j] = car.seconds, car.metres
-            short = straight * road.WALK_DETOUR < 250
-            return np.where(short, walk_s, seconds), np.where(short, walk_m, metres)
+                        if car is None:  # beyond driving range: unreachable
+                            seconds[i, j] = metres[i, j] = math.inf
+                        else:
+                            seconds[i, j], metres[i, j] = car.seconds, car.metres
+            walked = (walk_s <= seconds) & (walk_m <= road.WALK_MAX_M)
+            out_s = np.where(walked, walk_s, seconds)
+            np.fill_diagonal(out_s, 0.0)
+            return out_s, np.where(walked, walk_m, metres)
         if mode != "transit":
             raise ValueError(f"unknown mode {mode!r}")
         if self.timetable is None:
@@ -125,8 +137,9 @@ class RouterTravelTimes:
             + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
         )
         to_stop = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        on_foot = to_stop * road.WALK_DETOUR / road.WALK_SPEED_MPS  # the walk rows' model
         access = [
-            {int(s): walk_seconds(float(to_stop[i, s])) for s in np.flatnonzero(row)}
+            {int(s): math.ceil(float(on_foot[i, s])) for s in np.flatnonzero(row)}
             for i, row in enumerate(to_stop <= ACCESS_RADIUS_M)
         ]
         n = len(points)
@@ -137,7 +150,10 @@ class RouterTravelTimes:
             if not access[i]:
                 continue
             sources = {s: t0 + walk for s, walk in access[i].items()}
-            best = earliest_arrival(tt, sources, None, max_rounds=4).best
+            rounds = earliest_arrival(tt, sources, None, max_rounds=4).rounds
+            if rounds.shape[0] < 2:
+                continue
+            best = rounds[1:].min(axis=0)  # at least one vehicle: walking is the walk rows'
             for j in range(n):
                 if j == i or not access[j]:
                     continue
