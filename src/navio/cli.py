@@ -270,7 +270,7 @@ def import_gtfs(
     settings = _settings()
     _migrate(settings)
     try:
-        result = asyncio.run(job(settings, path, name or path.stem, lenient))
+        result = asyncio.run(job(settings, path, name or path.stem, lenient, console))
     except GtfsError as exc:
         console.print("[red]the feed does not compile; nothing was stored[/red]")
         console.print(exc.report.summary())

@@ -22,18 +22,23 @@ Job = Callable[
 ]
 
 
-async def run_import(
-    settings: Settings, label: str, job: Job, console: Console, total: int | None = None
-) -> importers.ImportSummary:
-    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
-    columns = (
+def _progress(console: Console) -> Progress:
+    return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        console=console,
+        transient=False,
     )
+
+
+async def run_import(
+    settings: Settings, label: str, job: Job, console: Console, total: int | None = None
+) -> importers.ImportSummary:
+    db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
     try:
-        with Progress(*columns, console=console, transient=False) as progress:
+        with _progress(console) as progress:
             task = progress.add_task(label, total=total)
             async with UnitOfWork(db, write=True) as uow:
                 summary = await job(
@@ -111,11 +116,13 @@ async def import_hotel_prices(settings: Settings, path: Path, country: str) -> t
     return model.source, model.rows_used, model.rows_skipped
 
 
-async def import_gtfs(settings: Settings, path: Path, name: str, lenient: bool) -> Any:
+async def import_gtfs(
+    settings: Settings, path: Path, name: str, lenient: bool, console: Console
+) -> Any:
     """Store a GTFS feed (transit) in one transaction; GtfsError when it does not compile."""
     from navio.kernel.clock import Clock
     from navio.transit.repository import TransitRepository
-    from navio.transit.service import TransitService
+    from navio.transit.service import IMPORT_STAGES, TransitService
 
     db = Database(create_engine(settings.database_url, pool_size=settings.database_pool_size))
     try:
@@ -123,7 +130,20 @@ async def import_gtfs(settings: Settings, path: Path, name: str, lenient: bool) 
             service = TransitService(
                 TransitRepository(uow.session_source), Clock(), Path(settings.transit_cache_dir)
             )
-            return await service.import_feed(name, path, lenient=lenient)
+            with _progress(console) as progress:
+                task = progress.add_task(f"{name}: starting", total=IMPORT_STAGES)
+                started = False
+
+                def stage(label: str) -> None:
+                    nonlocal started
+                    if started:
+                        progress.advance(task)
+                    started = True
+                    progress.update(task, description=f"{name}: {label}")
+
+                result = await service.import_feed(name, path, lenient=lenient, progress=stage)
+                progress.update(task, completed=IMPORT_STAGES, description=f"{name}: stored")
+            return result
     finally:
         await db.dispose()
 

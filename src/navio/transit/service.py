@@ -17,6 +17,7 @@ import pickle
 import tempfile
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -62,6 +63,7 @@ class ImportResult:
 
 
 _NETWORKS: dict[str, FlightNetwork] = {}
+IMPORT_STAGES = 3
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,21 @@ class TransitService:
         self.cache_dir = cache_dir
 
     # ---------------------------------------------------------------- import
-    async def import_feed(self, name: str, path: Path, *, lenient: bool) -> ImportResult:
+    async def import_feed(
+        self,
+        name: str,
+        path: Path,
+        *,
+        lenient: bool,
+        progress: Callable[[str], None] | None = None,
+    ) -> ImportResult:
         """Store a feed (replacing one of the same name). Raises GtfsError for a feed that does
-        not compile, unless `lenient` (the report is kept with the feed either way)."""
+        not compile, unless `lenient` (the report is kept with the feed either way).
+        `progress` is told each stage as it starts (IMPORT_STAGES of them)."""
+        step = progress or (lambda _stage: None)
+        step("reading and compiling a service day")
         summary = await asyncio.to_thread(summarise, path)
+        step("storing the feed")
         if not summary.report.ok and not lenient:
             raise GtfsError(summary.report)
         content = await asyncio.to_thread(path.read_bytes)
@@ -104,6 +117,7 @@ class TransitService:
         feed.report = {**report_dict(summary.report), "fare": summary.fare}
         feed.content = content
         await self.repo.session.flush()
+        step(f"storing {len(summary.stops)} stops")
         await self.repo.replace_stops(
             feed.id,
             [
