@@ -49,16 +49,21 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   day bounds; per-route results are cached and only the modified route is re-evaluated after
   an insertion.  During the search the ratios are perturbed by multiplicative noise (noisy
   re-insertion).
-* **Local improvement** - after the insertion phase, routes whose schedule changed are
-  shortened by first-improvement intra-route 2-opt and relocate moves and inter-route relocate
-  and swap moves (any move is accepted if it keeps every window of the receiving route and
-  reduces total route duration); then the insertion is re-run, since the freed time may admit
-  new visits.  A *replace* move then tries to exchange a visited node for a better unvisited one.
+* **Local improvement** - after the insertion phase, routes whose sequence changed are
+  shortened by first-improvement intra-route 2-opt and relocate moves (granular: segments and
+  relocation distances up to ``_SPAN``, scanned cyclically) and by inter-route relocate and
+  swap moves (any move is accepted if it keeps every window of the receiving route and reduces
+  total route duration; inter-route moves are evaluated in O(1) each from ``wait``,
+  ``maxShift`` and suffix sums, vectorised over a pair of routes, and re-simulated before they
+  are applied); then the insertion is re-run, since the freed time may admit new visits.  A
+  *replace* move then tries to exchange a visited node for a better unvisited one in its place
+  (vectorised), or, on small solutions, anywhere in the same route.
 * **Perturbation (shake)** - in every route, remove a block of consecutive visits of
   randomised size and position; remaining visits are shifted earlier to remove needless
   waiting.
-* **Restart** - after a number of non-improving iterations the search restarts from the best
-  solution of the current episode (intensification); the shake-size bound grows with
+* **Restart** - after a number of non-improving iterations (fewer on instances with more than
+  ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
+  best solution of the current episode (intensification); the shake-size bound grows with
   stagnation.  After a longer stagnation a new episode starts from a fresh, strongly noised
   greedy construction (diversification); the overall best is kept across episodes.
 
@@ -84,8 +89,12 @@ FloatArray = NDArray[np.float64]
 _EPS = 1e-9
 _RESTART_AFTER = 40  # non-improving iterations before restarting from the best solution
 _NOISE = 0.5  # relative noise on insertion ratios during the search
+_RESTART_SCALE = 100  # customers up to which _RESTART_AFTER applies; shrinks beyond
+_SHAKE_FRAC = 0.5  # maximal shake size as a share of the longest route
 _SHAKE_GROWTH = 100  # stalled iterations per extra unit of maximal shake size
 _FRESH_AFTER = 300  # stalled iterations before a new episode from a fresh construction
+_REPLACE_FULL = 20  # visited customers up to which _replace also tries remove-and-insert
+_SPAN = 8  # granular intra-route moves: longest reversed segment / relocation distance
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,6 +317,9 @@ class _Ctx:
         cand = eff > 0
         cand[self.terminals] = False
         self.candidate = cand
+        movable = np.ones(n, dtype=bool)
+        movable[list(self.locked)] = False
+        self.movable = movable  # not locked to a route
 
 
 def _closed_to_neg_inf(opn: FloatArray, cls: FloatArray) -> FloatArray:
@@ -334,7 +346,7 @@ class _Route:
     bounds (``c.t0[idx]``, ``c.tmax[idx]``).
     """
 
-    __slots__ = ("arr", "fixed", "idx", "ms", "seq", "start", "wait")
+    __slots__ = ("arr", "fixed", "idx", "ms", "opt", "seq", "start", "wait")
 
     def __init__(self, seq: list[int], fixed: int, idx: int) -> None:
         self.seq = seq
@@ -344,9 +356,11 @@ class _Route:
         self.start: list[float] = []
         self.wait: list[float] = []
         self.ms: list[float] = []
+        self.opt: list[int] | None = None  # a sequence known to be 2-opt/relocate optimal
 
     def copy(self) -> _Route:
         r = _Route(self.seq.copy(), self.fixed, self.idx)
+        r.opt = self.opt
         r.arr, r.start, r.wait = self.arr.copy(), self.start.copy(), self.wait.copy()
         r.ms = self.ms.copy()
         return r
@@ -500,176 +514,265 @@ def _two_opt_relocate(c: _Ctx, r: _Route, deadline: float) -> bool:
     Moves are evaluated incrementally: the unchanged prefix keeps its start times, only the
     modified stretch is simulated, and the effect of an earlier arrival on the unchanged suffix
     is read from :func:`_suffix_slack` (a move that delays the suffix cannot shorten the route).
+    The neighbourhood is granular (segments and relocation distances up to ``_SPAN``) and is
+    scanned cyclically: after an improving move the scan resumes at the same position and it
+    ends once every position has been tried without success.
     """
-    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl[r.idx], c.clsl[r.idx]
     improved_any = False
     lo = r.fixed + 1
-    thr = 1e-7
+    i = lo
+    since = 0
+    sm = _suffix_slack(c, r)
     while time.perf_counter() < deadline:
-        seq, arr, start = r.seq, r.arr, r.start
-        last = len(seq) - 1
-        sm = _suffix_slack(c, r)
-        found: list[int] | None = None
-        # 2-opt: reverse seq[i..k]
-        for i in range(lo, last - 1):
-            if found is not None or time.perf_counter() >= deadline:
-                break
-            p0 = seq[i - 1]
-            t0 = start[i - 1] + svc[p0]
-            row0 = tl[p0]
-            for k in range(i + 1, last):
-                t = t0
-
-                row = row0
-                ok = True
-                for q in range(k, i - 1, -1):
-                    node = seq[q]
-                    a = t + row[node]
-                    if a > cls[node] + _EPS:
-                        ok = False
-                        break
-                    o = opn[node]
-                    t = (a if a > o else o) + svc[node]
-                    row = tl[node]
-                if not ok:
-                    continue
-                p = k + 1
-                a = t + row[seq[p]]
-                d = arr[p] - a
-                if d > thr and (d if d < sm[p] else sm[p]) > thr:
-                    found = [*seq[:i], *seq[i : k + 1][::-1], *seq[k + 1 :]]
-                    break
-        if found is None:
-            # relocate: move seq[i] elsewhere
-            for i in range(lo, last):
-                if found is not None or time.perf_counter() >= deadline:
-                    break
-                node = seq[i]
-                nrow = tl[node]
-                snode = svc[node]
-                onode, cnode = opn[node], cls[node]
-                # earlier positions: seq[..k-1], node, seq[k..i-1], seq[i+1..]
-                for k in range(lo, i):
-                    pk = seq[k - 1]
-                    a = start[k - 1] + svc[pk] + tl[pk][node]
-                    if a > cnode + _EPS:
-                        continue
-                    t = (a if a > onode else onode) + snode
-                    row = nrow
-                    ok = True
-                    for q in range(k, i):
-                        nd = seq[q]
-                        a = t + row[nd]
-                        if a > cls[nd] + _EPS:
-                            ok = False
-                            break
-                        o = opn[nd]
-                        t = (a if a > o else o) + svc[nd]
-                        row = tl[nd]
-                    if not ok:
-                        continue
-                    p = i + 1
-                    a = t + row[seq[p]]
-                    d = arr[p] - a
-                    if d > thr and (d if d < sm[p] else sm[p]) > thr:
-                        found = [*seq[:k], node, *seq[k:i], *seq[i + 1 :]]
-                        break
-                if found is not None:
-                    break
-                # later positions: seq[..i-1], seq[i+1..k], node, seq[k+1..]
-                pv = seq[i - 1]
-                t = start[i - 1] + svc[pv]
-                row = tl[pv]
-                for k in range(i + 1, last):
-                    nd = seq[k]
-                    a = t + row[nd]
-                    if a > cls[nd] + _EPS:
-                        break
-                    o = opn[nd]
-                    t = (a if a > o else o) + svc[nd]
-                    row = tl[nd]
-                    a = t + row[node]
-                    if a > cnode + _EPS:
-                        continue
-                    tn = (a if a > onode else onode) + snode
-                    p = k + 1
-                    a = tn + nrow[seq[p]]
-                    d = arr[p] - a
-                    if d > thr and (d if d < sm[p] else sm[p]) > thr:
-                        found = [*seq[:i], *seq[i + 1 : k + 1], node, *seq[k + 1 :]]
-                        break
-        if found is None:
+        last = len(r.seq) - 1
+        if last - lo < 2 or since >= last - lo:
             break
+        if i >= last:
+            i = lo
+        found = _intra_move_at(c, r, i, sm)
+        if found is None:
+            i += 1
+            since += 1
+            continue
         r.seq = found
         r.update(c)
+        sm = _suffix_slack(c, r)
         improved_any = True
+        since = 0
     return improved_any
+
+
+def _intra_move_at(c: _Ctx, r: _Route, i: int, sm: list[float]) -> list[int] | None:
+    """An improving 2-opt move reversing ``seq[i..k]`` or relocation of ``seq[i]``, if any."""
+    tl, svc, opn, cls = c.Tl, c.svcl, c.opnl[r.idx], c.clsl[r.idx]
+    seq, arr, start = r.seq, r.arr, r.start
+    lo = r.fixed + 1
+    last = len(seq) - 1
+    thr = 1e-7
+    # 2-opt: reverse seq[i..k]
+    p0 = seq[i - 1]
+    t0 = start[i - 1] + svc[p0]
+    row0 = tl[p0]
+    for k in range(i + 1, min(last, i + _SPAN)):
+        t = t0
+        row = row0
+        ok = True
+        for q in range(k, i - 1, -1):
+            node = seq[q]
+            a = t + row[node]
+            if a > cls[node] + _EPS:
+                ok = False
+                break
+            o = opn[node]
+            t = (a if a > o else o) + svc[node]
+            row = tl[node]
+        if not ok:
+            continue
+        p = k + 1
+        a = t + row[seq[p]]
+        d = arr[p] - a
+        if d > thr and (d if d < sm[p] else sm[p]) > thr:
+            return [*seq[:i], *seq[i : k + 1][::-1], *seq[k + 1 :]]
+    # relocate: move seq[i] elsewhere
+    node = seq[i]
+    nrow = tl[node]
+    snode = svc[node]
+    onode, cnode = opn[node], cls[node]
+    # earlier positions: seq[..k-1], node, seq[k..i-1], seq[i+1..]
+    for k in range(max(lo, i - _SPAN), i):
+        pk = seq[k - 1]
+        a = start[k - 1] + svc[pk] + tl[pk][node]
+        if a > cnode + _EPS:
+            continue
+        t = (a if a > onode else onode) + snode
+        row = nrow
+        ok = True
+        for q in range(k, i):
+            nd = seq[q]
+            a = t + row[nd]
+            if a > cls[nd] + _EPS:
+                ok = False
+                break
+            o = opn[nd]
+            t = (a if a > o else o) + svc[nd]
+            row = tl[nd]
+        if not ok:
+            continue
+        p = i + 1
+        a = t + row[seq[p]]
+        d = arr[p] - a
+        if d > thr and (d if d < sm[p] else sm[p]) > thr:
+            return [*seq[:k], node, *seq[k:i], *seq[i + 1 :]]
+    # later positions: seq[..i-1], seq[i+1..k], node, seq[k+1..]
+    pv = seq[i - 1]
+    t = start[i - 1] + svc[pv]
+    row = tl[pv]
+    for k in range(i + 1, min(last, i + 1 + _SPAN)):
+        nd = seq[k]
+        a = t + row[nd]
+        if a > cls[nd] + _EPS:
+            break
+        o = opn[nd]
+        t = (a if a > o else o) + svc[nd]
+        row = tl[nd]
+        a = t + row[node]
+        if a > cnode + _EPS:
+            continue
+        tn = (a if a > onode else onode) + snode
+        p = k + 1
+        a = tn + nrow[seq[p]]
+        d = arr[p] - a
+        if d > thr and (d if d < sm[p] else sm[p]) > thr:
+            return [*seq[:i], *seq[i + 1 : k + 1], node, *seq[k + 1 :]]
+    return None
+
+
+class _RouteArrays:
+    """Numpy views of one route's schedule for vectorised move evaluation.
+
+    ``slack[k] = wait[k] + maxShift[k]``: how much the arrival at position ``k`` may be
+    delayed; ``wsum[k]``: the waits from ``k`` to the end (a delay ``d`` at ``k`` delays the
+    return by ``max(0, d - wsum[k])``); ``sm[k]``: see :func:`_suffix_slack` (an advance
+    ``d`` at ``k`` advances the return by ``min(d, sm[k])``).
+    """
+
+    __slots__ = ("arr", "seq", "slack", "sm", "start", "wsum")
+
+    def __init__(self, c: _Ctx, r: _Route) -> None:
+        self.seq = np.asarray(r.seq, dtype=np.intp)
+        self.start = np.asarray(r.start)
+        self.arr = np.asarray(r.arr)
+        wait = np.asarray(r.wait)
+        self.slack = wait + np.asarray(r.ms)
+        self.wsum = np.cumsum(wait[::-1])[::-1]
+        self.sm = np.asarray(_suffix_slack(c, r))
+
+
+def _end_change(delta: FloatArray, wsum: FloatArray, sm: FloatArray) -> FloatArray:
+    """Change of the return time when the arrival at a position moves by ``delta``."""
+    return np.where(delta > 0, np.maximum(delta - wsum, 0.0), -np.minimum(-delta, sm))
+
+
+def _relocate_matrix(
+    c: _Ctx, ra: _Route, xa: _RouteArrays, ia: NDArray[np.intp], rb: _Route, xb: _RouteArrays
+) -> tuple[FloatArray, NDArray[np.intp]]:
+    """Return-time change of moving ``ra.seq[ia]`` into ``rb`` at its best gap.
+
+    Returns ``(change, gap)`` per entry of ``ia`` (``inf`` where infeasible); the node goes
+    after position ``gap`` of ``rb``.
+    """
+    u = xa.seq[ia]
+    pa, na = xa.seq[ia - 1], xa.seq[ia + 1]
+    d_a = xa.start[ia - 1] + c.svc[pa] + c.T[pa, na] - xa.arr[ia + 1]
+    ch_a = np.where(
+        d_a <= xa.slack[ia + 1] + _EPS, _end_change(d_a, xa.wsum[ia + 1], xa.sm[ia + 1]), np.inf
+    )
+    if len(rb.seq) - 2 >= c.cap[rb.idx]:
+        return np.full(ia.shape[0], np.inf), np.zeros(ia.shape[0], dtype=np.intp)
+    k = np.arange(rb.fixed, len(rb.seq) - 1)
+    prev, nxt = xb.seq[k], xb.seq[k + 1]
+    arrj = (xb.start[k] + c.svc[prev])[:, None] + c.T[prev[:, None], u[None, :]]
+    opn, cls = c.opn[rb.idx], c.cls[rb.idx]
+    stj = np.maximum(arrj, opn[u][None, :])
+    shift = stj + c.svc[u][None, :] + c.TT[nxt[:, None], u[None, :]] - xb.arr[k + 1][:, None]
+    feas = (arrj <= cls[u][None, :] + _EPS) & (shift <= xb.slack[k + 1][:, None] + _EPS)
+    ch_b = np.where(
+        feas, _end_change(shift, xb.wsum[k + 1][:, None], xb.sm[k + 1][:, None]), np.inf
+    )
+    gap = np.argmin(ch_b, axis=0)
+    best = ch_b[gap, np.arange(ia.shape[0])]
+    return ch_a + best, gap + rb.fixed
+
+
+def _swap_side(
+    c: _Ctx, r: _Route, x: _RouteArrays, i: NDArray[np.intp], v: NDArray[np.intp]
+) -> FloatArray:
+    """Return-time change of ``r`` when ``r.seq[i]`` is replaced by ``v`` (``len(i) x len(v)``)."""
+    p, nx = x.seq[i - 1], x.seq[i + 1]
+    opn, cls = c.opn[r.idx], c.cls[r.idx]
+    arrv = (x.start[i - 1] + c.svc[p])[:, None] + c.T[p[:, None], v[None, :]]
+    st = np.maximum(arrv, opn[v][None, :])
+    d = st + c.svc[v][None, :] + c.TT[nx[:, None], v[None, :]] - x.arr[i + 1][:, None]
+    feas = (arrv <= cls[v][None, :] + _EPS) & (d <= x.slack[i + 1][:, None] + _EPS)
+    return np.where(feas, _end_change(d, x.wsum[i + 1][:, None], x.sm[i + 1][:, None]), np.inf)
 
 
 def _inter_route(c: _Ctx, s: _State, deadline: float) -> bool:
     """Relocate / swap customers between routes when total duration drops.
 
-    Every candidate route is re-simulated with its own windows and day bounds, so a node is
-    only moved into a route where it is open.
+    Every move is evaluated in O(1) from the routes' schedules (vectorised over all
+    positions of a route pair), against the receiving route's own windows and day bounds, so
+    a node is only moved into a route where it is open.  The best move of a route pair is
+    re-simulated before it is applied.
     """
     improved_any = False
     m = len(s.routes)
     if m < 2:
         return False
+    arrays: dict[int, _RouteArrays] = {}
+    movable: dict[int, NDArray[np.intp]] = {}
+
+    def get(ri: int) -> tuple[_RouteArrays, NDArray[np.intp]]:
+        if ri not in arrays:
+            r = s.routes[ri]
+            arrays[ri] = _RouteArrays(c, r)
+            pos = np.arange(r.fixed + 1, len(r.seq) - 1)
+            movable[ri] = pos[c.movable[arrays[ri].seq[pos]]]
+        return arrays[ri], movable[ri]
+
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
         for a in range(m):
-            ra = s.routes[a]
-            for b in range(m):
-                if a == b:
+            for b in range(a + 1, m):
+                if time.perf_counter() >= deadline:
+                    return improved_any
+                ra, rb = s.routes[a], s.routes[b]
+                xa, ia = get(a)
+                xb, ib = get(b)
+                best = -1e-7
+                move: tuple[int, int, int] | None = None
+                if ia.shape[0]:
+                    ch, gap = _relocate_matrix(c, ra, xa, ia, rb, xb)
+                    t = int(np.argmin(ch))
+                    if ch[t] < best:
+                        best, move = float(ch[t]), (0, int(ia[t]), int(gap[t]))
+                if ib.shape[0]:
+                    ch, gap = _relocate_matrix(c, rb, xb, ib, ra, xa)
+                    t = int(np.argmin(ch))
+                    if ch[t] < best:
+                        best, move = float(ch[t]), (1, int(ib[t]), int(gap[t]))
+                if ia.shape[0] and ib.shape[0]:
+                    tot = (
+                        _swap_side(c, ra, xa, ia, xb.seq[ib])
+                        + _swap_side(c, rb, xb, ib, xa.seq[ia]).T
+                    )
+                    t = int(np.argmin(tot))
+                    ti, tk = divmod(t, ib.shape[0])
+                    if tot[ti, tk] < best:
+                        best, move = float(tot[ti, tk]), (2, int(ia[ti]), int(ib[tk]))
+                if move is None:
                     continue
-                rb = s.routes[b]
-                base = ra.arr[-1] + rb.arr[-1]
-                for i in range(ra.fixed + 1, len(ra.seq) - 1):
-                    if time.perf_counter() >= deadline:
-                        return improved_any
-                    node = ra.seq[i]
-                    if node in c.locked:
-                        continue
-                    rest_a = ra.seq[:i] + ra.seq[i + 1 :]
-                    end_a = _route_end(c, ra.idx, rest_a)
-                    if not math.isfinite(end_a):
-                        continue
-                    for k in range(rb.fixed + 1, len(rb.seq)):
-                        cand_b = [*rb.seq[:k], node, *rb.seq[k:]]
-                        end_b = _route_end(c, rb.idx, cand_b)
-                        if end_a + end_b < base - 1e-7:
-                            ra.seq, rb.seq = rest_a, cand_b
-                            ra.update(c)
-                            rb.update(c)
-                            improved = improved_any = True
-                            break
-                    if improved:
-                        break
-                    if a < b:
-                        for k in range(rb.fixed + 1, len(rb.seq) - 1):
-                            other = rb.seq[k]
-                            if other in c.locked:
-                                continue
-                            cand_a = [*ra.seq[:i], other, *ra.seq[i + 1 :]]
-                            e1 = _route_end(c, ra.idx, cand_a)
-                            if not math.isfinite(e1):
-                                continue
-                            cand_b = [*rb.seq[:k], node, *rb.seq[k + 1 :]]
-                            e2 = _route_end(c, rb.idx, cand_b)
-                            if e1 + e2 < base - 1e-7:
-                                ra.seq, rb.seq = cand_a, cand_b
-                                ra.update(c)
-                                rb.update(c)
-                                improved = improved_any = True
-                                break
-                        if improved:
-                            break
-                if improved:
-                    break
-            if improved:
-                break
+                kind, i, k = move
+                if kind == 2:
+                    cand_a = ra.seq.copy()
+                    cand_b = rb.seq.copy()
+                    cand_a[i], cand_b[k] = rb.seq[k], ra.seq[i]
+                else:
+                    src, dst = (ra, rb) if kind == 0 else (rb, ra)
+                    node = src.seq[i]
+                    rest = src.seq[:i] + src.seq[i + 1 :]
+                    ins = [*dst.seq[: k + 1], node, *dst.seq[k + 1 :]]
+                    cand_a, cand_b = (rest, ins) if kind == 0 else (ins, rest)
+                e1 = _route_end(c, ra.idx, cand_a)
+                e2 = _route_end(c, rb.idx, cand_b)
+                if e1 + e2 < ra.arr[-1] + rb.arr[-1] - 1e-7:
+                    ra.seq, rb.seq = cand_a, cand_b
+                    ra.update(c)
+                    rb.update(c)
+                    arrays.pop(a, None)
+                    arrays.pop(b, None)
+                    improved = improved_any = True
     return improved_any
 
 
@@ -696,10 +799,60 @@ def _eval_cols(c: _Ctx, r: _Route, cols: NDArray[np.intp]) -> tuple[FloatArray, 
 
 
 def _replace(c: _Ctx, s: _State) -> bool:
-    """Swap one visited node for one unvisited node of higher score at the same route."""
+    """Swap one visited node for one unvisited node of higher score at the same route.
+
+    First the unvisited node takes the visited one's place (all pairs of a route evaluated at
+    once in O(1) each from the schedule); failing that, on short routes, the visited node is
+    removed and the new one inserted at its cheapest feasible position.
+    """
     avail = c.candidate & ~s.visited
     if not avail.any():
         return False
+    room = c.budget - s.cost + _EPS
+    for r in s.routes:
+        pos = np.arange(r.fixed + 1, len(r.seq) - 1)
+        seq = np.asarray(r.seq, dtype=np.intp)
+        pos = pos[c.movable[seq[pos]]]
+        if pos.shape[0] == 0:
+            continue
+        out = seq[pos]
+        cols = np.flatnonzero(avail & (c.eff > float(c.eff[out].min()) + _EPS))
+        if cols.shape[0] == 0:
+            continue
+        gain = c.eff[cols][None, :] - c.eff[out][:, None]
+        ok = (gain > _EPS) & (c.cost[cols][None, :] <= room + c.cost[out][:, None])
+        if not ok.any():
+            continue
+        x = _RouteArrays(c, r)
+        p, nx = seq[pos - 1], seq[pos + 1]
+        arrj = (x.start[pos - 1] + c.svc[p])[:, None] + c.T[p[:, None], cols[None, :]]
+        st = np.maximum(arrj, c.opn[r.idx][cols][None, :])
+        d = st + c.svc[cols][None, :] + c.TT[nx[:, None], cols[None, :]] - x.arr[pos + 1][:, None]
+        ok &= (arrj <= c.cls[r.idx][cols][None, :] + _EPS) & (d <= x.slack[pos + 1][:, None] + _EPS)
+        if not ok.any():
+            continue
+        t = int(np.argmax(np.where(ok, gain, -np.inf)))
+        ti, tj = divmod(t, cols.shape[0])
+        i, j = int(pos[ti]), int(cols[tj])
+        old = r.seq[i]
+        cand = r.seq.copy()
+        cand[i] = j
+        if not math.isfinite(_route_end(c, r.idx, cand)):
+            continue
+        r.seq = cand
+        r.update(c)
+        s.visited[old] = False
+        s.visited[j] = True
+        s.eff += c.effl[j] - c.effl[old]
+        s.cost += c.costl[j] - c.costl[old]
+        return True
+    if sum(len(r.seq) - 2 for r in s.routes) > _REPLACE_FULL:
+        return False
+    return _replace_anywhere(c, s, avail)
+
+
+def _replace_anywhere(c: _Ctx, s: _State, avail: NDArray[np.bool_]) -> bool:
+    """Remove one visited node and insert one unvisited node of higher score anywhere."""
     for r in s.routes:
         for i in range(r.fixed + 1, len(r.seq) - 1):
             out = r.seq[i]
@@ -739,7 +892,10 @@ def _local_search(
             return
         moved = False
         for r in s.routes:
+            if r.opt == r.seq:
+                continue
             moved |= _two_opt_relocate(c, r, deadline)
+            r.opt = r.seq.copy()
         moved |= _inter_route(c, s, deadline)
         ins = _insert_phase(c, s, rng, 0.0) if moved else False
         rep = _replace(c, s)
@@ -852,7 +1008,11 @@ def solve(
     episode = cur.copy()
     n_cust = max(1, int(c.candidate.sum()))
     max_route = max((len(r.seq) - 2 for r in cur.routes), default=0)
-    base_size = max(2, min(n_cust // max(1, 3 * c.m), max_route // 2 + 1))
+    base_size = max(2, min(n_cust // max(1, 3 * c.m), int(max_route * _SHAKE_FRAC) + 1))
+    # large instances afford few iterations per second: restart from the episode's best sooner
+    restart_after = max(
+        1, int(_RESTART_AFTER * (_RESTART_SCALE / max(_RESTART_SCALE, n_cust)) ** 4)
+    )
     stall = 0
     it = 0
     longest = 0.0  # the longest iteration so far: one that would end past the limit is not begun
@@ -878,7 +1038,7 @@ def solve(
                 _insert_phase(c, cur, rng, 2 * _NOISE)
                 episode = cur.copy()
                 stall = 0
-            elif stall % _RESTART_AFTER == 0:
+            elif stall % restart_after == 0:
                 cur = episode.copy()
         longest = max(longest, time.perf_counter() - started)
     return _export(c, best, it, time.perf_counter() - t_begin)
