@@ -38,7 +38,7 @@ from navio.transit import road
 from navio.transit.errors import InvalidTransitQuery, NoService
 from navio.transit.flights import FlightNetwork, Itinerary, UnknownAirport
 from navio.transit.gtfs import Timetable
-from navio.transit.raptor import Journey, TransitLeg, WalkLeg, earliest_arrival, mc_raptor
+from navio.transit.raptor import Journey, TransitLeg, WalkLeg, mc_raptor
 from navio.transit.schemas import (
     MultiLegPart,
     MultiLegPlan,
@@ -48,7 +48,7 @@ from navio.transit.schemas import (
     PointRead,
     TransportOption,
 )
-from navio.transit.service import ACCESS_RADIUS_M, TransitService, walk_seconds
+from navio.transit.service import ACCESS_RADIUS_M, TransitService
 
 CURRENCY = "EUR"
 CRITERIA = ("time", "cost", "comfort")
@@ -502,40 +502,26 @@ class TransportOptions:
         day, t_asked, zone = service.local_time(feed, at)
         tt = await service.timetable(feed, day)
 
-        def plan(t0: int) -> tuple[dict[int, int], dict[int, int], int | None, int | None]:
-            sources: dict[int, int] = {}
-            for stop, distance in starts:
-                index = tt.stop_index.get(stop.stop_id) if stop.feed_id == feed_id else None
-                if index is not None:
-                    sources[index] = min(sources.get(index, 1 << 30), t0 + walk_seconds(distance))
-            egress = {
-                tt.stop_index[stop.stop_id]: walk_seconds(distance)
-                for stop, distance in ends
-                if stop.feed_id == feed_id and stop.stop_id in tt.stop_index
-            }
-            result = earliest_arrival(tt, sources, set(egress), max_rounds=5)
-            best: tuple[int, int] | None = None
-            for target, walk in egress.items():
-                arrival = result.arrival(target)
-                if arrival is not None and (best is None or arrival + walk < best[0]):
-                    best = (arrival + walk, target)
-            return sources, egress, best[1] if best else None, best[0] if best else None
+        def plan(t0: int) -> tuple[dict[int, int], dict[int, int], tuple[int, int] | None]:
+            sources, egress, _, best = service.best_ride(tt, feed_id, starts, ends, t0)
+            return sources, egress, best
 
         t0 = t_asked
         if arrive_by:
             # the latest departure (in 10-minute steps, up to 3 hours back) still in time
             chosen = None
             for back in range(10 * 60, 3 * 3600 + 1, 10 * 60):
-                *_, arrival = plan(t_asked - back)
-                if arrival is not None and arrival <= t_asked:
+                *_, best = plan(t_asked - back)
+                if best is not None and best[0] <= t_asked:
                     chosen = t_asked - back
                     break
             if chosen is None:
                 raise InvalidTransitQuery("no transit journey arrives in time", field="at")
             t0 = chosen
-        sources, egress, target, _ = plan(t0)
-        if target is None:
+        sources, egress, best = plan(t0)
+        if best is None:
             raise InvalidTransitQuery("no transit journey between these points", field="dest")
+        target = best[1]
         fare = feed.report.get("fare") if isinstance(feed.report, dict) else None
         out: list[_Option] = []
         for found in mc_raptor(tt, sources, target, max_rounds=5):

@@ -17,7 +17,7 @@ import pickle
 import tempfile
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +30,7 @@ from navio.transit.flights import FlightNetwork, ParseReport, parse_routes
 from navio.transit.gtfs import GtfsError, Timetable, load_timetable
 from navio.transit.importer import FeedSummary, report_dict, summarise
 from navio.transit.models import Feed, FlightNetworkData, Stop
-from navio.transit.raptor import TransitLeg, WalkLeg, earliest_arrival
+from navio.transit.raptor import EarliestArrival, TransitLeg, WalkLeg, earliest_arrival
 from navio.transit.repository import TransitRepository
 from navio.transit.schemas import (
     Departure,
@@ -299,6 +299,36 @@ class TransitService:
             for seconds, route, towards in found[:count]
         ]
 
+    @staticmethod
+    def best_ride(
+        tt: Timetable,
+        feed_id: uuid.UUID,
+        starts: Sequence[tuple[Stop, float]],
+        ends: Sequence[tuple[Stop, float]],
+        t0: int,
+        max_rounds: int = 5,
+    ) -> tuple[dict[int, int], dict[int, int], EarliestArrival, tuple[int, int] | None]:
+        """Walk to any stop of `starts` (leaving at `t0`), ride (RAPTOR), walk on from any stop
+        of `ends`: (departure per source stop, walk per egress stop, the RAPTOR result,
+        (arrival, egress stop) of the earliest arrival or None)."""
+        sources: dict[int, int] = {}
+        for stop, distance in starts:
+            if stop.feed_id == feed_id and stop.stop_id in tt.stop_index:
+                index = tt.stop_index[stop.stop_id]
+                sources[index] = min(sources.get(index, 1 << 30), t0 + walk_seconds(distance))
+        egress = {
+            tt.stop_index[stop.stop_id]: walk_seconds(distance)
+            for stop, distance in ends
+            if stop.feed_id == feed_id and stop.stop_id in tt.stop_index
+        }
+        result = earliest_arrival(tt, sources, set(egress), max_rounds=max_rounds)
+        best: tuple[int, int] | None = None
+        for target, walk in egress.items():
+            arrival = result.arrival(target)
+            if arrival is not None and (best is None or arrival + walk < best[0]):
+                best = (arrival + walk, target)
+        return sources, egress, result, best
+
     async def journey(
         self,
         origin: tuple[float, float],
@@ -319,22 +349,7 @@ class TransitService:
         assert feed is not None
         day, t0, zone = self.local_time(feed, depart_at)
         tt = await self.timetable(feed, day)
-        sources: dict[int, int] = {}
-        for stop, distance in starts:
-            if stop.feed_id == feed.id and stop.stop_id in tt.stop_index:
-                index = tt.stop_index[stop.stop_id]
-                sources[index] = min(sources.get(index, 1 << 30), t0 + walk_seconds(distance))
-        egress = {
-            tt.stop_index[stop.stop_id]: walk_seconds(distance)
-            for stop, distance in ends
-            if stop.feed_id == feed.id and stop.stop_id in tt.stop_index
-        }
-        result = earliest_arrival(tt, sources, set(egress), max_rounds=5)
-        best: tuple[int, int] | None = None
-        for target, walk in egress.items():
-            arrival = result.arrival(target)
-            if arrival is not None and (best is None or arrival + walk < best[0]):
-                best = (arrival + walk, target)
+        sources, egress, result, best = self.best_ride(tt, feed.id, starts, ends, t0)
         if best is None or best[0] >= t0 + walk_only:
             return JourneyRead(
                 feed=feed.name,

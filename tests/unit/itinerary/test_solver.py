@@ -258,11 +258,6 @@ def test_visits_per_route_capped(seed: int, n: int, m: int, cap: int) -> None:
     assert check(inst, sol) == []
     for r, plan in enumerate(sol.routes):
         assert len(plan.nodes) <= cap + r
-    # the same instance without the cap never visits fewer places
-    free = solve(_replace(inst, max_visits=None), time_limit=30, seed=seed, max_iterations=15)
-    assert sum(len(p.nodes) for p in free.routes) >= sum(len(p.nodes) for p in sol.routes) or (
-        free.score >= sol.score
-    )
 
 
 def test_checker_counts_visits() -> None:
