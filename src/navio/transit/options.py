@@ -38,6 +38,7 @@ from navio.transit import road
 from navio.transit.errors import InvalidTransitQuery, NoService
 from navio.transit.flights import FlightNetwork, Itinerary, UnknownAirport
 from navio.transit.gtfs import Timetable
+from navio.transit.models import Feed, Stop
 from navio.transit.raptor import Journey, TransitLeg, WalkLeg, mc_raptor
 from navio.transit.schemas import (
     MultiLegPart,
@@ -61,6 +62,7 @@ BEFORE_FLIGHT = timedelta(minutes=90)
 AFTER_FLIGHT = timedelta(minutes=30)
 MIN_FLIGHT_M = 100_000.0  # nobody flies shorter than this
 ROUTE_TTL_SECONDS = 24 * 3600
+ROAD_MIN_M = 50.0  # closer than this, the airport is where you are
 CHANGE_PENALTY = 0.05
 COMFORT = {"flight": 0.7, "transit": 0.7, "airport": 0.6, "taxi": 0.9}
 
@@ -358,7 +360,7 @@ class TransportOptions:
             if flights is None:
                 notes.append("flights: no route network is imported (navio import flights)")
             else:
-                by_air = self._flights(flights, origin, dest, at, arrive_by)
+                by_air = await self._flights(flights, origin, dest, at, arrive_by)
                 if not by_air:
                     notes.append(
                         f"flights: no connection within {AIRPORT_RADIUS_KM:.0f} km of both ends"
@@ -386,7 +388,7 @@ class TransportOptions:
         return _Option([leg], estimate.cost_minor, None, 0)
 
     # -- flights
-    def _flights(
+    async def _flights(
         self, net: FlightNetwork, origin: Point, dest: Point, at: datetime, arrive_by: bool
     ) -> list[_Option]:
         def ends(point: Point) -> list[tuple[str, float]]:
@@ -397,6 +399,10 @@ class TransportOptions:
 
         out: list[_Option] = []
         for from_code, access_m in ends(origin):
+            # public transit to the airport, when a timetable serves both (leaving now)
+            ride_in = None
+            if not arrive_by and access_m >= ROAD_MIN_M:
+                ride_in = await self._fastest_transit(origin, _airport_point(net, from_code), at)
             for to_code, egress_m in ends(dest):
                 if from_code == to_code:
                     continue
@@ -404,9 +410,64 @@ class TransportOptions:
                     option = self._flight_option(
                         net, origin, dest, from_code, to_code, access_m, egress_m, itinerary
                     )
-                    if option is not None:
-                        out.append(_shift(option, at, arrive_by))
+                    if option is None:
+                        continue
+                    shifted = _shift(option, at, arrive_by)
+                    out.append(shifted)
+                    if arrive_by:
+                        continue
+                    by_transit = await self._with_transit(
+                        shifted, ride_in, access_m, egress_m, _airport_point(net, to_code), dest
+                    )
+                    out += by_transit
         return out
+
+    async def _with_transit(
+        self,
+        option: _Option,
+        ride_in: _Option | None,
+        access_m: float,
+        egress_m: float,
+        landing: Point,
+        dest: Point,
+    ) -> list[_Option]:
+        """The flight option with public transit instead of the road to the airport, from
+        it, or both, where a timetable serves them."""
+        legs = list(option.legs)
+        road_in = legs[0] if access_m >= ROAD_MIN_M and legs[0].mode in ("taxi", "drive") else None
+        road_out = (
+            legs[-1] if egress_m >= ROAD_MIN_M and legs[-1].mode in ("taxi", "drive") else None
+        )
+        variants: list[_Option] = []
+        if road_in is not None and ride_in is not None:
+            # leave when the ride reaches the airport: everything after it moves with it
+            rest = legs[1:]
+            delta = ride_in.arrival - rest[0].departure
+            variants.append(
+                _Option(
+                    ride_in.legs + [_moved(leg, delta) for leg in rest],
+                    _swap_cost(option.cost_minor, road_in.cost_minor, ride_in.cost_minor),
+                    ride_in.cost_note,
+                    option.transfers + ride_in.transfers,
+                )
+            )
+        if road_out is not None:
+            for base in [option, *variants]:
+                landed = base.legs[-2].arrival  # out of the airport
+                ride_out = await self._fastest_transit(landing, dest, landed)
+                if ride_out is None:
+                    continue
+                cost = _swap_cost(base.cost_minor, base.legs[-1].cost_minor, ride_out.cost_minor)
+                note = "; ".join(n for n in (base.cost_note, ride_out.cost_note) if n) or None
+                variants.append(
+                    _Option(
+                        base.legs[:-1] + ride_out.legs,
+                        cost,
+                        note,
+                        base.transfers + ride_out.transfers,
+                    )
+                )
+        return variants
 
     def _flight_option(
         self,
@@ -425,7 +486,7 @@ class TransportOptions:
 
         def road_leg(metres: float, a: str, b: str) -> None:
             nonlocal t, cost
-            if metres < 50:
+            if metres < ROAD_MIN_M:
                 return
             estimate = road.taxi(metres) or road.drive(metres)
             if estimate is None:
@@ -483,12 +544,15 @@ class TransportOptions:
             cost += leg.fare_minor
         wait(AFTER_FLIGHT.total_seconds() / 60, _airport_name(net, to_code))
         road_leg(egress_m, _airport_name(net, to_code), dest.name)
-        return _Option(legs, cost, None, itinerary.connections + (1 if access_m >= 50 else 0))
+        return _Option(
+            legs, cost, None, itinerary.connections + (1 if access_m >= ROAD_MIN_M else 0)
+        )
 
     # -- transit
-    async def _transit(
-        self, origin: Point, dest: Point, at: datetime, arrive_by: bool
-    ) -> list[_Option]:
+    async def _serving(
+        self, origin: Point, dest: Point
+    ) -> tuple[Feed, list[tuple[Stop, float]], list[tuple[Stop, float]]]:
+        """The feed with a stop within 800 m of both ends, and those stops."""
         service = self.transit
         starts = await service.nearby_stops(origin.lat, origin.lon, ACCESS_RADIUS_M, 30)
         ends = await service.nearby_stops(dest.lat, dest.lon, ACCESS_RADIUS_M, 30)
@@ -499,6 +563,37 @@ class TransportOptions:
             raise InvalidTransitQuery("no one feed serves both ends", field="dest")
         feed = await service.repo.feed(feed_id)
         assert feed is not None
+        return feed, starts, ends
+
+    async def _fastest_transit(self, origin: Point, dest: Point, at: datetime) -> _Option | None:
+        """The earliest arrival by walking and transit (RAPTOR), or None when no timetable
+        joins the two points then (walking all the way is not a transit ride)."""
+        service = self.transit
+        try:
+            feed, starts, ends = await self._serving(origin, dest)
+            day, t0, zone = service.local_time(feed, at)
+            tt = await service.timetable(feed, day)
+        except (InvalidTransitQuery, NoService):
+            return None
+        sources, egress, result, best = service.best_ride(tt, feed.id, starts, ends, t0)
+        if best is None:
+            return None
+        journey = result.journey(best[1])
+        if journey is None or not any(isinstance(leg, TransitLeg) for leg in journey.legs):
+            return None
+        legs = self._transit_legs(tt, journey, sources, egress, best[1], t0, day, zone)
+        legs[0] = legs[0].model_copy(update={"from_name": origin.name})
+        legs[-1] = legs[-1].model_copy(update={"to_name": dest.name})
+        fare = feed.report.get("fare") if isinstance(feed.report, dict) else None
+        cost, note = self._fare(fare, journey, day)
+        return _Option(legs, cost, note, max(journey.trips - 1, 0))
+
+    async def _transit(
+        self, origin: Point, dest: Point, at: datetime, arrive_by: bool
+    ) -> list[_Option]:
+        service = self.transit
+        feed, starts, ends = await self._serving(origin, dest)
+        feed_id = feed.id
         day, t_asked, zone = service.local_time(feed, at)
         tt = await service.timetable(feed, day)
 
@@ -628,6 +723,24 @@ class TransportOptions:
             )
         )
         return legs
+
+
+def _airport_point(net: FlightNetwork, code: str) -> Point:
+    airport = net.airport(code)
+    return Point(float(airport["lat"]), float(airport["lon"]), _airport_name(net, code), code)
+
+
+def _moved(leg: OptionLeg, delta: timedelta) -> OptionLeg:
+    return leg.model_copy(
+        update={"departure": leg.departure + delta, "arrival": leg.arrival + delta}
+    )
+
+
+def _swap_cost(total: int | None, old: int | None, new: int | None) -> int | None:
+    """`total` with a leg costing `old` replaced by one costing `new` (None: unknown)."""
+    if total is None or new is None:
+        return None
+    return total - (old or 0) + new
 
 
 def _major(amount_minor: int, currency: str) -> str:

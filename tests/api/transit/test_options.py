@@ -237,3 +237,33 @@ async def test_bad_input(client: httpx.AsyncClient) -> None:
     ):
         response = await client.post(f"{API}/transport/multi-leg", json=body)
         assert response.status_code == 422, response.text
+
+
+async def test_flights_with_public_transit_to_the_airport(client: httpx.AsyncClient) -> None:
+    # from the centre of Porto Alegre to São Paulo: a bus to Salgado Filho airport (POA), then
+    # the flight; São Paulo has no imported timetable, so the last leg is by road
+    response = await client.get(
+        f"{API}/transport/options",
+        params={"origin": CENTRE, "dest": "-23.5505,-46.6333", "time": AT.isoformat()},
+    )
+    body = response.json()
+    assert response.status_code == 200, body
+    mixed = [o for o in body["options"] if "flight" in o["modes"] and "transit" in o["modes"]]
+    assert mixed, [o["summary"] for o in body["options"]]
+    option = mixed[0]
+    _check_legs(option)
+    first_flight = next(i for i, leg in enumerate(option["legs"]) if leg["mode"] == "flight")
+    before = option["legs"][:first_flight]
+    assert {leg["mode"] for leg in before} <= {"walk", "transit", "airport"}
+    assert any(leg["timetabled"] for leg in before)
+    assert before[-1]["mode"] == "airport" and before[-1]["to_name"].startswith("POA")
+    assert option["legs"][-1]["mode"] in ("taxi", "drive")
+    # the bus costs less than the taxi to the same flight
+    by_taxi = [
+        o
+        for o in body["options"]
+        if o["modes"][0] == "taxi"
+        and o["legs"][2]["route"] == option["legs"][first_flight]["route"]
+    ]
+    for other in by_taxi:
+        assert option["cost_minor"] < other["cost_minor"]
