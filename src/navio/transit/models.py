@@ -23,7 +23,8 @@ class Feed(IdMixin, TimestampMixin, Base):
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     stops: Mapped[int] = mapped_column(Integer)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # megabytes: loaded only to compile a day missing from the disk cache
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class Stop(Base):

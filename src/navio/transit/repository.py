@@ -38,6 +38,9 @@ class TransitRepository(Repository):
             select(FlightNetworkData.content).where(FlightNetworkData.id == network_id)
         )
 
+    async def feed_content(self, feed_id: uuid.UUID) -> bytes | None:
+        return await self.session.scalar(select(Feed.content).where(Feed.id == feed_id))
+
     async def feed(self, feed_id: uuid.UUID) -> Feed | None:
         return await self.session.get(Feed, feed_id)
 

@@ -178,15 +178,15 @@ class TransitService:
     def _disk_path(self, feed: Feed, day: date) -> Path:
         return self.cache_dir / f"{feed.sha256[:32]}-{day.isoformat()}-v{CACHE_VERSION}.pickle"
 
-    def _compile(self, feed: Feed, day: date) -> Timetable:
+    def _compile(self, feed: Feed, day: date, content: bytes | None) -> Timetable:
         path = self._disk_path(feed, day)
-        if path.exists():
+        if content is None:
             # our own cache file, written below from a feed this deployment imported
             with path.open("rb") as f:
                 cached: Timetable = pickle.load(f)  # noqa: S301
             return cached
         with tempfile.NamedTemporaryFile(suffix=".zip") as zipped:
-            zipped.write(feed.content)
+            zipped.write(content)
             zipped.flush()
             timetable = load_timetable(zipped.name, day)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,12 @@ class TransitService:
         lock = _LOCKS.setdefault(key, asyncio.Lock())
         async with lock:  # one compilation per day and process, however many ask
             if key not in _MEMORY:
-                _MEMORY[key] = await asyncio.to_thread(self._compile, feed, day)
+                content = (
+                    None
+                    if self._disk_path(feed, day).exists()
+                    else await self.repo.feed_content(feed.id)
+                )
+                _MEMORY[key] = await asyncio.to_thread(self._compile, feed, day, content)
                 while len(_MEMORY) > MEMORY_DAYS:
                     _MEMORY.popitem(last=False)
         return _MEMORY[key]
