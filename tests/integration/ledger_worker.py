@@ -110,6 +110,9 @@ async def _task(db: Database, worker: int, task: int, ops: int, seed: int, log: 
                 )
                 + "\n"
             )
+            # out of this process before the attempt can commit: a SIGKILL after the commit
+            # must find the attempt logged (a buffered line dies with the process)
+            log.flush()
             try:
                 outcome, _ = await _one(db, op)
             except DomainError as exc:
