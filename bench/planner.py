@@ -146,7 +146,7 @@ async def main(runs: int) -> dict[str, Any]:
 async def _greedy_score(url: str) -> float:
     """The same trip by the greedy construction alone (one iteration, no search)."""
     from navio.itinerary.plan import Candidate, DaySpec, PlanRequest, plan_trip
-    from navio.itinerary.service import _interests
+    from navio.itinerary.service import candidates_from, interests_for
     from navio.places import visit_candidates
     from navio.transit.matrix import RouterTravelTimes
 
@@ -157,20 +157,7 @@ async def _greedy_score(url: str) -> float:
                 found = await visit_candidates(uow.session, 60.1699, 24.9384, 5000, 3000)
         finally:
             await db.dispose()
-        return [
-            Candidate(
-                key=str(c.id),
-                name=c.name,
-                lat=c.lat,
-                lon=c.lon,
-                category=c.category,
-                rating=c.rating,
-                popularity=c.popularity,
-                hours=None if c.hours is None and not c.always_open else c.hours,
-                diets=frozenset(c.diets),
-            )
-            for c in found
-        ]
+        return candidates_from(found)
 
     pool = await candidates()
     base = (60.1699, 24.9384)
@@ -186,7 +173,7 @@ async def _greedy_score(url: str) -> float:
     ]
     request = PlanRequest(
         days=days,
-        interests=_interests(REQUEST["interests"]),
+        interests=interests_for(REQUEST["interests"]),
         diet=frozenset(REQUEST["dietary"]),
         travelers=2,
         seed=0,

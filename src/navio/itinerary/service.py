@@ -37,7 +37,7 @@ from navio.itinerary.schemas import (
 from navio.kernel.clock import Clock
 from navio.kernel.errors import Forbidden
 from navio.kernel.versioning import check_if_match
-from navio.places import visit_candidates
+from navio.places import VisitCandidate, visit_candidates
 from navio.profiles import travel_preferences
 from navio.transit import router_travel_times
 from navio.trips import TripCard, TripNotFound, trip_card
@@ -69,11 +69,30 @@ PROFILE_INTERESTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _interests(tokens: Sequence[str]) -> frozenset[str]:
+def interests_for(tokens: Sequence[str]) -> frozenset[str]:
     out: set[str] = set()
     for token in tokens:
         out.update(PROFILE_INTERESTS.get(token.strip().lower(), (token.strip().lower(),)))
     return frozenset(out)
+
+
+def candidates_from(found: Sequence[VisitCandidate]) -> list[Candidate]:
+    """The catalogue's points of interest as the planner's candidates."""
+    return [
+        Candidate(
+            key=str(c.id),
+            name=c.name,
+            lat=c.lat,
+            lon=c.lon,
+            category=c.category,
+            rating=c.rating,
+            popularity=c.popularity,
+            price_minor=0,  # entry prices are not in the catalogue (OSM has none)
+            hours=None if c.hours is None and not c.always_open else c.hours,
+            diets=frozenset(c.diets),
+        )
+        for c in found
+    ]
 
 
 class PlannerService:
@@ -232,21 +251,7 @@ class PlannerService:
                     "base",
                     field="must_see",
                 )
-        candidates = [
-            Candidate(
-                key=str(c.id),
-                name=c.name,
-                lat=c.lat,
-                lon=c.lon,
-                category=c.category,
-                rating=c.rating,
-                popularity=c.popularity,
-                price_minor=0,  # entry prices are not in the catalogue (OSM has none)
-                hours=None if c.hours is None and not c.always_open else c.hours,
-                diets=frozenset(c.diets),
-            )
-            for c in found
-        ]
+        candidates = candidates_from(found)
         request = self._request(card, stored, bases, days)
         begins = time.fromisoformat(stored["day_start"])
         travel = await router_travel_times(
@@ -310,7 +315,7 @@ class PlannerService:
         budget = stored.get("budget_minor")
         return PlanRequest(
             days=specs,
-            interests=_interests(stored.get("interests", [])),
+            interests=interests_for(stored.get("interests", [])),
             pace=stored.get("pace", "moderate"),
             must_see=frozenset(stored.get("must_see", [])),
             avoid=frozenset(stored.get("avoid", [])),
@@ -343,37 +348,34 @@ class PlannerService:
 
 
 def _day_json(day: DayPlan, places: Mapping[str, Candidate]) -> dict[str, Any]:
-    stops = []
-    for stop in day.stops:
-        place = places.get(stop.key)
-        stops.append(
-            StopRead(
-                id=stop.key if stop.kind == "visit" else f"{stop.key}:{stop.kind}",
-                place_id=uuid.UUID(stop.key),
-                name=stop.name,
-                kind=stop.kind,
-                category=stop.category,
-                lat=place.lat if place else 0.0,
-                lon=place.lon if place else 0.0,
-                arrival=stop.arrival,
-                start=stop.start,
-                end=stop.end,
-                travel=LegRead(
-                    mode=stop.travel.mode,
-                    minutes=round(stop.travel.minutes, 1),
-                    metres=round(stop.travel.metres),
-                ),
-                cost_minor=stop.cost_minor,
-                locked=stop.locked,
-                score=round(stop.score, 3),
-                why={k: round(v, 3) for k, v in stop.why.items()},
-            ).model_dump(mode="json")
+    def leg(mode: str, minutes: float, metres: float) -> LegRead:
+        return LegRead(mode=mode, minutes=round(minutes, 1), metres=round(metres))
+
+    stops = [
+        StopRead(
+            id=stop.key if stop.kind == "visit" else f"{stop.key}:{stop.kind}",
+            place_id=uuid.UUID(stop.key),
+            name=stop.name,
+            kind=stop.kind,
+            category=stop.category,
+            lat=places[stop.key].lat,
+            lon=places[stop.key].lon,
+            arrival=stop.arrival,
+            start=stop.start,
+            end=stop.end,
+            travel=leg(stop.travel.mode, stop.travel.minutes, stop.travel.metres),
+            cost_minor=stop.cost_minor,
+            locked=stop.locked,
+            score=round(stop.score, 3),
+            why={k: round(v, 3) for k, v in stop.why.items()},
         )
-    leg = day.return_leg
+        for stop in day.stops
+    ]
+    back = day.return_leg
     return DayRead(
         day=day.index + 1,
         date=day.date,
-        stops=[StopRead.model_validate(s) for s in stops],
-        return_leg=LegRead(mode=leg.mode, minutes=round(leg.minutes, 1), metres=round(leg.metres)),
+        stops=stops,
+        return_leg=leg(back.mode, back.minutes, back.metres),
         notes=list(day.notes),
     ).model_dump(mode="json")

@@ -173,12 +173,15 @@ async def release(db: Database, scope: str, key: str) -> None:
         )
 
 
+async def purge_in(session: AsyncSession, now: datetime) -> int:
+    """Forget keys past their 24 hours (a replay needs none older): the relays' hourly job."""
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def purge_expired(db: Database, now: datetime) -> int:
     async with db.transaction() as session:
-        result = await session.execute(
-            delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await purge_in(session, now)
 
 
 Scope = Callable[[Request], Awaitable[str | None]]

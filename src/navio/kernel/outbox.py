@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel import idempotency
 from navio.kernel.db import Database
-from navio.kernel.events import Envelope, HandlerRegistry, OutboxEvent, ProcessedEvent
+from navio.kernel.events import (
+    Envelope,
+    HandlerRegistry,
+    OutboxEvent,
+    Periodic,
+    ProcessedEvent,
+)
 
 log = structlog.get_logger("navio.outbox")
 
@@ -24,6 +30,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 HOUSEKEEPING_SECONDS = 3600.0
+# every relay's own periodic jobs, beside those the contexts register
+BUILT_IN = (Periodic("kernel.idempotency_purge", HOUSEKEEPING_SECONDS, idempotency.purge_in),)
 
 
 class OutboxRelay:
@@ -41,7 +49,6 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
-        self._next_housekeeping = 0.0
         self._next_periodic: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -148,16 +155,6 @@ class OutboxRelay:
             if await self.run_once() == 0:
                 return
 
-    async def housekeeping(self) -> None:
-        """Hourly: forget Idempotency-Keys past their 24 hours (a replay needs none older)."""
-        now = time.monotonic()
-        if now < self._next_housekeeping:
-            return
-        self._next_housekeeping = now + HOUSEKEEPING_SECONDS
-        purged = await idempotency.purge_expired(self._db, datetime.now(UTC))
-        if purged:
-            log.info("outbox.idempotency_keys_purged", count=purged)
-
     async def run_periodic(
         self, *, now: datetime | None = None, force: bool = False
     ) -> dict[str, int]:
@@ -165,7 +162,7 @@ class OutboxRelay:
         its own transaction; a failing job is logged and tried again at its next turn."""
         done: dict[str, int] = {}
         tick = time.monotonic()
-        for periodic in self._registry.periodic():
+        for periodic in (*BUILT_IN, *self._registry.periodic()):
             if not force and tick < self._next_periodic.get(periodic.name, 0.0):
                 continue
             self._next_periodic[periodic.name] = tick + periodic.every_seconds
@@ -182,7 +179,6 @@ class OutboxRelay:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                await self.housekeeping()
                 await self.run_periodic()
                 taken = await self.run_once()
             except Exception:

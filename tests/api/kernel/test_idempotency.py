@@ -111,7 +111,7 @@ async def test_the_relay_forgets_expired_keys(app: FastAPI) -> None:
     long_ago = datetime.now(UTC) - idempotency.TTL - timedelta(hours=1)
     for key, at in (("old", long_ago), ("fresh", datetime.now(UTC))):
         assert await idempotency.claim(app.state.db, "user:x", key, "d", "POST", "/p", at) is None
-    await app.state.relay.housekeeping()
+    await app.state.relay.run_periodic(force=True)
     async with app.state.db.transaction() as session:
         keys = set(await session.scalars(select(IdempotencyKey.key)))
     assert keys == {"fresh"}

@@ -265,5 +265,6 @@ async def test_flights_with_public_transit_to_the_airport(client: httpx.AsyncCli
         if o["modes"][0] == "taxi"
         and o["legs"][2]["route"] == option["legs"][first_flight]["route"]
     ]
+    assert by_taxi
     for other in by_taxi:
         assert option["cost_minor"] < other["cost_minor"]

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from navio.itinerary.check import check
 from navio.itinerary.solver import Instance, RoutePlan, Solution, solve
+from tests.unit.itinerary.test_solver import SETTINGS, _visited
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INF = math.inf
 
 
@@ -74,10 +74,6 @@ def _days_instance(
         day_start=day_start,
         day_end=day_end,
     )
-
-
-def _visited(sol: Solution) -> dict[int, int]:
-    return {node: r for r, plan in enumerate(sol.routes) for node in plan.nodes}
 
 
 def _customers(inst: Instance) -> list[int]:
