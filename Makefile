@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast lint format bench migrate demo worker clean tesseract
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/navio/itinerary/_ils.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

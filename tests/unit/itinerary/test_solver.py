@@ -265,3 +265,82 @@ def test_checker_counts_visits() -> None:
     sol = solve(_replace(inst, max_visits=None), time_limit=30, seed=1, max_iterations=10)
     assert len(sol.routes[0].nodes) > 1
     assert any(v.kind == "visits" for v in check(inst, sol))
+
+
+def _exact_score(inst: Instance) -> float:
+    """The optimal score by exhaustive dynamic programming over subsets (tiny instances only).
+
+    ``first[S][j]``: the earliest start of a visit to ``j`` after visiting exactly the set ``S``
+    (ending at ``j``); waiting is allowed, so the earliest start dominates.  A set is one
+    feasible route when some order returns to the depot in time; the best ``m`` routes are
+    disjoint feasible sets.
+    """
+    n = inst.n_nodes
+    cust = list(range(1, n))
+    k = len(cust)
+    t, svc, opn, cls = inst.travel, inst.service, inst.open, inst.close
+    tmax = float(inst.close[0])
+    inf = float("inf")
+    first = [[inf] * k for _ in range(1 << k)]
+    for a, j in enumerate(cust):
+        arrive = float(opn[0]) + t[0, j]
+        if arrive <= cls[j] + 1e-9:
+            first[1 << a][a] = max(arrive, float(opn[j]))
+    feasible = [False] * (1 << k)
+    feasible[0] = True
+    for mask in range(1, 1 << k):
+        for a in range(k):
+            start = first[mask][a]
+            if start == inf:
+                continue
+            j = cust[a]
+            if start + svc[j] + t[j, 0] <= tmax + 1e-9:
+                feasible[mask] = True
+            for b in range(k):
+                if mask & (1 << b):
+                    continue
+                jb = cust[b]
+                arrive = start + svc[j] + t[j, jb]
+                if arrive <= cls[jb] + 1e-9:
+                    nxt = mask | (1 << b)
+                    first[nxt][b] = min(first[nxt][b], max(arrive, float(opn[jb])))
+    score = [
+        sum(float(inst.score[cust[a]]) for a in range(k) if mask >> a & 1) for mask in range(1 << k)
+    ]
+    best = {0: [0.0] * (1 << k)}  # best[r][U]: best score of r disjoint routes within U
+    for r in range(1, inst.n_routes + 1):
+        row = [0.0] * (1 << k)
+        for universe in range(1 << k):
+            sub = universe
+            value = 0.0
+            while True:
+                if feasible[sub]:
+                    value = max(value, score[sub] + best[r - 1][universe & ~sub])
+                if sub == 0:
+                    break
+                sub = (sub - 1) & universe
+            row[universe] = value
+        best[r] = row
+    return best[inst.n_routes][(1 << k) - 1]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reaches_the_exact_optimum_of_small_instances(seed: int) -> None:
+    """The compiled search finds what exhaustive enumeration proves optimal (9 customers)."""
+    m = 1 + seed % 3
+    inst = _instance(seed, 10, m, tmax=60.0 + 10 * m)
+    sol = solve(inst, time_limit=30, seed=seed, max_iterations=300)
+    assert check(inst, sol) == []
+    assert sol.score == pytest.approx(_exact_score(inst))
+
+
+def test_negative_or_nan_times_rejected() -> None:
+    inst = _instance(1, 5, 1)
+    travel = inst.travel.copy()
+    travel[1, 2] = -1.0
+    with pytest.raises(ValueError, match=">= 0"):
+        _replace(inst, travel=travel)
+    service = inst.service.copy()
+    service[3] = float("nan")
+    with pytest.raises(ValueError, match=">= 0"):
+        _replace(inst, service=service)

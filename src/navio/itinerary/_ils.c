@@ -1,0 +1,1007 @@
+/*
+ * The search loop of the itinerary solver (navio.itinerary.solver), compiled.
+ *
+ * solver.py owns the problem: it validates the instance, builds the arrays below, places the
+ * locked visits (the initial state) and turns the best sequences back into schedules.  This
+ * file runs the iterated local search of solver.py's docstring on those arrays: greedy
+ * score^2/shift insertion with O(1) feasibility from wait/maxShift, intra-route 2-opt and
+ * relocate, inter-route relocate and swap evaluated in O(1) from waits and suffix slack,
+ * replace moves, block and related-removal shakes, restarts from the episode's best and fresh
+ * episodes.  It is the same algorithm the Python code ran before it was moved here, ~50x
+ * faster, so that the 1-second budget affords the thousands of iterations large instances need.
+ *
+ * Conventions (all arrays row-major, copied in at the call):
+ *   T[n*n] travel, svc[n] service (0 for terminals), opn[m*n] / cls[m*n] the windows of each
+ *   route (cls = -inf: closed), t0[m] / tmax[m] day bounds, cap[m] visit limits, eff[n] the
+ *   effective score (must-visit bonus included), cost[n], budget (inf: none), cand[n] (1: may be
+ *   visited), locked[n] (1: locked to its route, never moved), routes: the initial sequences
+ *   (start node ... end node) and their locked-prefix lengths.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EPS 1e-9
+#define THR 1e-7
+
+typedef struct {
+    int n, m;
+    const double *T, *svc, *opn, *cls, *t0, *tmax, *eff, *cost;
+    const int *cap;
+    const unsigned char *cand, *locked;
+    double budget;
+    double *eff2;
+    /* parameters */
+    int restart_after, fresh_after, shake_growth, replace_full, span, base_size;
+    double noise, related_share, related_frac, shake_frac;
+    double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
+    uint64_t rng[4];
+} Ctx;
+
+typedef struct {
+    int len, fixed, idx, optlen;
+    int *seq, *opt;
+    double *arr, *start, *wait, *ms;
+} Route;
+
+typedef struct {
+    Route *r;
+    unsigned char *visited;
+    double eff, cost;
+} State;
+
+/* ---------------------------------------------------------------- utilities */
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t next_u64(Ctx *c) { /* xoshiro256** */
+    uint64_t *s = c->rng;
+    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static void seed_rng(Ctx *c, uint64_t seed) { /* splitmix64 */
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        c->rng[i] = z ^ (z >> 31);
+    }
+}
+
+static double uniform(Ctx *c) { return (double)(next_u64(c) >> 11) * 0x1.0p-53; }
+
+/* an integer in [lo, hi] */
+static int randint(Ctx *c, int lo, int hi) {
+    return lo + (int)(next_u64(c) % (uint64_t)(hi - lo + 1));
+}
+
+#define TR(c, a, b) ((c)->T[(size_t)(a) * (size_t)(c)->n + (size_t)(b)])
+
+/* ---------------------------------------------------------------- routes and states */
+
+static int route_alloc(Route *r, int n) {
+    size_t cap = (size_t)n + 2;
+    r->seq = malloc(cap * sizeof(int));
+    r->opt = malloc(cap * sizeof(int));
+    r->arr = malloc(cap * sizeof(double));
+    r->start = malloc(cap * sizeof(double));
+    r->wait = malloc(cap * sizeof(double));
+    r->ms = malloc(cap * sizeof(double));
+    r->optlen = -1;
+    return r->seq && r->opt && r->arr && r->start && r->wait && r->ms;
+}
+
+static void route_free(Route *r) {
+    free(r->seq);
+    free(r->opt);
+    free(r->arr);
+    free(r->start);
+    free(r->wait);
+    free(r->ms);
+}
+
+static void route_copy(Route *dst, const Route *src) {
+    size_t k = (size_t)src->len;
+    dst->len = src->len;
+    dst->fixed = src->fixed;
+    dst->idx = src->idx;
+    dst->optlen = src->optlen;
+    memcpy(dst->seq, src->seq, k * sizeof(int));
+    if (src->optlen >= 0) memcpy(dst->opt, src->opt, (size_t)src->optlen * sizeof(int));
+    memcpy(dst->arr, src->arr, k * sizeof(double));
+    memcpy(dst->start, src->start, k * sizeof(double));
+    memcpy(dst->wait, src->wait, k * sizeof(double));
+    memcpy(dst->ms, src->ms, k * sizeof(double));
+}
+
+static int state_alloc(State *s, const Ctx *c) {
+    s->r = calloc((size_t)c->m, sizeof(Route));
+    s->visited = malloc((size_t)c->n);
+    if (!s->r || !s->visited) return 0;
+    for (int i = 0; i < c->m; i++)
+        if (!route_alloc(&s->r[i], c->n)) return 0;
+    return 1;
+}
+
+static void state_free(State *s, const Ctx *c) {
+    if (s->r)
+        for (int i = 0; i < c->m; i++) route_free(&s->r[i]);
+    free(s->r);
+    free(s->visited);
+    s->r = NULL;
+    s->visited = NULL;
+}
+
+static void state_copy(State *dst, const State *src, const Ctx *c) {
+    for (int i = 0; i < c->m; i++) route_copy(&dst->r[i], &src->r[i]);
+    memcpy(dst->visited, src->visited, (size_t)c->n);
+    dst->eff = src->eff;
+    dst->cost = src->cost;
+}
+
+static void update(const Ctx *c, Route *r) {
+    const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
+    int size = r->len;
+    double t = c->t0[r->idx];
+    r->arr[0] = r->start[0] = t;
+    r->wait[0] = 0.0;
+    int prev = r->seq[0];
+    for (int k = 1; k < size; k++) {
+        int node = r->seq[k];
+        double a = t + c->svc[prev] + TR(c, prev, node);
+        double s = (k == size - 1 || a > opn[node]) ? a : opn[node];
+        r->arr[k] = a;
+        r->start[k] = s;
+        r->wait[k] = s - a;
+        t = s;
+        prev = node;
+    }
+    r->ms[size - 1] = c->tmax[r->idx] - r->arr[size - 1];
+    for (int k = size - 2; k > 0; k--) {
+        double x = cls[r->seq[k]] - r->start[k], y = r->wait[k + 1] + r->ms[k + 1];
+        r->ms[k] = x < y ? x : y;
+    }
+    r->ms[0] = size > 1 ? r->wait[1] + r->ms[1] : 0.0;
+}
+
+static double duration(const Route *r) { return r->arr[r->len - 1] - r->start[0]; }
+
+/* return time of seq as route ri, or inf if it breaks a window, the deadline or the cap */
+static double route_end(const Ctx *c, int ri, const int *seq, int len) {
+    if (len - 2 > c->cap[ri]) return INFINITY;
+    const double *opn = c->opn + (size_t)ri * c->n, *cls = c->cls + (size_t)ri * c->n;
+    double t = c->t0[ri];
+    int prev = seq[0];
+    for (int k = 1; k < len - 1; k++) {
+        int node = seq[k];
+        double a = t + c->svc[prev] + TR(c, prev, node);
+        if (a > cls[node] + EPS) return INFINITY;
+        t = a > opn[node] ? a : opn[node];
+        prev = node;
+    }
+    double end = t + c->svc[prev] + TR(c, prev, seq[len - 1]);
+    return end <= c->tmax[ri] + EPS ? end : INFINITY;
+}
+
+/* (eff, -duration) rounded like solver.py's _State.key, compared lexicographically */
+static int better(const State *a, const State *b, const Ctx *c) {
+    double ea = round(a->eff * 1e6), eb = round(b->eff * 1e6);
+    if (ea != eb) return ea > eb;
+    double da = 0, db = 0;
+    for (int i = 0; i < c->m; i++) {
+        da += duration(&a->r[i]);
+        db += duration(&b->r[i]);
+    }
+    return round(da * 1e6) < round(db * 1e6);
+}
+
+static void insert_at(Route *r, int pos, int node) { /* node becomes seq[pos] */
+    memmove(r->seq + pos + 1, r->seq + pos, (size_t)(r->len - pos) * sizeof(int));
+    r->seq[pos] = node;
+    r->len++;
+}
+
+static void remove_at(Route *r, int pos) {
+    memmove(r->seq + pos, r->seq + pos + 1, (size_t)(r->len - pos - 1) * sizeof(int));
+    r->len--;
+}
+
+/* ---------------------------------------------------------------- insertion */
+
+/* cheapest feasible insertion shift of node j into r (inf if none); *gap: insert after it */
+static double insertion(const Ctx *c, const Route *r, int j, int *gap) {
+    const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
+    double best = INFINITY;
+    double oj = opn[j], cj = cls[j] + EPS, sj = c->svc[j];
+    const double *row = c->T + (size_t)j * c->n; /* T[j][.] */
+    for (int g = r->fixed; g < r->len - 1; g++) {
+        /* starts never decrease along a route and travel and service are >= 0: once a visit
+           starts after j closes, no later gap can reach j in time */
+        if (r->start[g] > cj) break;
+        int prev = r->seq[g], nxt = r->seq[g + 1];
+        double a = r->start[g] + c->svc[prev] + TR(c, prev, j);
+        if (a > cj) continue;
+        double st = a > oj ? a : oj;
+        double shift = st + sj + row[nxt] - r->arr[g + 1];
+        if (shift > r->wait[g + 1] + r->ms[g + 1] + EPS) continue;
+        if (shift < EPS) shift = EPS;
+        if (shift < best) {
+            best = shift;
+            *gap = g;
+        }
+    }
+    return best;
+}
+
+static int available(const Ctx *c, const State *s, int j) {
+    return c->cand[j] && !s->visited[j] && c->cost[j] <= c->budget - s->cost + EPS;
+}
+
+static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap) {
+    int full = r->len - 2 >= c->cap[r->idx];
+    for (int j = 0; j < c->n; j++) {
+        shift[j] = INFINITY;
+        if (!full && c->cand[j] && !s->visited[j]) shift[j] = insertion(c, r, j, &gap[j]);
+    }
+}
+
+/* greedy score^2/shift insertion until nothing fits; returns 1 if anything was inserted */
+static int insert_phase(Ctx *c, State *s, double noise, double *shifts, int *gaps) {
+    int n = c->n, m = c->m, changed = 0;
+    if (m == 0) return 0;
+    for (int i = 0; i < m; i++) eval_route(c, s, &s->r[i], shifts + (size_t)i * n, gaps + (size_t)i * n);
+    for (;;) {
+        double best = 0.0;
+        int bi = -1, bj = -1;
+        for (int i = 0; i < m; i++) {
+            const double *sh = shifts + (size_t)i * n;
+            for (int j = 0; j < n; j++) {
+                if (!isfinite(sh[j]) || !available(c, s, j)) continue;
+                double ratio = c->eff2[j] / sh[j];
+                if (noise > 0) ratio *= 1.0 - noise + 2.0 * noise * uniform(c);
+                if (ratio > best) {
+                    best = ratio;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi < 0) break;
+        Route *r = &s->r[bi];
+        insert_at(r, gaps[(size_t)bi * n + bj] + 1, bj);
+        update(c, r);
+        s->visited[bj] = 1;
+        s->eff += c->eff[bj];
+        s->cost += c->cost[bj];
+        changed = 1;
+        for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = INFINITY;
+        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n);
+    }
+    return changed;
+}
+
+/* ---------------------------------------------------------------- intra-route moves */
+
+static void suffix_slack(const Ctx *c, const Route *r, double *sm) {
+    const double *opn = c->opn + (size_t)r->idx * c->n;
+    int last = r->len - 1;
+    double acc = INFINITY;
+    sm[last] = INFINITY;
+    for (int p = last - 1; p > 0; p--) {
+        double v = r->start[p] - opn[r->seq[p]];
+        if (v < acc) acc = v;
+        sm[p] = acc;
+    }
+    sm[0] = INFINITY;
+}
+
+static int advances(const Route *r, const double *sm, int p, double a) {
+    double d = r->arr[p] - a;
+    return d > THR && (d < sm[p] ? d : sm[p]) > THR;
+}
+
+static void reverse(int *seq, int i, int k) {
+    while (i < k) {
+        int t = seq[i];
+        seq[i++] = seq[k];
+        seq[k--] = t;
+    }
+}
+
+/* an improving 2-opt (reverse seq[i..k]) or relocation of seq[i]; applied in place */
+static int intra_move_at(const Ctx *c, Route *r, int i, const double *sm) {
+    const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
+    const double *svc = c->svc;
+    int *seq = r->seq, lo = r->fixed + 1, last = r->len - 1, span = c->span;
+    int p0 = seq[i - 1];
+    double t0 = r->start[i - 1] + svc[p0];
+    for (int k = i + 1; k < last && k < i + span; k++) {
+        double t = t0;
+        int prev = p0, ok = 1;
+        for (int q = k; q >= i; q--) {
+            int node = seq[q];
+            double a = t + TR(c, prev, node);
+            if (a > cls[node] + EPS) {
+                ok = 0;
+                break;
+            }
+            t = (a > opn[node] ? a : opn[node]) + svc[node];
+            prev = node;
+        }
+        if (!ok) continue;
+        if (advances(r, sm, k + 1, t + TR(c, prev, seq[k + 1]))) {
+            reverse(seq, i, k);
+            return 1;
+        }
+    }
+    int node = seq[i];
+    double onode = opn[node], cnode = cls[node] + EPS, snode = svc[node];
+    int kmin = i - span > lo ? i - span : lo;
+    for (int k = kmin; k < i; k++) { /* seq[..k-1], node, seq[k..i-1], seq[i+1..] */
+        int pk = seq[k - 1];
+        double a = r->start[k - 1] + svc[pk] + TR(c, pk, node);
+        if (a > cnode) continue;
+        double t = (a > onode ? a : onode) + snode;
+        int prev = node, ok = 1;
+        for (int q = k; q < i; q++) {
+            int nd = seq[q];
+            a = t + TR(c, prev, nd);
+            if (a > cls[nd] + EPS) {
+                ok = 0;
+                break;
+            }
+            t = (a > opn[nd] ? a : opn[nd]) + svc[nd];
+            prev = nd;
+        }
+        if (!ok) continue;
+        if (advances(r, sm, i + 1, t + TR(c, prev, seq[i + 1]))) {
+            memmove(seq + k + 1, seq + k, (size_t)(i - k) * sizeof(int));
+            seq[k] = node;
+            return 1;
+        }
+    }
+    int pv = seq[i - 1];
+    double t = r->start[i - 1] + svc[pv];
+    int prev = pv;
+    for (int k = i + 1; k < last && k < i + 1 + span; k++) { /* seq[..i-1], seq[i+1..k], node */
+        int nd = seq[k];
+        double a = t + TR(c, prev, nd);
+        if (a > cls[nd] + EPS) break;
+        t = (a > opn[nd] ? a : opn[nd]) + svc[nd];
+        prev = nd;
+        a = t + TR(c, nd, node);
+        if (a > cnode) continue;
+        double tn = (a > onode ? a : onode) + snode;
+        if (advances(r, sm, k + 1, tn + TR(c, node, seq[k + 1]))) {
+            memmove(seq + i, seq + i + 1, (size_t)(k - i) * sizeof(int));
+            seq[k] = node;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int two_opt_relocate(const Ctx *c, Route *r, double *sm) {
+    int improved = 0, lo = r->fixed + 1, i = lo, since = 0;
+    suffix_slack(c, r, sm);
+    while (now() < c->deadline) {
+        int last = r->len - 1;
+        if (last - lo < 2 || since >= last - lo) break;
+        if (i >= last) i = lo;
+        if (!intra_move_at(c, r, i, sm)) {
+            i++;
+            since++;
+            continue;
+        }
+        update(c, r);
+        suffix_slack(c, r, sm);
+        improved = 1;
+        since = 0;
+    }
+    return improved;
+}
+
+/* ---------------------------------------------------------------- inter-route moves */
+
+typedef struct {
+    double *slack, *wsum, *sm;
+} Arrays;
+
+static void route_arrays(const Ctx *c, const Route *r, Arrays *x) {
+    int len = r->len;
+    double acc = 0;
+    for (int k = len - 1; k >= 0; k--) {
+        x->slack[k] = r->wait[k] + r->ms[k];
+        acc += r->wait[k];
+        x->wsum[k] = acc;
+    }
+    suffix_slack(c, r, x->sm);
+}
+
+/* change of the return time when the arrival at a position moves by delta */
+static double end_change(double delta, double wsum, double sm) {
+    if (delta > 0) return delta - wsum > 0 ? delta - wsum : 0.0;
+    return -(-delta < sm ? -delta : sm);
+}
+
+static int movable_at(const Ctx *c, const Route *r, int k) { return !c->locked[r->seq[k]]; }
+
+/* best (most negative) return-time change of moving ra.seq[i] into rb; *gap in rb */
+static double relocate_into(const Ctx *c, const Route *ra, const Arrays *xa, int i,
+                            const Route *rb, const Arrays *xb, int *gap) {
+    int u = ra->seq[i], pa = ra->seq[i - 1], na = ra->seq[i + 1];
+    double d_a = ra->start[i - 1] + c->svc[pa] + TR(c, pa, na) - ra->arr[i + 1];
+    if (d_a > xa->slack[i + 1] + EPS) return INFINITY;
+    double ch_a = end_change(d_a, xa->wsum[i + 1], xa->sm[i + 1]);
+    const double *opn = c->opn + (size_t)rb->idx * c->n, *cls = c->cls + (size_t)rb->idx * c->n;
+    double best = INFINITY;
+    for (int k = rb->fixed; k < rb->len - 1; k++) {
+        int prev = rb->seq[k], nxt = rb->seq[k + 1];
+        double a = rb->start[k] + c->svc[prev] + TR(c, prev, u);
+        if (a > cls[u] + EPS) continue;
+        double st = a > opn[u] ? a : opn[u];
+        double shift = st + c->svc[u] + TR(c, u, nxt) - rb->arr[k + 1];
+        if (shift > xb->slack[k + 1] + EPS) continue;
+        double ch = end_change(shift, xb->wsum[k + 1], xb->sm[k + 1]);
+        if (ch < best) {
+            best = ch;
+            *gap = k;
+        }
+    }
+    return ch_a + best;
+}
+
+/* return-time change of r when r.seq[i] is replaced by v */
+static double swap_side(const Ctx *c, const Route *r, const Arrays *x, int i, int v) {
+    const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
+    int p = r->seq[i - 1], nx = r->seq[i + 1];
+    double a = r->start[i - 1] + c->svc[p] + TR(c, p, v);
+    if (a > cls[v] + EPS) return INFINITY;
+    double st = a > opn[v] ? a : opn[v];
+    double d = st + c->svc[v] + TR(c, v, nx) - r->arr[i + 1];
+    if (d > x->slack[i + 1] + EPS) return INFINITY;
+    return end_change(d, x->wsum[i + 1], x->sm[i + 1]);
+}
+
+static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_a, int *buf_b) {
+    int m = c->m, improved_any = 0, improved = 1;
+    if (m < 2) return 0;
+    for (int i = 0; i < m; i++) valid[i] = 0;
+    while (improved && now() < c->deadline) {
+        improved = 0;
+        for (int a = 0; a < m; a++) {
+            for (int b = a + 1; b < m; b++) {
+                if (now() >= c->deadline) return improved_any;
+                Route *ra = &s->r[a], *rb = &s->r[b];
+                if (!valid[a]) route_arrays(c, ra, &xs[a]), valid[a] = 1;
+                if (!valid[b]) route_arrays(c, rb, &xs[b]), valid[b] = 1;
+                double best = -THR;
+                int kind = -1, mi = 0, mk = 0;
+                int full_b = rb->len - 2 >= c->cap[rb->idx], full_a = ra->len - 2 >= c->cap[ra->idx];
+                for (int i = ra->fixed + 1; !full_b && i < ra->len - 1; i++) {
+                    if (!movable_at(c, ra, i)) continue;
+                    int g = 0;
+                    double ch = relocate_into(c, ra, &xs[a], i, rb, &xs[b], &g);
+                    if (ch < best) best = ch, kind = 0, mi = i, mk = g;
+                }
+                for (int i = rb->fixed + 1; !full_a && i < rb->len - 1; i++) {
+                    if (!movable_at(c, rb, i)) continue;
+                    int g = 0;
+                    double ch = relocate_into(c, rb, &xs[b], i, ra, &xs[a], &g);
+                    if (ch < best) best = ch, kind = 1, mi = i, mk = g;
+                }
+                for (int i = ra->fixed + 1; i < ra->len - 1; i++) {
+                    if (!movable_at(c, ra, i)) continue;
+                    for (int k = rb->fixed + 1; k < rb->len - 1; k++) {
+                        if (!movable_at(c, rb, k)) continue;
+                        double ch = swap_side(c, ra, &xs[a], i, rb->seq[k]);
+                        if (!(ch < INFINITY)) continue;
+                        ch += swap_side(c, rb, &xs[b], k, ra->seq[i]);
+                        if (ch < best) best = ch, kind = 2, mi = i, mk = k;
+                    }
+                }
+                if (kind < 0) continue;
+                int la = ra->len, lb = rb->len;
+                memcpy(buf_a, ra->seq, (size_t)la * sizeof(int));
+                memcpy(buf_b, rb->seq, (size_t)lb * sizeof(int));
+                if (kind == 2) {
+                    buf_a[mi] = rb->seq[mk];
+                    buf_b[mk] = ra->seq[mi];
+                } else {
+                    int *src = kind == 0 ? buf_a : buf_b, *dst = kind == 0 ? buf_b : buf_a;
+                    int *ls = kind == 0 ? &la : &lb, *ld = kind == 0 ? &lb : &la;
+                    int node = src[mi];
+                    memmove(src + mi, src + mi + 1, (size_t)(*ls - mi - 1) * sizeof(int));
+                    (*ls)--;
+                    memmove(dst + mk + 2, dst + mk + 1, (size_t)(*ld - mk - 1) * sizeof(int));
+                    dst[mk + 1] = node;
+                    (*ld)++;
+                }
+                double e1 = route_end(c, ra->idx, buf_a, la), e2 = route_end(c, rb->idx, buf_b, lb);
+                if (e1 + e2 < ra->arr[ra->len - 1] + rb->arr[rb->len - 1] - THR) {
+                    memcpy(ra->seq, buf_a, (size_t)la * sizeof(int));
+                    memcpy(rb->seq, buf_b, (size_t)lb * sizeof(int));
+                    ra->len = la;
+                    rb->len = lb;
+                    update(c, ra);
+                    update(c, rb);
+                    valid[a] = valid[b] = 0;
+                    improved = improved_any = 1;
+                }
+            }
+        }
+    }
+    return improved_any;
+}
+
+/* ---------------------------------------------------------------- replace moves */
+
+static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        for (int i = r->fixed + 1; i < r->len - 1; i++) {
+            int out = r->seq[i];
+            if (c->locked[out]) continue;
+            int any = 0;
+            for (int j = 0; j < c->n && !any; j++)
+                any = c->cand[j] && !s->visited[j] && c->eff[j] > c->eff[out] + EPS &&
+                      c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS;
+            if (!any) continue;
+            route_copy(tmp, r);
+            remove_at(tmp, i);
+            update(c, tmp);
+            double bestv = -INFINITY;
+            int bj = -1, bg = 0;
+            for (int j = 0; j < c->n; j++) {
+                if (!(c->cand[j] && !s->visited[j] && c->eff[j] > c->eff[out] + EPS &&
+                      c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS))
+                    continue;
+                if (tmp->len - 2 >= c->cap[tmp->idx]) break;
+                int g = 0;
+                if (!isfinite(insertion(c, tmp, j, &g))) continue;
+                if (c->eff[j] - c->eff[out] > bestv) bestv = c->eff[j] - c->eff[out], bj = j, bg = g;
+            }
+            if (bj < 0) continue;
+            insert_at(tmp, bg + 1, bj);
+            update(c, tmp);
+            route_copy(r, tmp);
+            s->visited[out] = 0;
+            s->visited[bj] = 1;
+            s->eff += c->eff[bj] - c->eff[out];
+            s->cost += c->cost[bj] - c->cost[out];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* exchange one visited node for one unvisited node of higher score in its place */
+static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
+    int n = c->n, any = 0, visits = 0;
+    for (int j = 0; j < n && !any; j++) any = c->cand[j] && !s->visited[j];
+    if (!any) return 0;
+    double room = c->budget - s->cost + EPS;
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        const double *opn = c->opn + (size_t)r->idx * n, *cls = c->cls + (size_t)r->idx * n;
+        double min_out = INFINITY;
+        for (int i = r->fixed + 1; i < r->len - 1; i++)
+            if (movable_at(c, r, i) && c->eff[r->seq[i]] < min_out) min_out = c->eff[r->seq[i]];
+        if (!isfinite(min_out)) continue;
+        route_arrays(c, r, x);
+        double best = -INFINITY;
+        int bi = -1, bj = -1;
+        for (int i = r->fixed + 1; i < r->len - 1; i++) {
+            if (!movable_at(c, r, i)) continue;
+            int out = r->seq[i], p = r->seq[i - 1], nx = r->seq[i + 1];
+            double dep = r->start[i - 1] + c->svc[p];
+            for (int j = 0; j < n; j++) {
+                if (!c->cand[j] || s->visited[j] || c->eff[j] <= min_out + EPS) continue;
+                double gain = c->eff[j] - c->eff[out];
+                if (gain <= EPS || gain <= best || c->cost[j] > room + c->cost[out]) continue;
+                double a = dep + TR(c, p, j);
+                if (a > cls[j] + EPS) continue;
+                double st = a > opn[j] ? a : opn[j];
+                double d = st + c->svc[j] + TR(c, j, nx) - r->arr[i + 1];
+                if (d > x->slack[i + 1] + EPS) continue;
+                best = gain, bi = i, bj = j;
+            }
+        }
+        if (bi < 0) continue;
+        memcpy(buf, r->seq, (size_t)r->len * sizeof(int));
+        int old = buf[bi];
+        buf[bi] = bj;
+        if (!isfinite(route_end(c, r->idx, buf, r->len))) continue;
+        r->seq[bi] = bj;
+        update(c, r);
+        s->visited[old] = 0;
+        s->visited[bj] = 1;
+        s->eff += c->eff[bj] - c->eff[old];
+        s->cost += c->cost[bj] - c->cost[old];
+        return 1;
+    }
+    for (int ri = 0; ri < c->m; ri++) visits += s->r[ri].len - 2;
+    if (visits > c->replace_full) return 0;
+    return replace_anywhere(c, s, tmp);
+}
+
+/* ---------------------------------------------------------------- search */
+
+typedef struct {
+    double *shifts, *sm;
+    int *gaps, *valid, *buf_a, *buf_b, *pos;
+    Arrays *xs;
+    Route tmp;
+} Work;
+
+static int same_opt(const Route *r) {
+    return r->optlen == r->len && memcmp(r->opt, r->seq, (size_t)r->len * sizeof(int)) == 0;
+}
+
+static void local_search(Ctx *c, State *s, double noise, Work *w) {
+    insert_phase(c, s, noise, w->shifts, w->gaps);
+    for (int round = 0; round < 50; round++) {
+        if (now() >= c->deadline) return;
+        int moved = 0;
+        for (int i = 0; i < c->m; i++) {
+            Route *r = &s->r[i];
+            if (same_opt(r)) continue;
+            moved |= two_opt_relocate(c, r, w->sm);
+            memcpy(r->opt, r->seq, (size_t)r->len * sizeof(int));
+            r->optlen = r->len;
+        }
+        moved |= inter_route(c, s, w->xs, w->valid, w->buf_a, w->buf_b);
+        int ins = moved ? insert_phase(c, s, 0.0, w->shifts, w->gaps) : 0;
+        int rep = replace(c, s, &w->xs[0], &w->tmp, w->buf_a);
+        if (rep) insert_phase(c, s, 0.0, w->shifts, w->gaps);
+        if (!(ins || rep)) return;
+    }
+}
+
+static void drop(const Ctx *c, State *s, Route *r, const unsigned char *gone) {
+    int out = 1;
+    for (int k = 1; k < r->len; k++) {
+        if (k < r->len - 1 && gone[k]) {
+            int node = r->seq[k];
+            s->visited[node] = 0;
+            s->eff -= c->eff[node];
+            s->cost -= c->cost[node];
+        } else {
+            r->seq[out++] = r->seq[k];
+        }
+    }
+    r->len = out;
+    update(c, r);
+}
+
+/* remove a block of consecutive movable visits of random size and position from every route */
+static void shake_block(Ctx *c, State *s, int max_size, int *pos, unsigned char *gone) {
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        int cnt = 0;
+        for (int k = r->fixed + 1; k < r->len - 1; k++)
+            if (movable_at(c, r, k)) pos[cnt++] = k;
+        if (cnt == 0) continue;
+        int hi = max_size < cnt ? max_size : cnt;
+        if (hi < 1) hi = 1;
+        int size = randint(c, 1, hi), first = randint(c, 0, cnt - 1);
+        memset(gone, 0, (size_t)r->len);
+        for (int t = 0; t < size; t++) gone[pos[(first + t) % cnt]] = 1;
+        drop(c, s, r, gone);
+    }
+}
+
+/* remove the visits closest in space and time to a random visit, across all routes */
+static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
+    int total = 0;
+    for (int ri = 0; ri < c->m; ri++)
+        for (int k = s->r[ri].fixed + 1; k < s->r[ri].len - 1; k++)
+            if (movable_at(c, &s->r[ri], k)) total++;
+    if (total == 0) return;
+    int hi = (int)(c->related_frac * total);
+    if (hi < 3) hi = 3;
+    int q = randint(c, 2, hi), pick = randint(c, 0, total - 1);
+    /* seed visit */
+    int sr = 0, sk = 0, cnt = 0;
+    for (int ri = 0; ri < c->m; ri++)
+        for (int k = s->r[ri].fixed + 1; k < s->r[ri].len - 1; k++)
+            if (movable_at(c, &s->r[ri], k) && cnt++ == pick) sr = ri, sk = k;
+    int seed_node = s->r[sr].seq[sk];
+    double seed_start = s->r[sr].start[sk];
+    /* relatedness of every movable visit, noised; keep the q smallest (selection by scan) */
+    double *rel = w->shifts; /* scratch: total <= n entries */
+    int *who = w->gaps;
+    cnt = 0;
+    for (int ri = 0; ri < c->m; ri++)
+        for (int k = s->r[ri].fixed + 1; k < s->r[ri].len - 1; k++) {
+            if (!movable_at(c, &s->r[ri], k)) continue;
+            double v = TR(c, seed_node, s->r[ri].seq[k]) + fabs(s->r[ri].start[k] - seed_start);
+            rel[cnt] = v * (0.8 + 0.4 * uniform(c));
+            who[cnt++] = ri * (c->n + 2) + k;
+        }
+    if (q > cnt) q = cnt;
+    for (int t = 0; t < q; t++) { /* partial selection sort */
+        int b = t;
+        for (int u = t + 1; u < cnt; u++)
+            if (rel[u] < rel[b]) b = u;
+        double tv = rel[t];
+        rel[t] = rel[b];
+        rel[b] = tv;
+        int tw = who[t];
+        who[t] = who[b];
+        who[b] = tw;
+    }
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        memset(gone, 0, (size_t)r->len);
+        int hit = 0;
+        for (int t = 0; t < q; t++)
+            if (who[t] / (c->n + 2) == ri) gone[who[t] % (c->n + 2)] = 1, hit = 1;
+        if (hit) drop(c, s, r, gone);
+    }
+}
+
+static void shake(Ctx *c, State *s, int max_size, Work *w, unsigned char *gone) {
+    if (c->related_share > 0 && uniform(c) < c->related_share)
+        shake_related(c, s, w, gone);
+    else
+        shake_block(c, s, max_size, w->pos, gone);
+}
+
+/* ---------------------------------------------------------------- Python entry point */
+
+static int copy_in(PyObject *obj, void *dst, size_t size, const char *name) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS) < 0) return 0;
+    if ((size_t)view.len != size) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zu bytes, got %zd", name, size, view.len);
+        PyBuffer_Release(&view);
+        return 0;
+    }
+    memcpy(dst, view.buf, size);
+    PyBuffer_Release(&view);
+    return 1;
+}
+
+static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *names[] = {"n", "m", "travel", "service", "open", "close", "t0", "tmax",
+                            "cap", "eff", "cost", "budget", "candidate", "locked", "routes",
+                            "fixed", "seed", "time_limit", "max_iterations", "params", NULL};
+    int n, m;
+    long long seed_arg, max_iter;
+    double budget, time_limit;
+    PyObject *oT, *osvc, *oopn, *ocls, *ot0, *otmax, *ocap, *oeff, *ocost, *ocand, *olocked,
+        *oroutes, *ofixed, *oparams;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "iiOOOOOOOOOdOOOOLdLO", names, &n, &m, &oT,
+                                     &osvc, &oopn, &ocls, &ot0, &otmax, &ocap, &oeff, &ocost,
+                                     &budget, &ocand, &olocked, &oroutes, &ofixed, &seed_arg,
+                                     &time_limit, &max_iter, &oparams))
+        return NULL;
+    if (n <= 0 || m < 0) return PyErr_Format(PyExc_ValueError, "bad sizes n=%d m=%d", n, m);
+    Ctx c;
+    memset(&c, 0, sizeof c);
+    c.n = n;
+    c.m = m;
+    c.budget = budget;
+    size_t nn = (size_t)n, mn = (size_t)m * nn, mm = (size_t)(m > 0 ? m : 1);
+    double *T = malloc(nn * nn * sizeof(double)), *svc = malloc(nn * sizeof(double)),
+           *opn = malloc((mn ? mn : 1) * sizeof(double)), *cls = malloc((mn ? mn : 1) * sizeof(double)),
+           *t0 = malloc(mm * sizeof(double)), *tmax = malloc(mm * sizeof(double)),
+           *eff = malloc(nn * sizeof(double)), *cost = malloc(nn * sizeof(double)),
+           *eff2 = malloc(nn * sizeof(double));
+    int *cap = malloc(mm * sizeof(int)), *fixed = malloc(mm * sizeof(int));
+    unsigned char *cand = malloc(nn), *locked = malloc(nn), *gone = malloc(nn + 2);
+    State cur = {0}, best = {0}, episode = {0}, init = {0};
+    Work w;
+    memset(&w, 0, sizeof w);
+    PyObject *result = NULL;
+    if (!T || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap || !fixed ||
+        !cand || !locked || !gone) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!copy_in(oT, T, nn * nn * sizeof(double), "travel") ||
+        !copy_in(osvc, svc, nn * sizeof(double), "service") ||
+        !copy_in(oopn, opn, mn * sizeof(double), "open") ||
+        !copy_in(ocls, cls, mn * sizeof(double), "close") ||
+        !copy_in(ot0, t0, (size_t)m * sizeof(double), "t0") ||
+        !copy_in(otmax, tmax, (size_t)m * sizeof(double), "tmax") ||
+        !copy_in(ocap, cap, (size_t)m * sizeof(int), "cap") ||
+        !copy_in(oeff, eff, nn * sizeof(double), "eff") ||
+        !copy_in(ocost, cost, nn * sizeof(double), "cost") ||
+        !copy_in(ocand, cand, nn, "candidate") || !copy_in(olocked, locked, nn, "locked") ||
+        !copy_in(ofixed, fixed, (size_t)m * sizeof(int), "fixed"))
+        goto done;
+    for (size_t j = 0; j < nn; j++) eff2[j] = eff[j] > 0 ? eff[j] * eff[j] : 0.0;
+    c.T = T, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax, c.eff = eff;
+    c.cost = cost, c.cap = cap, c.cand = cand, c.locked = locked, c.eff2 = eff2;
+    if (!PyArg_ParseTuple(oparams, "iiiiiidddd", &c.restart_after, &c.fresh_after,
+                          &c.shake_growth, &c.replace_full, &c.span, &c.base_size, &c.noise,
+                          &c.related_share, &c.related_frac, &c.shake_frac))
+        goto done;
+    if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2) {
+        PyErr_SetString(PyExc_ValueError, "params out of range");
+        goto done;
+    }
+    if (!state_alloc(&cur, &c) || !state_alloc(&best, &c) || !state_alloc(&episode, &c) ||
+        !state_alloc(&init, &c) || !route_alloc(&w.tmp, n)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    w.shifts = malloc(mm * nn * sizeof(double));
+    w.gaps = malloc(mm * nn * sizeof(int));
+    w.sm = malloc((nn + 2) * sizeof(double));
+    w.valid = malloc(mm * sizeof(int));
+    w.buf_a = malloc((nn + 2) * sizeof(int));
+    w.buf_b = malloc((nn + 2) * sizeof(int));
+    w.pos = malloc((nn + 2) * sizeof(int));
+    w.xs = calloc(mm, sizeof(Arrays));
+    if (!w.shifts || !w.gaps || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int i = 0; i < m; i++) {
+        w.xs[i].slack = malloc((nn + 2) * sizeof(double));
+        w.xs[i].wsum = malloc((nn + 2) * sizeof(double));
+        w.xs[i].sm = malloc((nn + 2) * sizeof(double));
+        if (!w.xs[i].slack || !w.xs[i].wsum || !w.xs[i].sm) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    /* the initial state: the routes as given (start, locked prefix and visits, end) */
+    if (!PyList_Check(oroutes) || PyList_GET_SIZE(oroutes) != m) {
+        PyErr_SetString(PyExc_ValueError, "routes: a list of m sequences");
+        goto done;
+    }
+    memset(init.visited, 0, nn);
+    init.eff = init.cost = 0.0;
+    for (int i = 0; i < m; i++) {
+        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(oroutes, i), "routes: sequences");
+        if (!seq) goto done;
+        Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+        if (len < 2 || len > n + 2) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "routes: bad length");
+            goto done;
+        }
+        Route *r = &init.r[i];
+        r->len = (int)len;
+        r->fixed = fixed[i];
+        r->idx = i;
+        r->optlen = -1;
+        for (Py_ssize_t k = 0; k < len; k++) {
+            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
+            if ((v == -1 && PyErr_Occurred()) || v < 0 || v >= n) {
+                Py_DECREF(seq);
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "routes: bad node");
+                goto done;
+            }
+            r->seq[k] = (int)v;
+            if (k > 0 && k < len - 1) {
+                init.visited[v] = 1;
+                init.eff += eff[v];
+                init.cost += cost[v];
+            }
+        }
+        Py_DECREF(seq);
+        update(&c, r);
+    }
+    for (int i = 0; i < m; i++) { /* terminals are never visited */
+        init.visited[init.r[i].seq[0]] = 1;
+        init.visited[init.r[i].seq[init.r[i].len - 1]] = 1;
+    }
+    seed_rng(&c, (uint64_t)seed_arg);
+    long long it = 0;
+    double elapsed;
+    Py_BEGIN_ALLOW_THREADS;
+    double t_begin = now();
+    double deadline = t_begin + time_limit;
+    c.deadline = max_iter >= 0 ? INFINITY : deadline;
+    state_copy(&cur, &init, &c);
+    local_search(&c, &cur, 0.0, &w);
+    state_copy(&best, &cur, &c);
+    state_copy(&episode, &cur, &c);
+    {
+        /* shake size: a share of the longest route of the first local optimum, at least 2 */
+        int n_cust = 0, max_route = 0;
+        for (int j = 0; j < n; j++) n_cust += cand[j] != 0;
+        if (n_cust < 1) n_cust = 1;
+        for (int i = 0; i < m; i++)
+            if (cur.r[i].len - 2 > max_route) max_route = cur.r[i].len - 2;
+        int by_count = n_cust / (3 * m > 1 ? 3 * m : 1);
+        int by_route = (int)(max_route * c.shake_frac) + 1;
+        c.base_size = by_count < by_route ? by_count : by_route;
+        if (c.base_size < 2) c.base_size = 2;
+    }
+    int stall = 0;
+    double longest = 0.0;
+    for (;;) {
+        if (max_iter >= 0 && it >= max_iter) break;
+        double started = now();
+        if (max_iter < 0 && started + longest >= deadline) break;
+        it++;
+        shake(&c, &cur, c.base_size + stall / c.shake_growth, &w, gone);
+        local_search(&c, &cur, c.noise, &w);
+        if (better(&cur, &episode, &c)) {
+            state_copy(&episode, &cur, &c);
+            stall = 0;
+            if (better(&cur, &best, &c)) state_copy(&best, &cur, &c);
+        } else {
+            stall++;
+            if (stall >= c.fresh_after) { /* diversification: a new episode, noisy construction */
+                state_copy(&cur, &init, &c);
+                insert_phase(&c, &cur, 2 * c.noise, w.shifts, w.gaps);
+                state_copy(&episode, &cur, &c);
+                stall = 0;
+            } else if (stall % c.restart_after == 0) {
+                state_copy(&cur, &episode, &c);
+            }
+        }
+        double took = now() - started;
+        if (took > longest) longest = took;
+    }
+    elapsed = now() - t_begin;
+    Py_END_ALLOW_THREADS;
+    (void)elapsed;
+    result = PyList_New(m);
+    if (!result) goto done;
+    for (int i = 0; i < m; i++) {
+        Route *r = &best.r[i];
+        PyObject *seq = PyList_New(r->len);
+        if (!seq) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (int k = 0; k < r->len; k++) PyList_SET_ITEM(seq, k, PyLong_FromLong(r->seq[k]));
+        PyList_SET_ITEM(result, i, seq);
+    }
+    {
+        PyObject *tuple = Py_BuildValue("(NL)", result, it);
+        result = tuple;
+    }
+done:
+    state_free(&cur, &c);
+    state_free(&best, &c);
+    state_free(&episode, &c);
+    state_free(&init, &c);
+    route_free(&w.tmp);
+    if (w.xs)
+        for (int i = 0; i < m; i++) free(w.xs[i].slack), free(w.xs[i].wsum), free(w.xs[i].sm);
+    free(w.xs);
+    free(w.shifts), free(w.gaps), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
+    free(w.pos);
+    free(T), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff), free(cost);
+    free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"search", (PyCFunction)(void (*)(void))search, METH_VARARGS | METH_KEYWORDS,
+     "search(n, m, travel, service, open, close, t0, tmax, cap, eff, cost, budget, candidate, "
+     "locked, routes, fixed, seed, time_limit, max_iterations, params) -> (routes, iterations)"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ils",
+                                    "The compiled search loop of navio.itinerary.solver.", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__ils(void) { return PyModule_Create(&module); }
