@@ -254,9 +254,16 @@ static int available(const Ctx *c, const State *s, int j) {
     return c->cand[j] && !s->visited[j] && c->cost[j] <= c->budget - s->cost + EPS;
 }
 
-static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap) {
+/* shift[j], gap[j] for every unvisited candidate j; with ``again``, only the nodes that could
+   be inserted before the route's last insertion are re-evaluated: an insertion only delays
+   visits and consumes slack, so under the triangle inequality a node that did not fit before
+   does not fit after (where travel times break it, a fitting node may be missed until the next
+   full evaluation; nothing infeasible is ever inserted) */
+static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap,
+                       int again) {
     int full = r->len - 2 >= c->cap[r->idx];
     for (int j = 0; j < c->n; j++) {
+        if (again && !isfinite(shift[j])) continue;
         shift[j] = INFINITY;
         if (!full && c->cand[j] && !s->visited[j]) shift[j] = insertion(c, r, j, &gap[j]);
     }
@@ -266,7 +273,8 @@ static void eval_route(const Ctx *c, const State *s, const Route *r, double *shi
 static int insert_phase(Ctx *c, State *s, double noise, double *shifts, int *gaps) {
     int n = c->n, m = c->m, changed = 0;
     if (m == 0) return 0;
-    for (int i = 0; i < m; i++) eval_route(c, s, &s->r[i], shifts + (size_t)i * n, gaps + (size_t)i * n);
+    for (int i = 0; i < m; i++)
+        eval_route(c, s, &s->r[i], shifts + (size_t)i * n, gaps + (size_t)i * n, 0);
     for (;;) {
         double best = 0.0;
         int bi = -1, bj = -1;
@@ -292,7 +300,7 @@ static int insert_phase(Ctx *c, State *s, double noise, double *shifts, int *gap
         s->cost += c->cost[bj];
         changed = 1;
         for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = INFINITY;
-        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n);
+        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n, 1);
     }
     return changed;
 }
