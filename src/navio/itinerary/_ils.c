@@ -31,6 +31,7 @@
 typedef struct {
     int n, m;
     const double *T, *svc, *opn, *cls, *t0, *tmax, *eff, *cost;
+    const double *TT; /* the transpose: TT[j*n+i] = T[i][j], rows read contiguously */
     const int *cap;
     const unsigned char *cand, *locked;
     double budget;
@@ -230,13 +231,14 @@ static double insertion(const Ctx *c, const Route *r, int j, int *gap) {
     const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
     double best = INFINITY;
     double oj = opn[j], cj = cls[j] + EPS, sj = c->svc[j];
-    const double *row = c->T + (size_t)j * c->n; /* T[j][.] */
+    const double *row = c->T + (size_t)j * c->n;  /* T[j][.] */
+    const double *col = c->TT + (size_t)j * c->n; /* T[.][j] */
     for (int g = r->fixed; g < r->len - 1; g++) {
         /* starts never decrease along a route and travel and service are >= 0: once a visit
            starts after j closes, no later gap can reach j in time */
         if (r->start[g] > cj) break;
         int prev = r->seq[g], nxt = r->seq[g + 1];
-        double a = r->start[g] + c->svc[prev] + TR(c, prev, j);
+        double a = r->start[g] + c->svc[prev] + col[prev];
         if (a > cj) continue;
         double st = a > oj ? a : oj;
         double shift = st + sj + row[nxt] - r->arr[g + 1];
@@ -502,7 +504,8 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                 if (!valid[b]) route_arrays(c, rb, &xs[b]), valid[b] = 1;
                 double best = -THR;
                 int kind = -1, mi = 0, mk = 0;
-                int full_b = rb->len - 2 >= c->cap[rb->idx], full_a = ra->len - 2 >= c->cap[ra->idx];
+                int full_b = rb->len - 2 >= c->cap[rb->idx];
+                int full_a = ra->len - 2 >= c->cap[ra->idx];
                 for (int i = ra->fixed + 1; !full_b && i < ra->len - 1; i++) {
                     if (!movable_at(c, ra, i)) continue;
                     int g = 0;
@@ -584,7 +587,8 @@ static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
                 if (tmp->len - 2 >= c->cap[tmp->idx]) break;
                 int g = 0;
                 if (!isfinite(insertion(c, tmp, j, &g))) continue;
-                if (c->eff[j] - c->eff[out] > bestv) bestv = c->eff[j] - c->eff[out], bj = j, bg = g;
+                double gain = c->eff[j] - c->eff[out];
+                if (gain > bestv) bestv = gain, bj = j, bg = g;
             }
             if (bj < 0) continue;
             insert_at(tmp, bg + 1, bj);
@@ -810,8 +814,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     c.m = m;
     c.budget = budget;
     size_t nn = (size_t)n, mn = (size_t)m * nn, mm = (size_t)(m > 0 ? m : 1);
-    double *T = malloc(nn * nn * sizeof(double)), *svc = malloc(nn * sizeof(double)),
-           *opn = malloc((mn ? mn : 1) * sizeof(double)), *cls = malloc((mn ? mn : 1) * sizeof(double)),
+    double *T = malloc(nn * nn * sizeof(double)), *TT = malloc(nn * nn * sizeof(double)),
+           *svc = malloc(nn * sizeof(double)),
+           *opn = malloc((mn ? mn : 1) * sizeof(double)),
+           *cls = malloc((mn ? mn : 1) * sizeof(double)),
            *t0 = malloc(mm * sizeof(double)), *tmax = malloc(mm * sizeof(double)),
            *eff = malloc(nn * sizeof(double)), *cost = malloc(nn * sizeof(double)),
            *eff2 = malloc(nn * sizeof(double));
@@ -821,8 +827,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     Work w;
     memset(&w, 0, sizeof w);
     PyObject *result = NULL;
-    if (!T || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap || !fixed ||
-        !cand || !locked || !gone) {
+    if (!T || !TT || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap ||
+        !fixed || !cand || !locked || !gone) {
         PyErr_NoMemory();
         goto done;
     }
@@ -839,7 +845,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         !copy_in(ofixed, fixed, (size_t)m * sizeof(int), "fixed"))
         goto done;
     for (size_t j = 0; j < nn; j++) eff2[j] = eff[j] > 0 ? eff[j] * eff[j] : 0.0;
-    c.T = T, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax, c.eff = eff;
+    for (size_t i = 0; i < nn; i++)
+        for (size_t j = 0; j < nn; j++) TT[j * nn + i] = T[i * nn + j];
+    c.T = T, c.TT = TT, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax;
+    c.eff = eff;
     c.cost = cost, c.cap = cap, c.cand = cand, c.locked = locked, c.eff2 = eff2;
     if (!PyArg_ParseTuple(oparams, "iiiiiidddd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.base_size, &c.noise,
@@ -997,7 +1006,8 @@ done:
     free(w.xs);
     free(w.shifts), free(w.gaps), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
     free(w.pos);
-    free(T), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff), free(cost);
+    free(T), free(TT), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff);
+    free(cost);
     free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone);
     return result;
 }
