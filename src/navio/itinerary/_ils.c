@@ -7,7 +7,7 @@
  * score^2/shift insertion with O(1) feasibility from wait/maxShift, intra-route 2-opt and
  * relocate, inter-route relocate and swap evaluated in O(1) from waits and suffix slack,
  * replace moves, block and related-removal shakes, restarts from the episode's best and fresh
- * episodes.  It is the same algorithm the Python code ran before it was moved here, ~50x
+ * episodes.  It is the same algorithm the Python code ran before it was moved here, 10-25x
  * faster, so that the 1-second budget affords the thousands of iterations large instances need.
  *
  * Conventions (all arrays row-major, copied in at the call):
@@ -37,7 +37,8 @@ typedef struct {
     double budget;
     double *eff2;
     /* parameters */
-    int restart_after, fresh_after, shake_growth, replace_full, span, base_size;
+    int restart_after, fresh_after, shake_growth, replace_full, span;
+    int base_size; /* set after the first local search */
     double noise, related_share, related_frac, shake_frac;
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
@@ -850,8 +851,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     c.T = T, c.TT = TT, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax;
     c.eff = eff;
     c.cost = cost, c.cap = cap, c.cand = cand, c.locked = locked, c.eff2 = eff2;
-    if (!PyArg_ParseTuple(oparams, "iiiiiidddd", &c.restart_after, &c.fresh_after,
-                          &c.shake_growth, &c.replace_full, &c.span, &c.base_size, &c.noise,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddd", &c.restart_after, &c.fresh_after,
+                          &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2) {

@@ -73,7 +73,7 @@ Implementation: this module validates the instance, builds its arrays, places th
 visits and turns the result back into schedules; the search loop itself (everything above)
 runs in the C extension ``navio.itinerary._ils`` (``_ils.c``, built by ``pip install``), without
 the GIL.  In Python with numpy the same loop managed 50-700 iterations a second on the 100-288
-customer benchmark instances, too few for their landscape; compiled it does 10-50x more.
+customer benchmark instances, too few for their landscape; compiled it does 10-25x more.
 
 The solver is *anytime*: it stops after ``time_limit`` seconds (or ``max_iterations``) and
 returns the best solution found.  It is deterministic for a given seed and iteration count;
@@ -268,7 +268,7 @@ class Solution:
 
 
 class _Ctx:
-    """Instance data in the shapes the search needs (numpy for vector code, lists for loops)."""
+    """Instance data as arrays (for the compiled search) and lists (for the Python loops)."""
 
     def __init__(self, inst: Instance) -> None:
         n = inst.n_nodes
@@ -322,7 +322,6 @@ class _Ctx:
             eff[j] += self.bonus
         self.eff = eff
         self.effl: list[float] = eff.tolist()
-        self.eff2 = np.where(eff > 0, eff * eff, 0.0)
         self.cost = np.zeros(n) if inst.cost is None else np.asarray(inst.cost, dtype=np.float64)
         self.costl: list[float] = self.cost.tolist()
         self.budget = math.inf if inst.budget is None else float(inst.budget)
@@ -331,9 +330,6 @@ class _Ctx:
         cand = eff > 0
         cand[self.terminals] = False
         self.candidate = cand
-        movable = np.ones(n, dtype=bool)
-        movable[list(self.locked)] = False
-        self.movable = movable  # not locked to a route
 
 
 def _closed_to_neg_inf(opn: FloatArray, cls: FloatArray) -> FloatArray:
@@ -360,7 +356,7 @@ class _Route:
     bounds (``c.t0[idx]``, ``c.tmax[idx]``).
     """
 
-    __slots__ = ("arr", "fixed", "idx", "ms", "opt", "seq", "start", "wait")
+    __slots__ = ("arr", "fixed", "idx", "ms", "seq", "start", "wait")
 
     def __init__(self, seq: list[int], fixed: int, idx: int) -> None:
         self.seq = seq
@@ -370,14 +366,6 @@ class _Route:
         self.start: list[float] = []
         self.wait: list[float] = []
         self.ms: list[float] = []
-        self.opt: list[int] | None = None  # a sequence known to be 2-opt/relocate optimal
-
-    def copy(self) -> _Route:
-        r = _Route(self.seq.copy(), self.fixed, self.idx)
-        r.opt = self.opt
-        r.arr, r.start, r.wait = self.arr.copy(), self.start.copy(), self.wait.copy()
-        r.ms = self.ms.copy()
-        return r
 
     def update(self, c: _Ctx) -> None:
         idx = self.idx
@@ -404,9 +392,6 @@ class _Route:
             ms[k] = min(cls[seq[k]] - start[k], wait[k + 1] + ms[k + 1])
         ms[0] = wait[1] + ms[1] if size > 1 else 0.0
         self.arr, self.start, self.wait, self.ms = arr, start, wait, ms
-
-    def duration(self) -> float:
-        return self.arr[-1] - self.start[0]
 
 
 def _route_end(c: _Ctx, ri: int, seq: Sequence[int]) -> float:
@@ -436,12 +421,6 @@ class _State:
         self.visited = visited
         self.eff = eff
         self.cost = cost
-
-    def copy(self) -> _State:
-        return _State([r.copy() for r in self.routes], self.visited.copy(), self.eff, self.cost)
-
-    def key(self) -> tuple[float, float]:
-        return (round(self.eff, 6), -round(sum(r.duration() for r in self.routes), 6))
 
 
 def _eval_route(c: _Ctx, r: _Route) -> tuple[FloatArray, NDArray[np.intp]]:
@@ -586,7 +565,6 @@ def solve(
             _SHAKE_GROWTH,
             _REPLACE_FULL,
             _SPAN,
-            2,
             _NOISE,
             _RELATED_SHARE,
             _RELATED_FRAC,
