@@ -36,10 +36,11 @@ typedef struct {
     const unsigned char *cand, *locked;
     double budget;
     double *eff2;
+    int homogeneous; /* every route has the same windows, day bounds, cap and end node */
     /* parameters */
     int restart_after, fresh_after, shake_growth, replace_full, span;
     int base_size; /* set after the first local search */
-    double noise, related_share, related_frac, shake_frac;
+    double noise, related_share, related_frac, shake_frac, accept;
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -491,6 +492,28 @@ static double swap_side(const Ctx *c, const Route *r, const Arrays *x, int i, in
     return end_change(d, x->wsum[i + 1], x->sm[i + 1]);
 }
 
+/* the last position of r that must stay in r (its start, locked prefix or a locked visit) */
+static int last_locked(const Ctx *c, const Route *r) {
+    int k = r->len - 2;
+    while (k > r->fixed && !c->locked[r->seq[k]]) k--;
+    return k;
+}
+
+/* return time of ra.seq[..i] followed by rb's tail after k (homogeneous routes: rb's schedule,
+   slack and waits describe the tail wherever it runs); inf if infeasible */
+static double tail_end(const Ctx *c, const Route *ra, int i, const Route *rb, const Arrays *xb,
+                       int k) {
+    int u = ra->seq[i];
+    double dep = ra->start[i] + c->svc[u];
+    if (k == rb->len - 2) { /* empty tail: straight to the end */
+        double end = dep + TR(c, u, rb->seq[rb->len - 1]);
+        return end <= c->tmax[ra->idx] + EPS ? end : INFINITY;
+    }
+    double d = dep + TR(c, u, rb->seq[k + 1]) - rb->arr[k + 1];
+    if (d > xb->slack[k + 1] + EPS) return INFINITY;
+    return rb->arr[rb->len - 1] + end_change(d, xb->wsum[k + 1], xb->sm[k + 1]);
+}
+
 static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_a, int *buf_b) {
     int m = c->m, improved_any = 0, improved = 1;
     if (m < 2) return 0;
@@ -529,6 +552,21 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                         if (ch < best) best = ch, kind = 2, mi = i, mk = k;
                     }
                 }
+                if (c->homogeneous) { /* 2-opt*: exchange the tails after ra[i] and rb[k] */
+                    int ia0 = last_locked(c, ra), kb0 = last_locked(c, rb);
+                    int na = ra->len - 2, nb = rb->len - 2, cap = c->cap[ra->idx];
+                    double ret = ra->arr[ra->len - 1] + rb->arr[rb->len - 1];
+                    for (int i = ia0; i <= na; i++) {
+                        for (int k = kb0; k <= nb; k++) {
+                            if ((i == na && k == nb) || (i == 0 && k == 0)) continue;
+                            if (i + (nb - k) > cap || k + (na - i) > cap) continue;
+                            double e1 = tail_end(c, ra, i, rb, &xs[b], k);
+                            if (!(e1 < INFINITY)) continue;
+                            double ch = e1 + tail_end(c, rb, k, ra, &xs[a], i) - ret;
+                            if (ch < best) best = ch, kind = 3, mi = i, mk = k;
+                        }
+                    }
+                }
                 if (kind < 0) continue;
                 int la = ra->len, lb = rb->len;
                 memcpy(buf_a, ra->seq, (size_t)la * sizeof(int));
@@ -536,6 +574,14 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                 if (kind == 2) {
                     buf_a[mi] = rb->seq[mk];
                     buf_b[mk] = ra->seq[mi];
+                } else if (kind == 3) { /* a[..mi] + b[mk+1..] and b[..mk] + a[mi+1..] */
+                    int ta = la - 2 - mi, tb = lb - 2 - mk; /* tail lengths */
+                    memcpy(buf_a + mi + 1, rb->seq + mk + 1, (size_t)tb * sizeof(int));
+                    buf_a[mi + 1 + tb] = ra->seq[la - 1];
+                    memcpy(buf_b + mk + 1, ra->seq + mi + 1, (size_t)ta * sizeof(int));
+                    buf_b[mk + 1 + ta] = rb->seq[lb - 1];
+                    la = mi + 2 + tb;
+                    lb = mk + 2 + ta;
                 } else {
                     int *src = kind == 0 ? buf_a : buf_b, *dst = kind == 0 ? buf_b : buf_a;
                     int *ls = kind == 0 ? &la : &lb, *ld = kind == 0 ? &lb : &la;
@@ -851,9 +897,14 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     c.T = T, c.TT = TT, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax;
     c.eff = eff;
     c.cost = cost, c.cap = cap, c.cand = cand, c.locked = locked, c.eff2 = eff2;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddd", &c.restart_after, &c.fresh_after,
+    c.homogeneous = 1;
+    for (int i = 1; i < m && c.homogeneous; i++)
+        c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
+                        memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
+                        memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
+    if (!PyArg_ParseTuple(oparams, "iiiiiddddd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
-                          &c.related_share, &c.related_frac, &c.shake_frac))
+                          &c.related_share, &c.related_frac, &c.shake_frac, &c.accept))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
@@ -923,6 +974,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         Py_DECREF(seq);
         update(&c, r);
     }
+    for (int i = 1; i < m; i++) /* 2-opt* moves tails between routes: they share an end */
+        if (init.r[i].seq[init.r[i].len - 1] != init.r[0].seq[init.r[0].len - 1]) c.homogeneous = 0;
     for (int i = 0; i < m; i++) { /* terminals are never visited */
         init.visited[init.r[i].seq[0]] = 1;
         init.visited[init.r[i].seq[init.r[i].len - 1]] = 1;
@@ -970,7 +1023,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
                 insert_phase(&c, &cur, 2 * c.noise, w.shifts, w.gaps);
                 state_copy(&episode, &cur, &c);
                 stall = 0;
-            } else if (stall % c.restart_after == 0) {
+            } else if (cur.eff < episode.eff * (1.0 - c.accept) - EPS &&
+                       stall % c.restart_after == 0) {
+                /* a current solution within ``accept`` of the episode's best is kept (threshold
+                   accepting); a worse one is replaced by the best on restart */
                 state_copy(&cur, &episode, &c);
             }
         }

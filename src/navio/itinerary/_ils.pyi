@@ -24,5 +24,5 @@ def search(
     seed: int,
     time_limit: float,
     max_iterations: int,
-    params: tuple[int, int, int, int, int, float, float, float, float],
+    params: tuple[int, int, int, int, int, float, float, float, float, float],
 ) -> tuple[list[list[int]], int]: ...

@@ -107,6 +107,7 @@ _REPLACE_FULL = 20  # visited customers up to which _replace also tries remove-a
 _SPAN = 8  # granular intra-route moves: longest reversed segment / relocation distance
 _RELATED_SHARE = 0.5  # share of shakes that remove related visits (close in space and time)
 _RELATED_FRAC = 0.15  # related removal: at most this share of all visits
+_ACCEPT = 0.01  # the search goes on from a solution this share below the episode's best
 
 
 @dataclass(frozen=True, eq=False)
@@ -557,7 +558,8 @@ def solve(
         routes=[r.seq for r in init.routes],
         fixed=np.asarray([r.fixed for r in init.routes], dtype=np.intc),
         seed=seed,
-        time_limit=max(0.0, time_limit - (time.perf_counter() - t_begin)),
+        # 1 % of the limit is kept for building the schedules after the search
+        time_limit=max(0.0, 0.99 * time_limit - (time.perf_counter() - t_begin)),
         max_iterations=-1 if max_iterations is None else max_iterations,
         params=(
             restart_after,
@@ -569,6 +571,7 @@ def solve(
             _RELATED_SHARE,
             _RELATED_FRAC,
             _SHAKE_FRAC,
+            _ACCEPT,
         ),
     )
     best = _State([], np.zeros(0, dtype=bool), 0.0, 0.0)
