@@ -27,11 +27,22 @@ from tests.factories.trips import trip_body
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: every socket stays bound until all are picked (picked one
+    at a time, the kernel may hand out the same port twice, and the second server then fails
+    to bind while the first answers for both: seen once in CI as an exit code 3)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return free_ports(1)[0]
 
 
 def navio_env(**values: str) -> dict[str, str]:
@@ -171,7 +182,7 @@ def money_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
 
 
 def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
-    ports = [free_port(), free_port()]
+    ports = free_ports(2)
     common = {
         "NAVIO_DATABASE_URL": postgres_url,
         "NAVIO_REDIS_URL": redis_url,
