@@ -5,9 +5,10 @@
  * locked visits (the initial state) and turns the best sequences back into schedules.  This
  * file runs the iterated local search of solver.py's docstring on those arrays: greedy
  * score^2/shift insertion with O(1) feasibility from wait/maxShift, intra-route 2-opt and
- * relocate, inter-route relocate and swap evaluated in O(1) from waits and suffix slack,
- * replace moves, block and related-removal shakes, restarts from the episode's best and fresh
- * episodes.  It is the same algorithm the Python code ran before it was moved here, 10-25x
+ * relocate, inter-route relocate, swap and 2-opt* evaluated in O(1) from waits and suffix
+ * slack, replace moves, block and related-removal shakes, threshold accepting, restarts from
+ * the episode's best and fresh episodes.  The Python code ran the same algorithm before it was
+ * moved here (without 2-opt*, related removal and threshold accepting); compiled it is 10-25x
  * faster, so that the 1-second budget affords the thousands of iterations large instances need.
  *
  * Conventions (all arrays row-major, copied in at the call):

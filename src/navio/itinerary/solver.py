@@ -57,7 +57,9 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   ``maxShift`` and suffix sums over every position pair of two routes, and re-simulated
   before they are applied); then the insertion is re-run, since the freed time may admit new
   visits.  A *replace* move then tries to exchange a visited node for a better unvisited one
-  in its place (O(1) per pair), or, on small solutions, anywhere in the same route.
+  in its place (O(1) per pair), or, on small solutions, anywhere in the same route.  When all
+  routes share their windows, day bounds, visit cap and end node (the benchmark's identical
+  vehicles, not a multi-day plan), 2-opt* also exchanges the tails of two routes.
 * **Perturbation (shake)** - either (block) in every route, remove a block of consecutive
   visits of randomised size and position, or (related removal, a share ``_RELATED_SHARE`` of
   the shakes) remove the visits closest in travel time plus start-time difference to a random
@@ -65,7 +67,8 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   routes; remaining visits are shifted earlier to remove needless waiting.
 * **Restart** - after a number of non-improving iterations (fewer on instances with more than
   ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
-  best solution of the current episode (intensification); the shake-size bound grows with
+  best solution of the current episode (intensification) unless the current solution is
+  within ``_ACCEPT`` of it (threshold accepting); the shake-size bound grows with
   stagnation.  After a longer stagnation a new episode starts from a fresh, strongly noised
   greedy construction (diversification); the overall best is kept across episodes.
 
