@@ -338,6 +338,20 @@ static void reverse(int *seq, int i, int k) {
     }
 }
 
+/* visit seq[from], seq[from + step], ..., seq[to] after leaving *prev at time t: the
+   departure from the last of them (*prev becomes it), or INFINITY if a window is missed */
+static double walk(const Ctx *c, const double *opn, const double *cls, const int *seq, int from,
+                   int to, int step, int *prev, double t) {
+    for (int q = from;; q += step) {
+        int node = seq[q];
+        double a = t + TR(c, *prev, node);
+        if (a > cls[node] + EPS) return INFINITY;
+        t = (a > opn[node] ? a : opn[node]) + c->svc[node];
+        *prev = node;
+        if (q == to) return t;
+    }
+}
+
 /* an improving 2-opt (reverse seq[i..k]) or relocation of seq[i]; applied in place */
 static int intra_move_at(const Ctx *c, Route *r, int i, const double *sm) {
     const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
@@ -346,19 +360,9 @@ static int intra_move_at(const Ctx *c, Route *r, int i, const double *sm) {
     int p0 = seq[i - 1];
     double t0 = r->start[i - 1] + svc[p0];
     for (int k = i + 1; k < last && k < i + span; k++) {
-        double t = t0;
-        int prev = p0, ok = 1;
-        for (int q = k; q >= i; q--) {
-            int node = seq[q];
-            double a = t + TR(c, prev, node);
-            if (a > cls[node] + EPS) {
-                ok = 0;
-                break;
-            }
-            t = (a > opn[node] ? a : opn[node]) + svc[node];
-            prev = node;
-        }
-        if (!ok) continue;
+        int prev = p0;
+        double t = walk(c, opn, cls, seq, k, i, -1, &prev, t0);
+        if (!isfinite(t)) continue;
         if (advances(r, sm, k + 1, t + TR(c, prev, seq[k + 1]))) {
             reverse(seq, i, k);
             return 1;
@@ -371,19 +375,9 @@ static int intra_move_at(const Ctx *c, Route *r, int i, const double *sm) {
         int pk = seq[k - 1];
         double a = r->start[k - 1] + svc[pk] + TR(c, pk, node);
         if (a > cnode) continue;
-        double t = (a > onode ? a : onode) + snode;
-        int prev = node, ok = 1;
-        for (int q = k; q < i; q++) {
-            int nd = seq[q];
-            a = t + TR(c, prev, nd);
-            if (a > cls[nd] + EPS) {
-                ok = 0;
-                break;
-            }
-            t = (a > opn[nd] ? a : opn[nd]) + svc[nd];
-            prev = nd;
-        }
-        if (!ok) continue;
+        int prev = node;
+        double t = walk(c, opn, cls, seq, k, i - 1, 1, &prev, (a > onode ? a : onode) + snode);
+        if (!isfinite(t)) continue;
         if (advances(r, sm, i + 1, t + TR(c, prev, seq[i + 1]))) {
             memmove(seq + k + 1, seq + k, (size_t)(i - k) * sizeof(int));
             seq[k] = node;
@@ -612,6 +606,12 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
 
 /* ---------------------------------------------------------------- replace moves */
 
+/* unvisited j scores more than visited out and the budget allows exchanging them */
+static int may_replace(const Ctx *c, const State *s, int j, int out) {
+    return c->cand[j] && !s->visited[j] && c->eff[j] > c->eff[out] + EPS &&
+           c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS;
+}
+
 static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
     for (int ri = 0; ri < c->m; ri++) {
         Route *r = &s->r[ri];
@@ -619,9 +619,7 @@ static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
             int out = r->seq[i];
             if (c->locked[out]) continue;
             int any = 0;
-            for (int j = 0; j < c->n && !any; j++)
-                any = c->cand[j] && !s->visited[j] && c->eff[j] > c->eff[out] + EPS &&
-                      c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS;
+            for (int j = 0; j < c->n && !any; j++) any = may_replace(c, s, j, out);
             if (!any) continue;
             route_copy(tmp, r);
             remove_at(tmp, i);
@@ -629,9 +627,7 @@ static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
             double bestv = -INFINITY;
             int bj = -1, bg = 0;
             for (int j = 0; j < c->n; j++) {
-                if (!(c->cand[j] && !s->visited[j] && c->eff[j] > c->eff[out] + EPS &&
-                      c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS))
-                    continue;
+                if (!may_replace(c, s, j, out)) continue;
                 if (tmp->len - 2 >= c->cap[tmp->idx]) break;
                 int g = 0;
                 if (!isfinite(insertion(c, tmp, j, &g))) continue;
