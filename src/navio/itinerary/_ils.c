@@ -7,7 +7,8 @@
  * score^2/shift insertion with O(1) feasibility from wait/maxShift, intra-route 2-opt and
  * relocate, inter-route relocate, swap and 2-opt* evaluated in O(1) from waits and suffix
  * slack, replace moves, block and related-removal shakes, threshold accepting, restarts from
- * the episode's best and fresh episodes.  The Python code ran the same algorithm before it was
+ * the episode's best, fresh episodes, and (identical routes only) recombination of a pool of
+ * routes by set packing.  No global state: concurrent calls from threads are safe.  The Python code ran the same algorithm before it was
  * moved here (without 2-opt*, related removal and threshold accepting); compiled it is 10-25x
  * faster, so that the 1-second budget affords the thousands of iterations large instances need.
  *
@@ -40,6 +41,8 @@ typedef struct {
     int homogeneous; /* every route has the same windows, day bounds, cap and end node */
     /* parameters */
     int restart_after, fresh_after, shake_growth, replace_full, span;
+    int recomb_every, pool_size;
+    long long pack_nodes;
     int base_size; /* set after the first local search */
     double noise, related_share, related_frac, shake_frac, accept;
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
@@ -94,6 +97,18 @@ static double uniform(Ctx *c) { return (double)(next_u64(c) >> 11) * 0x1.0p-53; 
 /* an integer in [lo, hi] */
 static int randint(Ctx *c, int lo, int hi) {
     return lo + (int)(next_u64(c) % (uint64_t)(hi - lo + 1));
+}
+
+typedef struct {
+    double key;
+    int idx;
+} Keyed;
+
+/* key descending, then index ascending (qsort has no context argument: the key travels along) */
+static int keyed_desc(const void *a, const void *b) {
+    const Keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? 1 : -1;
+    return x->idx - y->idx;
 }
 
 #define TR(c, a, b) ((c)->T[(size_t)(a) * (size_t)(c)->n + (size_t)(b)])
@@ -698,6 +713,197 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
     return replace_anywhere(c, s, tmp);
 }
 
+/* ---------------------------------------------------------------- route pool and recombination */
+
+/* Every route of every local optimum goes into a pool, keyed by its set of visits (a 64-bit
+ * hash of the visit bitset; a collision only drops a route).  When full, a new route replaces
+ * the lowest-scored one if it scores more.  Recombination solves the set packing problem over
+ * the pool: at most m routes, no visit twice, within the budget, maximum score, by depth-first
+ * branch and bound over the routes sorted by score (bound: the next routes' scores), with a
+ * node limit.  It is used only when any route may take any slot (homogeneous routes, one start,
+ * no locked visits). */
+typedef struct {
+    int size, cap, words, maxlen, minat, tmask;
+    int *len, *seq, *table, *order, *pick, *best_pick;
+    double *eff, *cost, *prefix;
+    uint64_t *bits, *hash, *used, *scratch;
+    Keyed *keyed;
+    long long nodes, node_limit;
+    double best, deadline;
+    int nbest;
+} Pool;
+
+static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
+    memset(p, 0, sizeof *p);
+    int t = 1;
+    while (t < 2 * cap) t <<= 1;
+    p->cap = cap, p->words = (n + 63) / 64, p->maxlen = n + 2, p->minat = -1, p->tmask = t - 1;
+    p->node_limit = node_limit;
+    size_t k = (size_t)cap, w = (size_t)p->words;
+    p->len = malloc(k * sizeof(int));
+    p->seq = malloc(k * (size_t)p->maxlen * sizeof(int));
+    p->table = malloc((size_t)t * sizeof(int));
+    p->order = malloc(k * sizeof(int));
+    p->pick = malloc((size_t)(n + 1) * sizeof(int));
+    p->best_pick = malloc((size_t)(n + 1) * sizeof(int));
+    p->eff = malloc(k * sizeof(double));
+    p->cost = malloc(k * sizeof(double));
+    p->prefix = malloc((k + 1) * sizeof(double));
+    p->bits = malloc(k * w * sizeof(uint64_t));
+    p->hash = malloc(k * sizeof(uint64_t));
+    p->used = malloc(w * sizeof(uint64_t));
+    p->scratch = malloc(w * sizeof(uint64_t));
+    p->keyed = malloc(k * sizeof(Keyed));
+    if (!p->len || !p->seq || !p->table || !p->order || !p->pick || !p->best_pick || !p->eff ||
+        !p->cost || !p->prefix || !p->bits || !p->hash || !p->used || !p->scratch ||
+        !p->keyed)
+        return 0;
+    for (int i = 0; i < t; i++) p->table[i] = -1;
+    return 1;
+}
+
+static void pool_free(Pool *p) {
+    free(p->len), free(p->seq), free(p->table), free(p->order), free(p->pick);
+    free(p->best_pick), free(p->eff), free(p->cost), free(p->prefix), free(p->bits);
+    free(p->hash), free(p->used), free(p->scratch), free(p->keyed);
+}
+
+static int pool_find(const Pool *p, uint64_t h) {
+    for (int i = (int)(h & (uint64_t)p->tmask);; i = (i + 1) & p->tmask) {
+        int e = p->table[i];
+        if (e < 0 || p->hash[e] == h) return e;
+    }
+}
+
+static void pool_unlink(Pool *p, int idx) { /* linear probing deletion by backward shift */
+    int i = (int)(p->hash[idx] & (uint64_t)p->tmask);
+    while (p->table[i] != idx) i = (i + 1) & p->tmask;
+    for (int j = (i + 1) & p->tmask; p->table[j] >= 0; j = (j + 1) & p->tmask) {
+        int home = (int)(p->hash[p->table[j]] & (uint64_t)p->tmask);
+        /* the entry at j may move to the hole at i unless its home lies cyclically in (i, j] */
+        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            p->table[i] = p->table[j];
+            i = j;
+        }
+    }
+    p->table[i] = -1;
+}
+
+static void pool_add(const Ctx *c, Pool *p, const Route *r) {
+    if (r->len <= 2) return;
+    memset(p->scratch, 0, (size_t)p->words * sizeof(uint64_t));
+    double eff = 0.0, cost = 0.0;
+    for (int k = 1; k < r->len - 1; k++) {
+        int v = r->seq[k];
+        p->scratch[v >> 6] |= 1ULL << (v & 63);
+        eff += c->eff[v];
+        cost += c->cost[v];
+    }
+    uint64_t h = 0x8a5cd789635d2dffULL;
+    for (int w = 0; w < p->words; w++) h = mix64(h ^ p->scratch[w]);
+    if (pool_find(p, h) >= 0) return;
+    int idx;
+    if (p->size < p->cap) {
+        idx = p->size++;
+    } else {
+        if (p->minat < 0) {
+            p->minat = 0;
+            for (int i = 1; i < p->size; i++)
+                if (p->eff[i] < p->eff[p->minat]) p->minat = i;
+        }
+        if (eff <= p->eff[p->minat]) return;
+        idx = p->minat;
+        pool_unlink(p, idx);
+        p->minat = -1;
+    }
+    p->len[idx] = r->len;
+    memcpy(p->seq + (size_t)idx * (size_t)p->maxlen, r->seq, (size_t)r->len * sizeof(int));
+    memcpy(p->bits + (size_t)idx * (size_t)p->words, p->scratch,
+           (size_t)p->words * sizeof(uint64_t));
+    p->eff[idx] = eff;
+    p->cost[idx] = cost;
+    p->hash[idx] = h;
+    int i = (int)(h & (uint64_t)p->tmask);
+    while (p->table[i] >= 0) i = (i + 1) & p->tmask;
+    p->table[i] = idx;
+}
+
+
+static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double cost) {
+    if (++p->nodes > p->node_limit) return;
+    if ((p->nodes & 255) == 0 && now() >= p->deadline) {
+        p->nodes = p->node_limit + 1; /* out of time: stop like at the node limit */
+        return;
+    }
+    if (eff > p->best + 1e-6) {
+        p->best = eff;
+        p->nbest = depth;
+        memcpy(p->best_pick, p->pick, (size_t)depth * sizeof(int));
+    }
+    if (depth == c->m) return;
+    int k = c->m - depth;
+    for (int i = pos; i < p->size; i++) {
+        int hi = i + k < p->size ? i + k : p->size;
+        if (eff + p->prefix[hi] - p->prefix[i] <= p->best + 1e-6) return;
+        int e = p->order[i];
+        if (cost + p->cost[e] > c->budget + EPS) continue;
+        const uint64_t *b = p->bits + (size_t)e * (size_t)p->words;
+        int clash = 0;
+        for (int w = 0; w < p->words && !clash; w++) clash = (b[w] & p->used[w]) != 0;
+        if (clash) continue;
+        for (int w = 0; w < p->words; w++) p->used[w] |= b[w];
+        p->pick[depth] = e;
+        pack(c, p, i + 1, depth + 1, eff + p->eff[e], cost + p->cost[e]);
+        for (int w = 0; w < p->words; w++) p->used[w] &= ~b[w];
+        if (p->nodes > p->node_limit) return;
+    }
+}
+
+/* the best packing of the pool scoring more than floor: p->best_pick[0 .. p->nbest), or
+   p->nbest = -1 if none was found */
+static void pack_pool(const Ctx *c, Pool *p, double floor) {
+    for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i], i};
+    qsort(p->keyed, (size_t)p->size, sizeof(Keyed), keyed_desc);
+    for (int i = 0; i < p->size; i++) p->order[i] = p->keyed[i].idx;
+    p->prefix[0] = 0.0;
+    for (int i = 0; i < p->size; i++) p->prefix[i + 1] = p->prefix[i] + p->eff[p->order[i]];
+    memset(p->used, 0, (size_t)p->words * sizeof(uint64_t));
+    p->nodes = 0;
+    p->best = floor;
+    p->nbest = -1;
+    pack(c, p, 0, 0, 0.0, 0.0);
+}
+
+/* the best packing of the pool into s if it scores more than floor; returns 1 if it did */
+static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double floor) {
+    if (p->size == 0) return 0;
+    pack_pool(c, p, floor);
+    if (p->nbest < 0) return 0;
+    state_copy(s, init, c);
+    for (int t = 0; t < p->nbest; t++) {
+        int e = p->best_pick[t];
+        Route *r = &s->r[t];
+        r->len = p->len[e];
+        memcpy(r->seq, p->seq + (size_t)e * (size_t)p->maxlen, (size_t)r->len * sizeof(int));
+        r->optlen = -1;
+        update(c, r);
+        for (int k = 1; k < r->len - 1; k++) {
+            int v = r->seq[k];
+            s->visited[v] = 1;
+            s->eff += c->eff[v];
+            s->cost += c->cost[v];
+        }
+    }
+    return 1;
+}
+
 /* ---------------------------------------------------------------- search */
 
 typedef struct {
@@ -868,6 +1074,9 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     int *cap = malloc(mm * sizeof(int)), *fixed = malloc(mm * sizeof(int));
     unsigned char *cand = malloc(nn), *locked = malloc(nn), *gone = malloc(nn + 2);
     State cur = {0}, best = {0}, episode = {0}, init = {0};
+    Pool pool;
+    memset(&pool, 0, sizeof pool);
+    int recomb = 0;
     Work w;
     memset(&w, 0, sizeof w);
     PyObject *result = NULL;
@@ -899,16 +1108,19 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiiddddd", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiL", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
-                          &c.related_share, &c.related_frac, &c.shake_frac, &c.accept))
+                          &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
+                          &c.recomb_every, &c.pool_size, &c.pack_nodes))
         goto done;
-    if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2) {
+    if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
+        c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }
     if (!state_alloc(&cur, &c) || !state_alloc(&best, &c) || !state_alloc(&episode, &c) ||
-        !state_alloc(&init, &c) || !route_alloc(&w.tmp, n)) {
+        !state_alloc(&init, &c) || !route_alloc(&w.tmp, n) ||
+        !pool_alloc(&pool, c.pool_size, n, c.pack_nodes)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -977,6 +1189,11 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         init.visited[init.r[i].seq[0]] = 1;
         init.visited[init.r[i].seq[init.r[i].len - 1]] = 1;
     }
+    /* recombination: any route may take any slot */
+    recomb = m > 1 && c.homogeneous;
+    for (int i = 0; i < m && recomb; i++)
+        recomb = init.r[i].len == 2 && init.r[i].seq[0] == init.r[0].seq[0];
+    for (int j = 0; j < n && recomb; j++) recomb = !locked[j];
     seed_rng(&c, (uint64_t)seed_arg);
     long long it = 0;
     double elapsed;
@@ -1000,7 +1217,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.base_size = by_count < by_route ? by_count : by_route;
         if (c.base_size < 2) c.base_size = 2;
     }
-    int stall = 0;
+    int stall = 0, fails = 0;
+    long long next_recomb = c.recomb_every;
+    /* the share of the time limit one recombination may take (an iteration count binds: none) */
+    double pack_time = max_iter >= 0 ? INFINITY : 0.02 * time_limit;
     double longest = 0.0;
     for (;;) {
         if (max_iter >= 0 && it >= max_iter) break;
@@ -1009,6 +1229,28 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         it++;
         shake(&c, &cur, c.base_size + stall / c.shake_growth, &w, gone);
         local_search(&c, &cur, c.noise, &w);
+        if (recomb) {
+            for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);
+        }
+        double took = now() - started;
+        if (recomb && it >= next_recomb) {
+            /* a failed recombination waits twice as long before the next (up to 16 times) */
+            double t_pack = now();
+            pool.deadline = t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline;
+            int ok = recombine(&c, &pool, &cur, &init, best.eff);
+#ifdef ILS_DEBUG
+            fprintf(stderr, "it %lld pool %d nodes %lld ok %d best %.0f -> %.0f %.1fms\n", it,
+                    pool.size, pool.nodes, ok, best.eff, pool.best, 1e3 * (now() - t_pack));
+#endif
+            if (ok) {
+                local_search(&c, &cur, 0.0, &w);
+                for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);
+                fails = 0;
+            } else if (fails < 4) {
+                fails++;
+            }
+            next_recomb = it + ((long long)c.recomb_every << fails);
+        }
         if (better(&cur, &episode, &c)) {
             state_copy(&episode, &cur, &c);
             stall = 0;
@@ -1027,7 +1269,6 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
                 state_copy(&cur, &episode, &c);
             }
         }
-        double took = now() - started;
         if (took > longest) longest = took;
     }
     elapsed = now() - t_begin;
@@ -1054,6 +1295,7 @@ done:
     state_free(&best, &c);
     state_free(&episode, &c);
     state_free(&init, &c);
+    pool_free(&pool);
     route_free(&w.tmp);
     if (w.xs)
         for (int i = 0; i < m; i++) free(w.xs[i].slack), free(w.xs[i].wsum), free(w.xs[i].sm);
@@ -1066,10 +1308,97 @@ done:
     return result;
 }
 
+
+/* the pool and its set packing on their own, for tests: routes are visit lists (no terminals);
+   returns (the best packing's routes, the pool's routes) */
+static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *names[] = {"routes", "eff", "cost", "m", "budget", "pool_size", "node_limit",
+                            NULL};
+    PyObject *oroutes, *oeff, *ocost, *result = NULL, *picked = NULL, *kept = NULL;
+    int m, pool_size;
+    long long node_limit;
+    double budget;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOidiL", names, &oroutes, &oeff, &ocost, &m,
+                                     &budget, &pool_size, &node_limit))
+        return NULL;
+    Py_ssize_t nn = PyObject_Length(oeff);
+    if (nn <= 0 || m < 1 || pool_size < 1 || node_limit < 1 || !PyList_Check(oroutes))
+        return PyErr_Format(PyExc_ValueError, "bad arguments");
+    int n = (int)nn;
+    Ctx c;
+    memset(&c, 0, sizeof c);
+    c.n = n, c.m = m, c.budget = budget;
+    double *eff = malloc((size_t)n * sizeof(double)), *cost = malloc((size_t)n * sizeof(double));
+    Route r;
+    memset(&r, 0, sizeof r);
+    Pool p;
+    memset(&p, 0, sizeof p);
+    if (!eff || !cost || !route_alloc(&r, n) || !pool_alloc(&p, pool_size, n, node_limit)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!copy_in(oeff, eff, (size_t)n * sizeof(double), "eff") ||
+        !copy_in(ocost, cost, (size_t)n * sizeof(double), "cost"))
+        goto done;
+    c.eff = eff, c.cost = cost;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(oroutes); i++) {
+        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(oroutes, i), "routes: sequences");
+        if (!seq) goto done;
+        Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+        if (len > n) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "routes: too long");
+            goto done;
+        }
+        r.len = (int)len + 2;
+        r.seq[0] = r.seq[len + 1] = 0;
+        for (Py_ssize_t k = 0; k < len; k++) {
+            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
+            if ((v == -1 && PyErr_Occurred()) || v < 0 || v >= n) {
+                Py_DECREF(seq);
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "routes: bad node");
+                goto done;
+            }
+            r.seq[k + 1] = (int)v;
+        }
+        Py_DECREF(seq);
+        pool_add(&c, &p, &r);
+    }
+    p.deadline = INFINITY;
+    pack_pool(&c, &p, -1.0);
+    int npicked = p.nbest > 0 ? p.nbest : 0;
+    picked = PyList_New(npicked);
+    kept = PyList_New(p.size);
+    if (!picked || !kept) goto done;
+    for (int t = 0; t < npicked + p.size; t++) {
+        int e = t < npicked ? p.best_pick[t] : t - npicked;
+        const int *seq = p.seq + (size_t)e * (size_t)p.maxlen;
+        PyObject *lst = PyList_New(p.len[e] - 2);
+        if (!lst) goto done;
+        for (int k = 1; k < p.len[e] - 1; k++) PyList_SET_ITEM(lst, k - 1, PyLong_FromLong(seq[k]));
+        if (t < npicked)
+            PyList_SET_ITEM(picked, t, lst);
+        else
+            PyList_SET_ITEM(kept, t - npicked, lst);
+    }
+    result = Py_BuildValue("(OO)", picked, kept);
+done:
+    Py_XDECREF(picked);
+    Py_XDECREF(kept);
+    pool_free(&p);
+    route_free(&r);
+    free(eff), free(cost);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", (PyCFunction)(void (*)(void))search, METH_VARARGS | METH_KEYWORDS,
      "search(n, m, travel, service, open, close, t0, tmax, cap, eff, cost, budget, candidate, "
      "locked, routes, fixed, seed, time_limit, max_iterations, params) -> (routes, iterations)"},
+    {"pack_routes", (PyCFunction)(void (*)(void))pack_routes, METH_VARARGS | METH_KEYWORDS,
+     "pack_routes(routes, eff, cost, m, budget, pool_size, node_limit) -> (the best packing, "
+     "the pool): the pool the routes make and its set packing on their own (for tests)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ils",

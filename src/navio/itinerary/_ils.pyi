@@ -24,5 +24,15 @@ def search(
     seed: int,
     time_limit: float,
     max_iterations: int,
-    params: tuple[int, int, int, int, int, float, float, float, float, float],
+    params: tuple[int, int, int, int, int, float, float, float, float, float, int, int, int],
 ) -> tuple[list[list[int]], int]: ...
+def pack_routes(
+    *,
+    routes: Sequence[Sequence[int]],
+    eff: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    m: int,
+    budget: float,
+    pool_size: int,
+    node_limit: int,
+) -> tuple[list[list[int]], list[list[int]]]: ...

@@ -71,12 +71,22 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   within ``_ACCEPT`` of it (threshold accepting); the shake-size bound grows with
   stagnation.  After a longer stagnation a new episode starts from a fresh, strongly noised
   greedy construction (diversification); the overall best is kept across episodes.
+* **Recombination** - when every route may take any slot (identical routes: the benchmark's
+  vehicles, no locked visits), every route of every local optimum goes into a pool of the
+  ``_POOL_SIZE`` best-scored distinct visit sets, and every ``_RECOMBINE_EVERY`` iterations
+  (twice as long after each failure, up to 16 times) the best set packing of the pool (at
+  most ``m`` routes, no visit twice, within the budget) is found by depth-first branch and
+  bound, limited to ``_PACK_NODES`` nodes and 2 % of the time limit; if it beats the best
+  solution, the search goes on from it.  This is the route-recombination step of Hu & Lim,
+  "An iterative three-component heuristic for the team orienteering problem with time
+  windows", EJOR 232(2), 2014 (there with a MIP solver over the pool).
 
 Implementation: this module validates the instance, builds its arrays, places the locked
 visits and turns the result back into schedules; the search loop itself (everything above)
 runs in the C extension ``navio.itinerary._ils`` (``_ils.c``, built by ``pip install``), without
-the GIL.  In Python with numpy the same loop managed 50-700 iterations a second on the 100-288
-customer benchmark instances, too few for their landscape; compiled it does 10-25x more.
+the GIL (and without global state, so searches may run in parallel threads).  In Python
+with numpy the same loop managed 50-700 iterations a second on the 100-288 customer benchmark
+instances, too few for their landscape; compiled it does 10-25x more.
 
 The solver is *anytime*: it stops after ``time_limit`` seconds (or ``max_iterations``) and
 returns the best solution found.  It is deterministic for a given seed and iteration count;
@@ -111,6 +121,9 @@ _SPAN = 8  # granular intra-route moves: longest reversed segment / relocation d
 _RELATED_SHARE = 0.5  # share of shakes that remove related visits (close in space and time)
 _RELATED_FRAC = 0.15  # related removal: at most this share of all visits
 _ACCEPT = 0.01  # the search goes on from a solution this share below the episode's best
+_RECOMBINE_EVERY = 100  # iterations between set-packing recombinations of the route pool
+_POOL_SIZE = 4000  # routes kept for recombination (the best-scored distinct visit sets)
+_PACK_NODES = 100_000  # branch-and-bound nodes per recombination
 
 
 @dataclass(frozen=True, eq=False)
@@ -575,6 +588,9 @@ def solve(
             _RELATED_FRAC,
             _SHAKE_FRAC,
             _ACCEPT,
+            _RECOMBINE_EVERY,
+            _POOL_SIZE,
+            _PACK_NODES,
         ),
     )
     best = _State([], np.zeros(0, dtype=bool), 0.0, 0.0)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from navio.itinerary import _ils
+from navio.itinerary import solver as solver_module
 from navio.itinerary.check import check
 from navio.itinerary.solver import Instance, RoutePlan, Solution, solve
 
@@ -344,3 +347,89 @@ def test_negative_or_nan_times_rejected() -> None:
     service[3] = float("nan")
     with pytest.raises(ValueError, match=">= 0"):
         _replace(inst, service=service)
+
+
+def _best_packing(sets: list[tuple[frozenset[int], float, float]], m: int, budget: float) -> float:
+    """Exhaustive set packing: at most m disjoint sets within the budget, maximum score."""
+    best = 0.0
+
+    def go(start: int, used: frozenset[int], score: float, cost: float, left: int) -> None:
+        nonlocal best
+        best = max(best, score)
+        if left == 0:
+            return
+        for i in range(start, len(sets)):
+            s, e, c = sets[i]
+            if not (s & used) and cost + c <= budget + 1e-9:
+                go(i + 1, used | s, score + e, cost + c, left - 1)
+
+    go(0, frozenset(), 0.0, 0.0, m)
+    return best
+
+
+def _random_routes(rng: np.random.Generator, n: int, count: int) -> list[list[int]]:
+    return [
+        [int(v) for v in rng.choice(np.arange(1, n), size=int(rng.integers(1, 5)), replace=False)]
+        for _ in range(count)
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), m=st.integers(1, 4), budget=st.booleans())
+def test_route_pool_packing_is_exact(seed: int, m: int, budget: bool) -> None:
+    """Recombination's branch and bound finds the best packing that enumeration finds."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 16))
+    routes = _random_routes(rng, n, int(rng.integers(1, 25)))
+    eff = rng.integers(0, 20, size=n).astype(float)
+    cost = rng.integers(0, 10, size=n).astype(float)
+    cap = float(rng.integers(0, 25)) if budget else math.inf
+    picked, _ = _ils.pack_routes(
+        routes=routes, eff=eff, cost=cost, m=m, budget=cap, pool_size=64, node_limit=10**7
+    )
+    sets = {frozenset(r): (float(eff[r].sum()), float(cost[r].sum())) for r in routes}
+    expected = _best_packing([(s, e, c) for s, (e, c) in sets.items()], m, cap)
+    assert len(picked) <= m
+    assert all(p in routes for p in picked)
+    flat = [v for p in picked for v in p]
+    assert len(flat) == len(set(flat))  # disjoint
+    assert float(cost[flat].sum()) <= cap + 1e-9
+    assert float(eff[flat].sum()) == pytest.approx(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), size=st.integers(1, 12), m=st.integers(1, 3))
+def test_full_route_pool_keeps_the_best_distinct_routes(seed: int, size: int, m: int) -> None:
+    """A full pool replaces its lowest-scored route; repeats never take two places.
+
+    Scores are powers of two, so every visit set scores differently and the pool must end
+    holding exactly the ``size`` best distinct sets, whatever the order and repeats.
+    """
+    rng = np.random.default_rng(seed)
+    n = 14
+    routes = _random_routes(rng, n, 30)
+    routes = [routes[int(i)] for i in rng.integers(0, len(routes), size=90)]  # with repeats
+    eff = 2.0 ** np.arange(n)
+    cost = np.zeros(n)
+    picked, pool = _ils.pack_routes(
+        routes=routes, eff=eff, cost=cost, m=m, budget=math.inf, pool_size=size, node_limit=10**7
+    )
+    distinct = {frozenset(r): float(eff[r].sum()) for r in routes}
+    kept = sorted(distinct.items(), key=lambda kv: -kv[1])[:size]
+    assert len(pool) == len(kept)
+    assert {frozenset(r) for r in pool} == {s for s, _ in kept}
+    assert all(r in routes for r in pool)
+    expected = _best_packing([(s, e, 0.0) for s, e in kept], m, math.inf)
+    assert float(sum(eff[p].sum() for p in picked)) == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_search_with_a_small_full_route_pool(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recombination over a pool that keeps filling up and evicting stays feasible and seeded."""
+    monkeypatch.setattr(solver_module, "_POOL_SIZE", 3)
+    monkeypatch.setattr(solver_module, "_RECOMBINE_EVERY", 2)
+    inst = _instance(seed, 25, 2 + seed % 3, tmax=150.0)
+    a = solve(inst, time_limit=30, seed=seed, max_iterations=120)
+    b = solve(inst, time_limit=30, seed=seed, max_iterations=120)
+    assert check(inst, a) == []
+    assert a.routes == b.routes
