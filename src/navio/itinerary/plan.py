@@ -478,6 +478,11 @@ def interest_categories(tokens: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _content_order(c: Candidate) -> tuple[float, float, str, str, str]:
+    """Sort key of a place by what it is; its id only separates exact duplicates."""
+    return (c.lat, c.lon, c.category, c.name, c.key)
+
+
 def _category(candidate: Candidate) -> str:
     name = candidate.category.strip().lower()
     return CATEGORY_ALIASES.get(name, name)
@@ -787,7 +792,9 @@ def _build(
     visit_cands: list[Candidate] = []
     restaurants: list[tuple[Candidate, int]] = []
     cand_point: dict[str, int] = {}
-    for c in sorted(candidates, key=lambda c: c.key):
+    # places in an order of what they are, not of their ids (each catalogue import assigns new
+    # random ids): the node order steers the search, so the same places give the same plan
+    for c in sorted(candidates, key=_content_order):
         cat = _category(c)
         if c.key in avoid_keys:
             continue
@@ -936,13 +943,13 @@ def _prefilter(model: _Model, forced: set[str]) -> tuple[list[_Node], NDArray[np
     reach = _reachable(model, model.visits)
     any_day = np.asarray(reach.any(axis=0), dtype=bool)
     keep_n = max(MAX_CANDIDATES, CANDIDATES_PER_DAY * len(model.days))
-    forced_nodes = [v for v in model.visits if v.key in forced]
+    forced_nodes = [(i, v) for i, v in enumerate(model.visits) if v.key in forced]
     others = [
         (i, v) for i, v in enumerate(model.visits) if v.key not in forced and bool(any_day[i])
     ]
-    others.sort(key=lambda iv: (-iv[1].score, iv[1].key))
-    chosen = forced_nodes + [v for _, v in others[:keep_n]]
-    chosen.sort(key=lambda v: v.key)
+    others.sort(key=lambda iv: (-iv[1].score, iv[0]))
+    # back in the model's order (by content, see _build)
+    chosen = [v for _, v in sorted(forced_nodes + others[:keep_n], key=lambda iv: iv[0])]
     eligible = len(forced_nodes) + len(others)
     return chosen, reach, eligible
 
@@ -1187,7 +1194,7 @@ def _choose_meals(
                 key=lambda i: (
                     round(float(dist[i]), 3),
                     -(options[i][0].rating or 0.0),
-                    options[i][0].key,
+                    i,  # options follow the model's order, by content
                 ),
             )
             c, pt, opens, closes = options[best]
