@@ -524,15 +524,26 @@ static double tail_end(const Ctx *c, const Route *ra, int i, const Route *rb, co
     return rb->arr[rb->len - 1] + end_change(d, xb->wsum[k + 1], xb->sm[k + 1]);
 }
 
-static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_a, int *buf_b) {
+static uint64_t route_hash(const Route *r) {
+    uint64_t h = 0x51ed270b27e1a4c3ULL ^ (uint64_t)r->len;
+    for (int k = 0; k < r->len; k++) h = (h ^ (uint64_t)(unsigned)r->seq[k]) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+/* ``seen[a * m + b]`` holds (hash of a) ^ rotl(hash of b) from the pair's last scan that found
+   nothing: the scan depends only on the two sequences, so it is not repeated for them */
+static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_a, int *buf_b,
+                       uint64_t *seen, uint64_t *hash) {
     int m = c->m, improved_any = 0, improved = 1;
     if (m < 2) return 0;
-    for (int i = 0; i < m; i++) valid[i] = 0;
+    for (int i = 0; i < m; i++) valid[i] = 0, hash[i] = route_hash(&s->r[i]);
     while (improved && now() < c->deadline) {
         improved = 0;
         for (int a = 0; a < m; a++) {
             for (int b = a + 1; b < m; b++) {
                 if (now() >= c->deadline) return improved_any;
+                uint64_t sig = (hash[a] ^ rotl(hash[b], 17)) | 1;
+                if (seen[a * m + b] == sig) continue;
                 Route *ra = &s->r[a], *rb = &s->r[b];
                 if (!valid[a]) route_arrays(c, ra, &xs[a]), valid[a] = 1;
                 if (!valid[b]) route_arrays(c, rb, &xs[b]), valid[b] = 1;
@@ -577,7 +588,10 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                         }
                     }
                 }
-                if (kind < 0) continue;
+                if (kind < 0) {
+                    seen[a * m + b] = sig;
+                    continue;
+                }
                 int la = ra->len, lb = rb->len;
                 memcpy(buf_a, ra->seq, (size_t)la * sizeof(int));
                 memcpy(buf_b, rb->seq, (size_t)lb * sizeof(int));
@@ -611,7 +625,11 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                     update(c, ra);
                     update(c, rb);
                     valid[a] = valid[b] = 0;
+                    hash[a] = route_hash(ra);
+                    hash[b] = route_hash(rb);
                     improved = improved_any = 1;
+                } else {
+                    seen[a * m + b] = sig;
                 }
             }
         }
@@ -909,6 +927,7 @@ static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double 
 typedef struct {
     double *shifts, *sm;
     int *gaps, *valid, *buf_a, *buf_b, *pos;
+    uint64_t *seen, *hash;
     Arrays *xs;
     Route tmp;
 } Work;
@@ -929,7 +948,7 @@ static void local_search(Ctx *c, State *s, double noise, Work *w) {
             memcpy(r->opt, r->seq, (size_t)r->len * sizeof(int));
             r->optlen = r->len;
         }
-        moved |= inter_route(c, s, w->xs, w->valid, w->buf_a, w->buf_b);
+        moved |= inter_route(c, s, w->xs, w->valid, w->buf_a, w->buf_b, w->seen, w->hash);
         int ins = moved ? insert_phase(c, s, 0.0, w->shifts, w->gaps) : 0;
         int rep = replace(c, s, &w->xs[0], &w->tmp, w->buf_a);
         if (rep) insert_phase(c, s, 0.0, w->shifts, w->gaps);
@@ -1132,7 +1151,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     w.buf_b = malloc((nn + 2) * sizeof(int));
     w.pos = malloc((nn + 2) * sizeof(int));
     w.xs = calloc(mm, sizeof(Arrays));
-    if (!w.shifts || !w.gaps || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs) {
+    w.seen = calloc(mm * mm, sizeof(uint64_t)); /* 0: never scanned (signatures are odd) */
+    w.hash = calloc(mm, sizeof(uint64_t));
+    if (!w.shifts || !w.gaps || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
+        !w.seen || !w.hash) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1301,7 +1323,7 @@ done:
         for (int i = 0; i < m; i++) free(w.xs[i].slack), free(w.xs[i].wsum), free(w.xs[i].sm);
     free(w.xs);
     free(w.shifts), free(w.gaps), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
-    free(w.pos);
+    free(w.pos), free(w.seen), free(w.hash);
     free(T), free(TT), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff);
     free(cost);
     free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone);
