@@ -645,6 +645,14 @@ static int may_replace(const Ctx *c, const State *s, int j, int out) {
            c->cost[j] <= c->budget - s->cost + c->cost[out] + EPS;
 }
 
+/* the state's bookkeeping when visited ``out`` gives way to unvisited ``in`` */
+static void exchange(const Ctx *c, State *s, int out, int in) {
+    s->visited[out] = 0;
+    s->visited[in] = 1;
+    s->eff += c->eff[in] - c->eff[out];
+    s->cost += c->cost[in] - c->cost[out];
+}
+
 static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
     for (int ri = 0; ri < c->m; ri++) {
         Route *r = &s->r[ri];
@@ -671,10 +679,7 @@ static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
             insert_at(tmp, bg + 1, bj);
             update(c, tmp);
             route_copy(r, tmp);
-            s->visited[out] = 0;
-            s->visited[bj] = 1;
-            s->eff += c->eff[bj] - c->eff[out];
-            s->cost += c->cost[bj] - c->cost[out];
+            exchange(c, s, out, bj);
             return 1;
         }
     }
@@ -720,10 +725,7 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
         if (!isfinite(route_end(c, r->idx, buf, r->len))) continue;
         r->seq[bi] = bj;
         update(c, r);
-        s->visited[old] = 0;
-        s->visited[bj] = 1;
-        s->eff += c->eff[bj] - c->eff[old];
-        s->cost += c->cost[bj] - c->cost[old];
+        exchange(c, s, old, bj);
         return 1;
     }
     for (int ri = 0; ri < c->m; ri++) visits += s->r[ri].len - 2;
@@ -1138,8 +1140,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         goto done;
     }
     if (!state_alloc(&cur, &c) || !state_alloc(&best, &c) || !state_alloc(&episode, &c) ||
-        !state_alloc(&init, &c) || !route_alloc(&w.tmp, n) ||
-        !pool_alloc(&pool, c.pool_size, n, c.pack_nodes)) {
+        !state_alloc(&init, &c) || !route_alloc(&w.tmp, n)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1216,6 +1217,10 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     for (int i = 0; i < m && recomb; i++)
         recomb = init.r[i].len == 2 && init.r[i].seq[0] == init.r[0].seq[0];
     for (int j = 0; j < n && recomb; j++) recomb = !locked[j];
+    if (recomb && !pool_alloc(&pool, c.pool_size, n, c.pack_nodes)) {
+        PyErr_NoMemory();
+        goto done;
+    }
     seed_rng(&c, (uint64_t)seed_arg);
     long long it = 0;
     double elapsed;
