@@ -1063,6 +1063,31 @@ static int copy_in(PyObject *obj, void *dst, size_t size, const char *name) {
     return 1;
 }
 
+/* a Python sequence of min_len..max_len node indices in [0, n) into out; its length, or -1 with
+   an exception set */
+static Py_ssize_t read_nodes(PyObject *obj, int n, int *out, Py_ssize_t min_len,
+                             Py_ssize_t max_len) {
+    PyObject *seq = PySequence_Fast(obj, "routes: sequences");
+    if (!seq) return -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    if (len < min_len || len > max_len) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "routes: bad length");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < len; k++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
+        if ((v == -1 && PyErr_Occurred()) || v < 0 || v >= n) {
+            Py_DECREF(seq);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "routes: bad node");
+            return -1;
+        }
+        out[k] = (int)v;
+    }
+    Py_DECREF(seq);
+    return len;
+}
+
 static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *names[] = {"n", "m", "travel", "service", "open", "close", "t0", "tmax",
@@ -1176,34 +1201,19 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     memset(init.visited, 0, nn);
     init.eff = init.cost = 0.0;
     for (int i = 0; i < m; i++) {
-        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(oroutes, i), "routes: sequences");
-        if (!seq) goto done;
-        Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-        if (len < 2 || len > n + 2) {
-            Py_DECREF(seq);
-            PyErr_SetString(PyExc_ValueError, "routes: bad length");
-            goto done;
-        }
         Route *r = &init.r[i];
+        Py_ssize_t len = read_nodes(PyList_GET_ITEM(oroutes, i), n, r->seq, 2, n + 2);
+        if (len < 0) goto done;
         r->len = (int)len;
         r->fixed = fixed[i];
         r->idx = i;
         r->optlen = -1;
-        for (Py_ssize_t k = 0; k < len; k++) {
-            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
-            if ((v == -1 && PyErr_Occurred()) || v < 0 || v >= n) {
-                Py_DECREF(seq);
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "routes: bad node");
-                goto done;
-            }
-            r->seq[k] = (int)v;
-            if (k > 0 && k < len - 1) {
-                init.visited[v] = 1;
-                init.eff += eff[v];
-                init.cost += cost[v];
-            }
+        for (int k = 1; k < r->len - 1; k++) {
+            int v = r->seq[k];
+            init.visited[v] = 1;
+            init.eff += eff[v];
+            init.cost += cost[v];
         }
-        Py_DECREF(seq);
         update(&c, r);
     }
     for (int i = 1; i < m; i++) /* 2-opt* moves tails between routes: they share an end */
@@ -1370,26 +1380,10 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
         goto done;
     c.eff = eff, c.cost = cost;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(oroutes); i++) {
-        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(oroutes, i), "routes: sequences");
-        if (!seq) goto done;
-        Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-        if (len > n) {
-            Py_DECREF(seq);
-            PyErr_SetString(PyExc_ValueError, "routes: too long");
-            goto done;
-        }
+        Py_ssize_t len = read_nodes(PyList_GET_ITEM(oroutes, i), n, r.seq + 1, 0, n);
+        if (len < 0) goto done;
         r.len = (int)len + 2;
-        r.seq[0] = r.seq[len + 1] = 0;
-        for (Py_ssize_t k = 0; k < len; k++) {
-            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
-            if ((v == -1 && PyErr_Occurred()) || v < 0 || v >= n) {
-                Py_DECREF(seq);
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "routes: bad node");
-                goto done;
-            }
-            r.seq[k + 1] = (int)v;
-        }
-        Py_DECREF(seq);
+        r.seq[0] = r.seq[len + 1] = 0; /* terminals: pool_add reads only the visits */
         pool_add(&c, &p, &r);
     }
     p.deadline = INFINITY;
