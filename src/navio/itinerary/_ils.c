@@ -744,7 +744,7 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
  * no locked visits). */
 typedef struct {
     int size, cap, words, maxlen, minat, tmask;
-    int *len, *seq, *table, *order, *pick, *best_pick;
+    int *len, *seq, *table, *pick, *best_pick;
     double *eff, *cost, *prefix;
     uint64_t *bits, *hash, *used, *scratch;
     Keyed *keyed;
@@ -769,7 +769,6 @@ static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
     p->len = malloc(k * sizeof(int));
     p->seq = malloc(k * (size_t)p->maxlen * sizeof(int));
     p->table = malloc((size_t)t * sizeof(int));
-    p->order = malloc(k * sizeof(int));
     p->pick = malloc((size_t)(n + 1) * sizeof(int));
     p->best_pick = malloc((size_t)(n + 1) * sizeof(int));
     p->eff = malloc(k * sizeof(double));
@@ -780,7 +779,7 @@ static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
     p->used = malloc(w * sizeof(uint64_t));
     p->scratch = malloc(w * sizeof(uint64_t));
     p->keyed = malloc(k * sizeof(Keyed));
-    if (!p->len || !p->seq || !p->table || !p->order || !p->pick || !p->best_pick || !p->eff ||
+    if (!p->len || !p->seq || !p->table || !p->pick || !p->best_pick || !p->eff ||
         !p->cost || !p->prefix || !p->bits || !p->hash || !p->used || !p->scratch ||
         !p->keyed)
         return 0;
@@ -789,7 +788,7 @@ static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
 }
 
 static void pool_free(Pool *p) {
-    free(p->len), free(p->seq), free(p->table), free(p->order), free(p->pick);
+    free(p->len), free(p->seq), free(p->table), free(p->pick);
     free(p->best_pick), free(p->eff), free(p->cost), free(p->prefix), free(p->bits);
     free(p->hash), free(p->used), free(p->scratch), free(p->keyed);
 }
@@ -872,7 +871,7 @@ static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double c
     for (int i = pos; i < p->size; i++) {
         int hi = i + k < p->size ? i + k : p->size;
         if (eff + p->prefix[hi] - p->prefix[i] <= p->best + 1e-6) return;
-        int e = p->order[i];
+        int e = p->keyed[i].idx;
         if (cost + p->cost[e] > c->budget + EPS) continue;
         const uint64_t *b = p->bits + (size_t)e * (size_t)p->words;
         int clash = 0;
@@ -891,9 +890,8 @@ static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double c
 static void pack_pool(const Ctx *c, Pool *p, double floor) {
     for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i], i};
     qsort(p->keyed, (size_t)p->size, sizeof(Keyed), keyed_desc);
-    for (int i = 0; i < p->size; i++) p->order[i] = p->keyed[i].idx;
     p->prefix[0] = 0.0;
-    for (int i = 0; i < p->size; i++) p->prefix[i + 1] = p->prefix[i] + p->eff[p->order[i]];
+    for (int i = 0; i < p->size; i++) p->prefix[i + 1] = p->prefix[i] + p->keyed[i].key;
     memset(p->used, 0, (size_t)p->words * sizeof(uint64_t));
     p->nodes = 0;
     p->best = floor;
@@ -1275,10 +1273,6 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
             double t_pack = now();
             pool.deadline = t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline;
             int ok = recombine(&c, &pool, &cur, &init, best.eff);
-#ifdef ILS_DEBUG
-            fprintf(stderr, "it %lld pool %d nodes %lld ok %d best %.0f -> %.0f %.1fms\n", it,
-                    pool.size, pool.nodes, ok, best.eff, pool.best, 1e3 * (now() - t_pack));
-#endif
             if (ok) {
                 local_search(&c, &cur, 0.0, &w);
                 for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);
