@@ -274,27 +274,56 @@ static int available(const Ctx *c, const State *s, int j) {
     return c->cand[j] && !s->visited[j] && c->cost[j] <= c->budget - s->cost + EPS;
 }
 
-/* shift[j], gap[j] for every unvisited candidate j; with ``again``, only the nodes that could
-   be inserted before the route's last insertion are re-evaluated: an insertion only delays
-   visits and consumes slack, so under the triangle inequality a node that did not fit before
-   does not fit after (where travel times break it, a fitting node may be missed until the next
-   full evaluation; nothing infeasible is ever inserted) */
+/* shift[j], gap[j] for every unvisited candidate j (NAN: not evaluated, j was visited); with
+   ``again``, only the nodes that could be inserted before the route's last insertion are
+   re-evaluated: an insertion only delays visits and consumes slack, so under the triangle
+   inequality a node that did not fit before does not fit after (where travel times break it, a
+   fitting node may be missed until the next full evaluation; nothing infeasible is ever
+   inserted) */
 static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap,
                        int again) {
     int full = r->len - 2 >= c->cap[r->idx];
     for (int j = 0; j < c->n; j++) {
         if (again && !isfinite(shift[j])) continue;
         shift[j] = INFINITY;
-        if (!full && c->cand[j] && !s->visited[j]) shift[j] = insertion(c, r, j, &gap[j]);
+        if (!full && c->cand[j]) shift[j] = s->visited[j] ? NAN : insertion(c, r, j, &gap[j]);
+    }
+}
+
+/* the shifts of every route into ``shifts``/``gaps``; a route with the sequence of its last
+   full evaluation keeps its values (they depend on nothing else) and only evaluates the nodes
+   that were visited then and are free now */
+typedef struct {
+    double *shifts;
+    int *gaps, *seq, *len; /* len[i] < 0: route i has no valid evaluation */
+} Insertions;
+
+static void eval_all(const Ctx *c, const State *s, Insertions *e) {
+    int n = c->n;
+    for (int i = 0; i < c->m; i++) {
+        const Route *r = &s->r[i];
+        double *sh = e->shifts + (size_t)i * n;
+        int *gp = e->gaps + (size_t)i * n, *seq = e->seq + (size_t)i * (n + 2);
+        if (e->len[i] == r->len && memcmp(seq, r->seq, (size_t)r->len * sizeof(int)) == 0) {
+            int full = r->len - 2 >= c->cap[r->idx];
+            for (int j = 0; j < n; j++)
+                if (isnan(sh[j]) && !s->visited[j])
+                    sh[j] = full ? INFINITY : insertion(c, r, j, &gp[j]);
+            continue;
+        }
+        eval_route(c, s, r, sh, gp, 0);
+        memcpy(seq, r->seq, (size_t)r->len * sizeof(int));
+        e->len[i] = r->len;
     }
 }
 
 /* greedy score^2/shift insertion until nothing fits; returns 1 if anything was inserted */
-static int insert_phase(Ctx *c, State *s, double noise, double *shifts, int *gaps) {
+static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
     int n = c->n, m = c->m, changed = 0;
     if (m == 0) return 0;
-    for (int i = 0; i < m; i++)
-        eval_route(c, s, &s->r[i], shifts + (size_t)i * n, gaps + (size_t)i * n, 0);
+    double *shifts = e->shifts;
+    int *gaps = e->gaps;
+    eval_all(c, s, e);
     for (;;) {
         double best = 0.0;
         int bi = -1, bj = -1;
@@ -319,7 +348,8 @@ static int insert_phase(Ctx *c, State *s, double noise, double *shifts, int *gap
         s->eff += c->eff[bj];
         s->cost += c->cost[bj];
         changed = 1;
-        for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = INFINITY;
+        for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = NAN;
+        e->len[bi] = -1; /* re-evaluated in part below: not a full evaluation */
         eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n, 1);
     }
     return changed;
@@ -925,8 +955,9 @@ static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double 
 /* ---------------------------------------------------------------- search */
 
 typedef struct {
-    double *shifts, *sm;
-    int *gaps, *valid, *buf_a, *buf_b, *pos;
+    Insertions ins;
+    double *sm, *rel;
+    int *valid, *buf_a, *buf_b, *pos, *who;
     uint64_t *seen, *hash;
     Arrays *xs;
     Route tmp;
@@ -937,7 +968,7 @@ static int same_opt(const Route *r) {
 }
 
 static void local_search(Ctx *c, State *s, double noise, Work *w) {
-    insert_phase(c, s, noise, w->shifts, w->gaps);
+    insert_phase(c, s, noise, &w->ins);
     for (int round = 0; round < 50; round++) {
         if (now() >= c->deadline) return;
         int moved = 0;
@@ -949,9 +980,9 @@ static void local_search(Ctx *c, State *s, double noise, Work *w) {
             r->optlen = r->len;
         }
         moved |= inter_route(c, s, w->xs, w->valid, w->buf_a, w->buf_b, w->seen, w->hash);
-        int ins = moved ? insert_phase(c, s, 0.0, w->shifts, w->gaps) : 0;
+        int ins = moved ? insert_phase(c, s, 0.0, &w->ins) : 0;
         int rep = replace(c, s, &w->xs[0], &w->tmp, w->buf_a);
-        if (rep) insert_phase(c, s, 0.0, w->shifts, w->gaps);
+        if (rep) insert_phase(c, s, 0.0, &w->ins);
         if (!(ins || rep)) return;
     }
 }
@@ -1007,8 +1038,8 @@ static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
     int seed_node = s->r[sr].seq[sk];
     double seed_start = s->r[sr].start[sk];
     /* relatedness of every movable visit, noised; keep the q smallest (selection by scan) */
-    double *rel = w->shifts; /* scratch: total <= n entries */
-    int *who = w->gaps;
+    double *rel = w->rel; /* scratch: total <= n entries */
+    int *who = w->who;
     cnt = 0;
     for (int ri = 0; ri < c->m; ri++)
         for (int k = s->r[ri].fixed + 1; k < s->r[ri].len - 1; k++) {
@@ -1167,8 +1198,12 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_NoMemory();
         goto done;
     }
-    w.shifts = malloc(mm * nn * sizeof(double));
-    w.gaps = malloc(mm * nn * sizeof(int));
+    w.ins.shifts = malloc(mm * nn * sizeof(double));
+    w.ins.gaps = malloc(mm * nn * sizeof(int));
+    w.ins.seq = malloc(mm * (nn + 2) * sizeof(int));
+    w.ins.len = malloc(mm * sizeof(int));
+    w.rel = malloc(nn * sizeof(double));
+    w.who = malloc(nn * sizeof(int));
     w.sm = malloc((nn + 2) * sizeof(double));
     w.valid = malloc(mm * sizeof(int));
     w.buf_a = malloc((nn + 2) * sizeof(int));
@@ -1177,11 +1212,12 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     w.xs = calloc(mm, sizeof(Arrays));
     w.seen = calloc(mm * mm, sizeof(uint64_t)); /* 0: never scanned (signatures are odd) */
     w.hash = calloc(mm, sizeof(uint64_t));
-    if (!w.shifts || !w.gaps || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
+    if (!w.ins.shifts || !w.ins.gaps || !w.ins.seq || !w.ins.len || !w.rel || !w.who || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
         !w.seen || !w.hash) {
         PyErr_NoMemory();
         goto done;
     }
+    for (int i = 0; i < m; i++) w.ins.len[i] = -1;
     for (int i = 0; i < m; i++) {
         w.xs[i].slack = malloc((nn + 2) * sizeof(double));
         w.xs[i].wsum = malloc((nn + 2) * sizeof(double));
@@ -1290,7 +1326,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
             stall++;
             if (stall >= c.fresh_after) { /* diversification: a new episode, noisy construction */
                 state_copy(&cur, &init, &c);
-                insert_phase(&c, &cur, 2 * c.noise, w.shifts, w.gaps);
+                insert_phase(&c, &cur, 2 * c.noise, &w.ins);
                 state_copy(&episode, &cur, &c);
                 stall = 0;
             } else if (cur.eff < episode.eff * (1.0 - c.accept) - EPS &&
@@ -1331,7 +1367,8 @@ done:
     if (w.xs)
         for (int i = 0; i < m; i++) free(w.xs[i].slack), free(w.xs[i].wsum), free(w.xs[i].sm);
     free(w.xs);
-    free(w.shifts), free(w.gaps), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
+    free(w.ins.shifts), free(w.ins.gaps), free(w.ins.seq), free(w.ins.len), free(w.rel);
+    free(w.who), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
     free(w.pos), free(w.seen), free(w.hash);
     free(T), free(TT), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff);
     free(cost);
