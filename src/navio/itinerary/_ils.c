@@ -38,6 +38,8 @@ typedef struct {
     const unsigned char *cand, *locked;
     double budget;
     double *eff2;
+    const int *by_eff; /* the candidates by score descending, then index ascending */
+    int n_cand;
     int homogeneous; /* every route has the same windows, day bounds, cap and end node */
     /* parameters */
     int restart_after, fresh_after, shake_growth, replace_full, span;
@@ -251,7 +253,20 @@ static double insertion(const Ctx *c, const Route *r, int j, int *gap) {
     double oj = opn[j], cj = cls[j] + EPS, sj = c->svc[j];
     const double *row = c->T + (size_t)j * c->n;  /* T[j][.] */
     const double *col = c->TT + (size_t)j * c->n; /* T[.][j] */
-    for (int g = r->fixed; g < r->len - 1; g++) {
+    /* j delays the next visit's arrival to oj + sj or later, and the latest start of a visit
+       (start + ms) never decreases along a route (travel and service are >= 0): the gaps
+       before the first next visit that may start at oj + sj cannot take j (bisection; the
+       margin keeps rounding on the safe side) */
+    int lo = r->fixed, hi = r->len - 1;
+    double need = oj + sj - 2 * EPS;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (r->start[mid + 1] + r->ms[mid + 1] < need)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int g = lo; g < r->len - 1; g++) {
         /* starts never decrease along a route and travel and service are >= 0: once a visit
            starts after j closes, no later gap can reach j in time */
         if (r->start[g] > cj) break;
@@ -716,11 +731,15 @@ static int replace_anywhere(const Ctx *c, State *s, Route *tmp) {
     return 0;
 }
 
-/* exchange one visited node for one unvisited node of higher score in its place */
-static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
-    int n = c->n, any = 0, visits = 0;
-    for (int j = 0; j < n && !any; j++) any = c->cand[j] && !s->visited[j];
-    if (!any) return 0;
+/* exchange one visited node for one unvisited node of higher score in its place: the first
+   (position, node) pair of the largest gain.  Nodes are tried by score descending (index
+   ascending among equals), so at each position the scan stops at the first feasible node or
+   once no node can beat the best gain found */
+static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf, int *free_nodes) {
+    int n = c->n, nf = 0, visits = 0;
+    for (int t = 0; t < c->n_cand; t++)
+        if (!s->visited[c->by_eff[t]]) free_nodes[nf++] = c->by_eff[t];
+    if (nf == 0) return 0;
     double room = c->budget - s->cost + EPS;
     for (int ri = 0; ri < c->m; ri++) {
         Route *r = &s->r[ri];
@@ -736,16 +755,18 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf) {
             if (!movable_at(c, r, i)) continue;
             int out = r->seq[i], p = r->seq[i - 1], nx = r->seq[i + 1];
             double dep = r->start[i - 1] + c->svc[p];
-            for (int j = 0; j < n; j++) {
-                if (!c->cand[j] || s->visited[j] || c->eff[j] <= min_out + EPS) continue;
+            for (int t = 0; t < nf; t++) {
+                int j = free_nodes[t];
                 double gain = c->eff[j] - c->eff[out];
-                if (gain <= EPS || gain <= best || c->cost[j] > room + c->cost[out]) continue;
+                if (c->eff[j] <= min_out + EPS || gain <= EPS || gain <= best) break;
+                if (c->cost[j] > room + c->cost[out]) continue;
                 double a = dep + TR(c, p, j);
                 if (a > cls[j] + EPS) continue;
                 double st = a > opn[j] ? a : opn[j];
                 double d = st + c->svc[j] + TR(c, j, nx) - r->arr[i + 1];
                 if (d > x->slack[i + 1] + EPS) continue;
                 best = gain, bi = i, bj = j;
+                break;
             }
         }
         if (bi < 0) continue;
@@ -957,7 +978,7 @@ static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double 
 typedef struct {
     Insertions ins;
     double *sm, *rel;
-    int *valid, *buf_a, *buf_b, *pos, *who;
+    int *valid, *buf_a, *buf_b, *pos, *who, *free_nodes;
     uint64_t *seen, *hash;
     Arrays *xs;
     Route tmp;
@@ -981,7 +1002,7 @@ static void local_search(Ctx *c, State *s, double noise, Work *w) {
         }
         moved |= inter_route(c, s, w->xs, w->valid, w->buf_a, w->buf_b, w->seen, w->hash);
         int ins = moved ? insert_phase(c, s, 0.0, &w->ins) : 0;
-        int rep = replace(c, s, &w->xs[0], &w->tmp, w->buf_a);
+        int rep = replace(c, s, &w->xs[0], &w->tmp, w->buf_a, w->free_nodes);
         if (rep) insert_phase(c, s, 0.0, &w->ins);
         if (!(ins || rep)) return;
     }
@@ -1147,6 +1168,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
            *eff = malloc(nn * sizeof(double)), *cost = malloc(nn * sizeof(double)),
            *eff2 = malloc(nn * sizeof(double));
     int *cap = malloc(mm * sizeof(int)), *fixed = malloc(mm * sizeof(int));
+    int *by_eff = malloc(nn * sizeof(int));
+    Keyed *keyed = malloc(nn * sizeof(Keyed));
     unsigned char *cand = malloc(nn), *locked = malloc(nn), *gone = malloc(nn + 2);
     State cur = {0}, best = {0}, episode = {0}, init = {0};
     Pool pool;
@@ -1156,7 +1179,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     memset(&w, 0, sizeof w);
     PyObject *result = NULL;
     if (!T || !TT || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap ||
-        !fixed || !cand || !locked || !gone) {
+        !fixed || !cand || !locked || !gone || !by_eff || !keyed) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1173,6 +1196,11 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         !copy_in(ofixed, fixed, (size_t)m * sizeof(int), "fixed"))
         goto done;
     for (size_t j = 0; j < nn; j++) eff2[j] = eff[j] > 0 ? eff[j] * eff[j] : 0.0;
+    for (int j = 0; j < n; j++)
+        if (cand[j]) keyed[c.n_cand++] = (Keyed){eff[j], j};
+    qsort(keyed, (size_t)c.n_cand, sizeof(Keyed), keyed_desc);
+    for (int t = 0; t < c.n_cand; t++) by_eff[t] = keyed[t].idx;
+    c.by_eff = by_eff;
     for (size_t i = 0; i < nn; i++)
         for (size_t j = 0; j < nn; j++) TT[j * nn + i] = T[i * nn + j];
     c.T = T, c.TT = TT, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax;
@@ -1204,6 +1232,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     w.ins.len = malloc(mm * sizeof(int));
     w.rel = malloc(nn * sizeof(double));
     w.who = malloc(nn * sizeof(int));
+    w.free_nodes = malloc(nn * sizeof(int));
     w.sm = malloc((nn + 2) * sizeof(double));
     w.valid = malloc(mm * sizeof(int));
     w.buf_a = malloc((nn + 2) * sizeof(int));
@@ -1212,7 +1241,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     w.xs = calloc(mm, sizeof(Arrays));
     w.seen = calloc(mm * mm, sizeof(uint64_t)); /* 0: never scanned (signatures are odd) */
     w.hash = calloc(mm, sizeof(uint64_t));
-    if (!w.ins.shifts || !w.ins.gaps || !w.ins.seq || !w.ins.len || !w.rel || !w.who || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
+    if (!w.ins.shifts || !w.ins.gaps || !w.ins.seq || !w.ins.len || !w.rel || !w.who || !w.free_nodes || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
         !w.seen || !w.hash) {
         PyErr_NoMemory();
         goto done;
@@ -1368,11 +1397,12 @@ done:
         for (int i = 0; i < m; i++) free(w.xs[i].slack), free(w.xs[i].wsum), free(w.xs[i].sm);
     free(w.xs);
     free(w.ins.shifts), free(w.ins.gaps), free(w.ins.seq), free(w.ins.len), free(w.rel);
-    free(w.who), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
+    free(w.who), free(w.free_nodes), free(w.sm), free(w.valid), free(w.buf_a), free(w.buf_b);
     free(w.pos), free(w.seen), free(w.hash);
     free(T), free(TT), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff);
     free(cost);
-    free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone);
+    free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone), free(by_eff);
+    free(keyed);
     return result;
 }
 
