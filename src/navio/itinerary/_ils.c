@@ -246,6 +246,22 @@ static void remove_at(Route *r, int pos) {
 
 /* ---------------------------------------------------------------- insertion */
 
+/* the first position k in [lo, hi) whose latest start (start + ms) reaches t, or hi: latest starts
+   never decrease along a route (travel and service are >= 0), so every position before it
+   must start too early to follow anything that ends at t; the margin keeps rounding on the
+   safe side */
+static int first_latest(const Route *r, int lo, int hi, double t) {
+    t -= 2 * EPS;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (r->start[mid] + r->ms[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* cheapest feasible insertion shift of node j into r (inf if none); *gap: insert after it */
 static double insertion(const Ctx *c, const Route *r, int j, int *gap) {
     const double *opn = c->opn + (size_t)r->idx * c->n, *cls = c->cls + (size_t)r->idx * c->n;
@@ -253,20 +269,8 @@ static double insertion(const Ctx *c, const Route *r, int j, int *gap) {
     double oj = opn[j], cj = cls[j] + EPS, sj = c->svc[j];
     const double *row = c->T + (size_t)j * c->n;  /* T[j][.] */
     const double *col = c->TT + (size_t)j * c->n; /* T[.][j] */
-    /* j delays the next visit's arrival to oj + sj or later, and the latest start of a visit
-       (start + ms) never decreases along a route (travel and service are >= 0): the gaps
-       before the first next visit that may start at oj + sj cannot take j (bisection; the
-       margin keeps rounding on the safe side) */
-    int lo = r->fixed, hi = r->len - 1;
-    double need = oj + sj - 2 * EPS;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (r->start[mid + 1] + r->ms[mid + 1] < need)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (int g = lo; g < r->len - 1; g++) {
+    /* j delays the next visit's arrival to oj + sj or later */
+    for (int g = first_latest(r, r->fixed + 1, r->len, oj + sj) - 1; g < r->len - 1; g++) {
         /* starts never decrease along a route and travel and service are >= 0: once a visit
            starts after j closes, no later gap can reach j in time */
         if (r->start[g] > cj) break;
@@ -519,7 +523,11 @@ static double relocate_into(const Ctx *c, const Route *ra, const Arrays *xa, int
     double ch_a = end_change(d_a, xa->wsum[i + 1], xa->sm[i + 1]);
     const double *opn = c->opn + (size_t)rb->idx * c->n, *cls = c->cls + (size_t)rb->idx * c->n;
     double best = INFINITY;
-    for (int k = rb->fixed; k < rb->len - 1; k++) {
+    /* u delays the next visit's arrival to its opening plus service or later; once a visit
+       starts after u closes, no later gap reaches u in time */
+    for (int k = first_latest(rb, rb->fixed + 1, rb->len, opn[u] + c->svc[u]) - 1;
+         k < rb->len - 1; k++) {
+        if (rb->start[k] > cls[u] + EPS) break;
         int prev = rb->seq[k], nxt = rb->seq[k + 1];
         double a = rb->start[k] + c->svc[prev] + TR(c, prev, u);
         if (a > cls[u] + EPS) continue;
@@ -608,9 +616,15 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                     double ch = relocate_into(c, rb, &xs[b], i, ra, &xs[a], &g);
                     if (ch < best) best = ch, kind = 1, mi = i, mk = g;
                 }
+                const double *opn_b = c->opn + (size_t)rb->idx * c->n;
+                const double *cls_b = c->cls + (size_t)rb->idx * c->n;
                 for (int i = ra->fixed + 1; i < ra->len - 1; i++) {
                     if (!movable_at(c, ra, i)) continue;
-                    for (int k = rb->fixed + 1; k < rb->len - 1; k++) {
+                    /* ra[i] in rb's place k: the positions where it can be in time */
+                    int u = ra->seq[i];
+                    for (int k = first_latest(rb, rb->fixed + 2, rb->len, opn_b[u] + c->svc[u]) - 1;
+                         k < rb->len - 1; k++) {
+                        if (rb->start[k - 1] > cls_b[u] + EPS) break;
                         if (!movable_at(c, rb, k)) continue;
                         double ch = swap_side(c, ra, &xs[a], i, rb->seq[k]);
                         if (!(ch < INFINITY)) continue;
@@ -623,7 +637,12 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                     int na = ra->len - 2, nb = rb->len - 2, cap = c->cap[ra->idx];
                     double ret = ra->arr[ra->len - 1] + rb->arr[rb->len - 1];
                     for (int i = ia0; i <= na; i++) {
-                        for (int k = kb0; k <= nb; k++) {
+                        /* ra[..i] + rb's tail after k needs rb[k + 1] to start late enough,
+                           rb[..k] + ra's tail after i needs ra[i + 1] to */
+                        double dep_a = ra->start[i] + c->svc[ra->seq[i]];
+                        double late_a = ra->start[i + 1] + ra->ms[i + 1] + 2 * EPS;
+                        for (int k = first_latest(rb, kb0 + 1, nb + 2, dep_a) - 1; k <= nb; k++) {
+                            if (rb->start[k] + c->svc[rb->seq[k]] > late_a) break;
                             if ((i == na && k == nb) || (i == 0 && k == 0)) continue;
                             if (i + (nb - k) > cap || k + (na - i) > cap) continue;
                             double e1 = tail_end(c, ra, i, rb, &xs[b], k);
