@@ -45,19 +45,25 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   visit could be delayed without breaking a later window or the return deadline), so the
   feasibility of one insertion is O(1): ``arrival_j <= close_j`` and
   ``shift_j <= wait_k + maxShift_k`` for the following visit ``k``.  All (position, node)
-  pairs of a route are evaluated against that route's own window rows and day bounds (a gap
-  is skipped once its visit starts after the node closes); per-route results are cached and
-  only the modified route is re-evaluated after an insertion.  During the search the ratios
-  are perturbed by multiplicative noise (noisy re-insertion).
+  pairs of a route are evaluated against that route's own window rows and day bounds.  Only
+  the gaps where the node can be in time are scanned: latest starts (``start + maxShift``)
+  and starts never decrease along a route, so a bisection finds the first gap whose next
+  visit may start after the node's opening plus service, and the scan stops once a visit
+  starts after the node closes.  Per-route results are cached: after an insertion only the
+  modified route is re-evaluated, and a route whose sequence has not changed since its last
+  full evaluation keeps its values and evaluates only the nodes freed since.  During the
+  search the ratios are perturbed by multiplicative noise (noisy re-insertion).
 * **Local improvement** - after the insertion phase, routes whose sequence changed are
   shortened by first-improvement intra-route 2-opt and relocate moves (granular: segments and
   relocation distances up to ``_SPAN``, scanned cyclically) and by inter-route relocate and
   swap moves (any move is accepted if it keeps every window of the receiving route and reduces
   total route duration; inter-route moves are evaluated in O(1) each from ``wait``,
-  ``maxShift`` and suffix sums over every position pair of two routes, and re-simulated
-  before they are applied); then the insertion is re-run, since the freed time may admit new
-  visits.  A *replace* move then tries to exchange a visited node for a better unvisited one
-  in its place (O(1) per pair), or, on small solutions, anywhere in the same route.  When all
+  ``maxShift`` and suffix sums over the position pairs of two routes where the moved visits
+  can be in time, found by the same bisection, and re-simulated before they are applied);
+  then the insertion is re-run, since the freed time may admit new visits.  A *replace* move
+  then tries to exchange a visited node for a better unvisited one in its place (O(1) per
+  pair; the free nodes are tried by score, so each position stops at its first feasible
+  node), or, on small solutions, anywhere in the same route.  When all
   routes share their windows, day bounds, visit cap and end node (the benchmark's identical
   vehicles, not a multi-day plan), 2-opt* also exchanges the tails of two routes.
 * **Perturbation (shake)** - either (block) in every route, remove a block of consecutive
