@@ -293,44 +293,42 @@ static int available(const Ctx *c, const State *s, int j) {
     return c->cand[j] && !s->visited[j] && c->cost[j] <= c->budget - s->cost + EPS;
 }
 
-/* shift[j], gap[j] for every unvisited candidate j (NAN: not evaluated, j was visited); with
-   ``again``, only the nodes that could be inserted before the route's last insertion are
-   re-evaluated: an insertion only delays visits and consumes slack, so under the triangle
-   inequality a node that did not fit before does not fit after (where travel times break it, a
-   fitting node may be missed until the next full evaluation; nothing infeasible is ever
-   inserted) */
+/* shift[j], gap[j] for the unvisited candidates j (NAN: not evaluated, j was visited):
+   - EVAL_FULL: every node;
+   - EVAL_AGAIN: after an insertion into r, only the nodes that could be inserted before it: an
+     insertion only delays visits and consumes slack, so under the triangle inequality a node
+     that did not fit before does not fit after (where travel times break it, a fitting node may
+     be missed until the next full evaluation; nothing infeasible is ever inserted);
+   - EVAL_FREED: r is unchanged since its last full evaluation, so only the nodes that were
+     visited then and are free now (the values depend on nothing else) */
+enum { EVAL_FULL, EVAL_AGAIN, EVAL_FREED };
+
 static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap,
-                       int again) {
+                       int mode) {
     int full = r->len - 2 >= c->cap[r->idx];
     for (int j = 0; j < c->n; j++) {
-        if (again && !isfinite(shift[j])) continue;
+        if (mode == EVAL_AGAIN && !isfinite(shift[j])) continue;
+        if (mode == EVAL_FREED && !(isnan(shift[j]) && !s->visited[j])) continue;
         shift[j] = INFINITY;
         if (!full && c->cand[j]) shift[j] = s->visited[j] ? NAN : insertion(c, r, j, &gap[j]);
     }
 }
 
-/* the shifts of every route into ``shifts``/``gaps``; a route with the sequence of its last
-   full evaluation keeps its values (they depend on nothing else) and only evaluates the nodes
-   that were visited then and are free now */
+/* the shifts of every route into ``shifts``/``gaps``, reusing each unchanged route's values */
 typedef struct {
     double *shifts;
-    int *gaps, *seq, *len; /* len[i] < 0: route i has no valid evaluation */
+    int *gaps, *seq, *len; /* seq, len: each route at its last full evaluation (len < 0: none) */
 } Insertions;
 
 static void eval_all(const Ctx *c, const State *s, Insertions *e) {
     int n = c->n;
     for (int i = 0; i < c->m; i++) {
         const Route *r = &s->r[i];
-        double *sh = e->shifts + (size_t)i * n;
-        int *gp = e->gaps + (size_t)i * n, *seq = e->seq + (size_t)i * (n + 2);
-        if (e->len[i] == r->len && memcmp(seq, r->seq, (size_t)r->len * sizeof(int)) == 0) {
-            int full = r->len - 2 >= c->cap[r->idx];
-            for (int j = 0; j < n; j++)
-                if (isnan(sh[j]) && !s->visited[j])
-                    sh[j] = full ? INFINITY : insertion(c, r, j, &gp[j]);
-            continue;
-        }
-        eval_route(c, s, r, sh, gp, 0);
+        int *seq = e->seq + (size_t)i * (n + 2);
+        int same = e->len[i] == r->len && memcmp(seq, r->seq, (size_t)r->len * sizeof(int)) == 0;
+        eval_route(c, s, r, e->shifts + (size_t)i * n, e->gaps + (size_t)i * n,
+                   same ? EVAL_FREED : EVAL_FULL);
+        if (same) continue;
         memcpy(seq, r->seq, (size_t)r->len * sizeof(int));
         e->len[i] = r->len;
     }
@@ -369,7 +367,7 @@ static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
         changed = 1;
         for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = NAN;
         e->len[bi] = -1; /* re-evaluated in part below: not a full evaluation */
-        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n, 1);
+        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n, EVAL_AGAIN);
     }
     return changed;
 }
@@ -1260,8 +1258,9 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     w.xs = calloc(mm, sizeof(Arrays));
     w.seen = calloc(mm * mm, sizeof(uint64_t)); /* 0: never scanned (signatures are odd) */
     w.hash = calloc(mm, sizeof(uint64_t));
-    if (!w.ins.shifts || !w.ins.gaps || !w.ins.seq || !w.ins.len || !w.rel || !w.who || !w.free_nodes || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs ||
-        !w.seen || !w.hash) {
+    if (!w.ins.shifts || !w.ins.gaps || !w.ins.seq || !w.ins.len || !w.rel || !w.who ||
+        !w.free_nodes || !w.sm || !w.valid || !w.buf_a || !w.buf_b || !w.pos || !w.xs || !w.seen ||
+        !w.hash) {
         PyErr_NoMemory();
         goto done;
     }
