@@ -40,6 +40,10 @@ typedef struct {
     double *eff2;
     const int *by_eff; /* the candidates by score descending, then index ascending */
     int n_cand;
+    /* an upper bound of each candidate's insertion ratio (eff2 over the least shift its
+       insertion can cause anywhere) and the candidates by it, descending */
+    const double *ub;
+    const int *by_ub;
     int homogeneous; /* every route has the same windows, day bounds, cap and end node */
     /* parameters */
     int restart_after, fresh_after, shake_growth, replace_full, span;
@@ -293,42 +297,29 @@ static int available(const Ctx *c, const State *s, int j) {
     return c->cand[j] && !s->visited[j] && c->cost[j] <= c->budget - s->cost + EPS;
 }
 
-/* shift[j], gap[j] for the unvisited candidates j (NAN: not evaluated, j was visited):
-   - EVAL_FULL: every node;
-   - EVAL_AGAIN: after an insertion into r, only the nodes that could be inserted before it: an
-     insertion only delays visits and consumes slack, so under the triangle inequality a node
-     that did not fit before does not fit after (where travel times break it, a fitting node may
-     be missed until the next full evaluation; nothing infeasible is ever inserted);
-   - EVAL_FREED: r is unchanged since its last full evaluation, so only the nodes that were
-     visited then and are free now (the values depend on nothing else) */
-enum { EVAL_FULL, EVAL_AGAIN, EVAL_FREED };
-
-static void eval_route(const Ctx *c, const State *s, const Route *r, double *shift, int *gap,
-                       int mode) {
-    int full = r->len - 2 >= c->cap[r->idx];
-    for (int j = 0; j < c->n; j++) {
-        if (mode == EVAL_AGAIN && !isfinite(shift[j])) continue;
-        if (mode == EVAL_FREED && !(isnan(shift[j]) && !s->visited[j])) continue;
-        shift[j] = INFINITY;
-        if (!full && c->cand[j]) shift[j] = s->visited[j] ? NAN : insertion(c, r, j, &gap[j]);
-    }
-}
-
-/* the shifts of every route into ``shifts``/``gaps``, reusing each unchanged route's values */
+/* The insertion shift of node j into route i and its gap, evaluated on demand (shifts[i * n + j]
+   is NAN until then).  A value depends only on the route's sequence: it stays valid while the
+   route is unchanged.  After an insertion into a route only the nodes that fitted before are
+   evaluated again: an insertion only delays visits and consumes slack, so under the triangle
+   inequality a node that did not fit before does not fit after (where travel times break it,
+   a fitting node may be missed until the route changes otherwise; nothing infeasible is ever
+   inserted). */
 typedef struct {
     double *shifts;
-    int *gaps, *seq, *len; /* seq, len: each route at its last full evaluation (len < 0: none) */
+    int *gaps;
+    int *seq, *len; /* each route's sequence when its values were last reset (len < 0: none) */
 } Insertions;
 
+/* forget the values of every route that changed since they were computed */
 static void eval_all(const Ctx *c, const State *s, Insertions *e) {
     int n = c->n;
     for (int i = 0; i < c->m; i++) {
         const Route *r = &s->r[i];
         int *seq = e->seq + (size_t)i * (n + 2);
-        int same = e->len[i] == r->len && memcmp(seq, r->seq, (size_t)r->len * sizeof(int)) == 0;
-        eval_route(c, s, r, e->shifts + (size_t)i * n, e->gaps + (size_t)i * n,
-                   same ? EVAL_FREED : EVAL_FULL);
-        if (same) continue;
+        if (e->len[i] == r->len && memcmp(seq, r->seq, (size_t)r->len * sizeof(int)) == 0)
+            continue;
+        double *sh = e->shifts + (size_t)i * n;
+        for (int j = 0; j < n; j++) sh[j] = NAN;
         memcpy(seq, r->seq, (size_t)r->len * sizeof(int));
         e->len[i] = r->len;
     }
@@ -341,13 +332,22 @@ static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
     double *shifts = e->shifts;
     int *gaps = e->gaps;
     eval_all(c, s, e);
+    double top = 1.0 + noise; /* the largest noise factor */
     for (;;) {
         double best = 0.0;
         int bi = -1, bj = -1;
         for (int i = 0; i < m; i++) {
-            const double *sh = shifts + (size_t)i * n;
-            for (int j = 0; j < n; j++) {
-                if (!isfinite(sh[j]) || !available(c, s, j)) continue;
+            const Route *r = &s->r[i];
+            if (r->len - 2 >= c->cap[r->idx]) continue;
+            double *sh = shifts + (size_t)i * n;
+            int *gp = gaps + (size_t)i * n;
+            for (int t = 0; t < c->n_cand; t++) {
+                int j = c->by_ub[t];
+                /* nodes come by their ratio bound: none from here on can beat the best */
+                if (c->ub[j] * top <= best) break;
+                if (!available(c, s, j)) continue;
+                if (isnan(sh[j])) sh[j] = insertion(c, r, j, &gp[j]);
+                if (!isfinite(sh[j])) continue;
                 double ratio = c->eff2[j] / sh[j];
                 if (noise > 0) ratio *= 1.0 - noise + 2.0 * noise * uniform(c);
                 if (ratio > best) {
@@ -365,9 +365,11 @@ static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
         s->eff += c->eff[bj];
         s->cost += c->cost[bj];
         changed = 1;
-        for (int i = 0; i < m; i++) shifts[(size_t)i * n + bj] = NAN;
-        e->len[bi] = -1; /* re-evaluated in part below: not a full evaluation */
-        eval_route(c, s, r, shifts + (size_t)bi * n, gaps + (size_t)bi * n, EVAL_AGAIN);
+        double *sh = shifts + (size_t)bi * n;
+        for (int j = 0; j < n; j++)
+            if (isfinite(sh[j])) sh[j] = NAN;
+        memcpy(e->seq + (size_t)bi * (n + 2), r->seq, (size_t)r->len * sizeof(int));
+        e->len[bi] = r->len;
     }
     return changed;
 }
@@ -1159,16 +1161,18 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *names[] = {"n", "m", "travel", "service", "open", "close", "t0", "tmax",
                             "cap", "eff", "cost", "budget", "candidate", "locked", "routes",
-                            "fixed", "seed", "time_limit", "max_iterations", "params", NULL};
+                            "fixed", "seed", "time_limit", "max_iterations", "params",
+                            "construct_only", NULL};
     int n, m;
     long long seed_arg, max_iter;
     double budget, time_limit;
     PyObject *oT, *osvc, *oopn, *ocls, *ot0, *otmax, *ocap, *oeff, *ocost, *ocand, *olocked,
         *oroutes, *ofixed, *oparams;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "iiOOOOOOOOOdOOOOLdLO", names, &n, &m, &oT,
+    int construct_only = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "iiOOOOOOOOOdOOOOLdLO|$p", names, &n, &m, &oT,
                                      &osvc, &oopn, &ocls, &ot0, &otmax, &ocap, &oeff, &ocost,
                                      &budget, &ocand, &olocked, &oroutes, &ofixed, &seed_arg,
-                                     &time_limit, &max_iter, &oparams))
+                                     &time_limit, &max_iter, &oparams, &construct_only))
         return NULL;
     if (n <= 0 || m < 0) return PyErr_Format(PyExc_ValueError, "bad sizes n=%d m=%d", n, m);
     Ctx c;
@@ -1185,7 +1189,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
            *eff = malloc(nn * sizeof(double)), *cost = malloc(nn * sizeof(double)),
            *eff2 = malloc(nn * sizeof(double));
     int *cap = malloc(mm * sizeof(int)), *fixed = malloc(mm * sizeof(int));
-    int *by_eff = malloc(nn * sizeof(int));
+    int *by_eff = malloc(nn * sizeof(int)), *by_ub = malloc(nn * sizeof(int));
+    double *ub = malloc(nn * sizeof(double));
     Keyed *keyed = malloc(nn * sizeof(Keyed));
     unsigned char *cand = malloc(nn), *locked = malloc(nn), *gone = malloc(nn + 2);
     State cur = {0}, best = {0}, episode = {0}, init = {0};
@@ -1196,7 +1201,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     memset(&w, 0, sizeof w);
     PyObject *result = NULL;
     if (!T || !TT || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap ||
-        !fixed || !cand || !locked || !gone || !by_eff || !keyed) {
+        !fixed || !cand || !locked || !gone || !by_eff || !keyed ||
+        !by_ub || !ub) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1218,6 +1224,15 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     qsort(keyed, (size_t)c.n_cand, sizeof(Keyed), keyed_desc);
     for (int t = 0; t < c.n_cand; t++) by_eff[t] = keyed[t].idx;
     c.by_eff = by_eff;
+    /* the least shift of inserting j anywhere is its service: the detour
+       T[p][j] + T[j][q] - T[p][q] is >= 0 under the triangle inequality (where travel times
+       break it, the pruning below may skip a node whose ratio is higher; no infeasible
+       insertion follows) */
+    for (size_t j = 0; j < nn; j++) ub[j] = svc[j] > EPS ? eff2[j] / svc[j] : INFINITY;
+    for (int t = 0; t < c.n_cand; t++) keyed[t] = (Keyed){ub[by_eff[t]], by_eff[t]};
+    qsort(keyed, (size_t)c.n_cand, sizeof(Keyed), keyed_desc);
+    for (int t = 0; t < c.n_cand; t++) by_ub[t] = keyed[t].idx;
+    c.ub = ub, c.by_ub = by_ub;
     for (size_t i = 0; i < nn; i++)
         for (size_t j = 0; j < nn; j++) TT[j * nn + i] = T[i * nn + j];
     c.T = T, c.TT = TT, c.svc = svc, c.opn = opn, c.cls = cls, c.t0 = t0, c.tmax = tmax;
@@ -1320,6 +1335,11 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     double deadline = t_begin + time_limit;
     c.deadline = max_iter >= 0 ? INFINITY : deadline;
     state_copy(&cur, &init, &c);
+    if (construct_only) { /* the greedy insertion alone */
+        insert_phase(&c, &cur, 0.0, &w.ins);
+        state_copy(&best, &cur, &c);
+        goto searched;
+    }
     local_search(&c, &cur, 0.0, &w);
     state_copy(&best, &cur, &c);
     state_copy(&episode, &cur, &c);
@@ -1385,6 +1405,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         }
         if (took > longest) longest = took;
     }
+searched:
     elapsed = now() - t_begin;
     Py_END_ALLOW_THREADS;
     (void)elapsed;
@@ -1420,7 +1441,7 @@ done:
     free(T), free(TT), free(svc), free(opn), free(cls), free(t0), free(tmax), free(eff);
     free(cost);
     free(eff2), free(cap), free(fixed), free(cand), free(locked), free(gone), free(by_eff);
-    free(keyed);
+    free(keyed), free(by_ub), free(ub);
     return result;
 }
 

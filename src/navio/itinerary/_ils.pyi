@@ -25,6 +25,7 @@ def search(
     time_limit: float,
     max_iterations: int,
     params: tuple[int, int, int, int, int, float, float, float, float, float, int, int, int],
+    construct_only: bool = ...,
 ) -> tuple[list[list[int]], int]: ...
 def pack_routes(
     *,

@@ -49,10 +49,12 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   the gaps where the node can be in time are scanned: latest starts (``start + maxShift``)
   and starts never decrease along a route, so a bisection finds the first gap whose next
   visit may start after the node's opening plus service, and the scan stops once a visit
-  starts after the node closes.  Per-route results are cached: after an insertion only the
-  modified route is re-evaluated, and a route whose sequence has not changed since its last
-  full evaluation keeps its values and evaluates only the nodes freed since.  During the
-  search the ratios are perturbed by multiplicative noise (noisy re-insertion).
+  starts after the node closes.  Shifts are evaluated on demand and kept per route while
+  its sequence is unchanged (after an insertion, only the nodes that fitted before are
+  evaluated again).  Each step scans the nodes by an upper bound of their ratio, ``score**2``
+  over their service time (the least shift under the triangle inequality), and stops once no
+  remaining node can beat the best ratio found, so most nodes are never evaluated.  During
+  the search the ratios are perturbed by multiplicative noise (noisy re-insertion).
 * **Local improvement** - after the insertion phase, routes whose sequence changed are
   shortened by first-improvement intra-route 2-opt and relocate moves (granular: segments and
   relocation distances up to ``_SPAN``, scanned cyclically) and by inter-route relocate and
@@ -543,8 +545,12 @@ def solve(
     time_limit: float,
     seed: int = 0,
     max_iterations: int | None = None,
+    construct_only: bool = False,
 ) -> Solution:
     """Run the ILS for ``time_limit`` seconds (or ``max_iterations``) and return the best.
+
+    ``construct_only``: return the greedy score^2/shift insertion from the initial state alone
+    (no local search, no iteration): the baseline the search starts from.
 
     Raises ``ValueError`` if the locked assignments themselves are infeasible, or if a route
     cannot even travel from its start node to its end node within its day bounds.  The search
@@ -598,6 +604,7 @@ def solve(
             _POOL_SIZE,
             _PACK_NODES,
         ),
+        construct_only=construct_only,
     )
     best = _State([], np.zeros(0, dtype=bool), 0.0, 0.0)
     for ri, (seq, r0) in enumerate(zip(seqs, init.routes, strict=True)):

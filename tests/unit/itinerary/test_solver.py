@@ -433,3 +433,75 @@ def test_search_with_a_small_full_route_pool(seed: int, monkeypatch: pytest.Monk
     b = solve(inst, time_limit=30, seed=seed, max_iterations=120)
     assert check(inst, a) == []
     assert a.routes == b.routes
+
+
+def _greedy_reference(inst: Instance) -> list[list[int]]:
+    """Score^2/shift insertion by brute force: every unvisited node at every gap of every route,
+    the schedule recomputed from scratch after each insertion (the basic model: every route
+    leaves node 0 at its opening and is back by its closing time)."""
+    eps = 1e-9
+    t, svc, opn, cls = inst.travel, inst.service, inst.open, inst.close
+    routes: list[list[int]] = [[0, 0] for _ in range(inst.n_routes)]
+    free = {j for j in range(1, len(svc)) if inst.score[j] > 0}
+
+    def schedule(seq: list[int]) -> tuple[list[float], list[float], list[float], list[float]]:
+        arr, start = [float(opn[0])], [float(opn[0])]
+        for k in range(1, len(seq)):
+            a = start[-1] + svc[seq[k - 1]] + t[seq[k - 1], seq[k]]
+            arr.append(a)
+            start.append(a if k == len(seq) - 1 else max(a, opn[seq[k]]))
+        wait = [s - a for s, a in zip(start, arr, strict=True)]
+        ms = [0.0] * len(seq)
+        ms[-1] = cls[0] - arr[-1]
+        for k in range(len(seq) - 2, 0, -1):
+            ms[k] = min(cls[seq[k]] - start[k], wait[k + 1] + ms[k + 1])
+        return arr, start, wait, ms
+
+    while True:
+        best, pick = 0.0, None
+        for ri, seq in enumerate(routes):
+            arr, start, wait, ms = schedule(seq)
+            for j in free:
+                for g in range(len(seq) - 1):
+                    prev, nxt = seq[g], seq[g + 1]
+                    a = start[g] + svc[prev] + t[prev, j]
+                    if a > cls[j] + eps:
+                        continue
+                    shift = max(a, opn[j]) + svc[j] + t[j, nxt] - arr[g + 1]
+                    if shift > wait[g + 1] + ms[g + 1] + eps:
+                        continue
+                    ratio = inst.score[j] ** 2 / max(shift, eps)
+                    if ratio > best:
+                        best, pick = ratio, (ri, g, j)
+        if pick is None:
+            return [seq[1:-1] for seq in routes]
+        ri, g, j = pick
+        routes[ri].insert(g + 1, j)
+        free.discard(j)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(2, 30), m=st.integers(1, 3))
+def test_greedy_construction_matches_brute_force(seed: int, n: int, m: int) -> None:
+    """The compiled insertion evaluates only the gaps where a node can be in time, keeps each
+    route's values while it is unchanged and skips nodes whose ratio bound (score^2 over
+    service) cannot win; on metric travel times it inserts what brute force inserts."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 30, size=(n, 2))
+    travel = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))  # exact: triangle inequality
+    opn = rng.uniform(0, 60, size=n)
+    cls = opn + rng.uniform(0, 50, size=n)
+    opn[0], cls[0] = 0.0, 100.0
+    service = rng.integers(0, 10, size=n).astype(float)  # 0: a node without a ratio bound
+    service[0] = 0.0
+    inst = Instance(
+        travel=travel,
+        score=rng.integers(1, 20, size=n).astype(float),
+        service=service,
+        open=opn,
+        close=cls,
+        n_routes=m,
+    )
+    sol = solve(inst, time_limit=30, seed=seed, construct_only=True)
+    assert check(inst, sol) == []
+    assert [list(r.nodes) for r in sol.routes] == _greedy_reference(inst)
