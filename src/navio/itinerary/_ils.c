@@ -343,14 +343,17 @@ static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
             int *gp = gaps + (size_t)i * n;
             for (int t = 0; t < c->n_cand; t++) {
                 int j = c->by_ub[t];
-                /* nodes come by their ratio bound: none from here on can beat the best */
-                if (c->ub[j] * top <= best) break;
+                /* nodes come by their ratio bound: none from here on can beat (or tie) the
+                   best */
+                if (c->ub[j] * top < best) break;
                 if (!available(c, s, j)) continue;
                 if (isnan(sh[j])) sh[j] = insertion(c, r, j, &gp[j]);
                 if (!isfinite(sh[j])) continue;
                 double ratio = c->eff2[j] / sh[j];
                 if (noise > 0) ratio *= 1.0 - noise + 2.0 * noise * uniform(c);
-                if (ratio > best) {
+                /* ties go to the first route, then the lowest node index, whatever the scan
+                   order */
+                if (ratio > best || (ratio == best && i == bi && j < bj)) {
                     best = ratio;
                     bi = i;
                     bj = j;

@@ -442,7 +442,7 @@ def _greedy_reference(inst: Instance) -> list[list[int]]:
     eps = 1e-9
     t, svc, opn, cls = inst.travel, inst.service, inst.open, inst.close
     routes: list[list[int]] = [[0, 0] for _ in range(inst.n_routes)]
-    free = {j for j in range(1, len(svc)) if inst.score[j] > 0}
+    free = sorted(j for j in range(1, len(svc)) if inst.score[j] > 0)
 
     def schedule(seq: list[int]) -> tuple[list[float], list[float], list[float], list[float]]:
         arr, start = [float(opn[0])], [float(opn[0])]
@@ -477,7 +477,7 @@ def _greedy_reference(inst: Instance) -> list[list[int]]:
             return [seq[1:-1] for seq in routes]
         ri, g, j = pick
         routes[ri].insert(g + 1, j)
-        free.discard(j)
+        free.remove(j)
 
 
 @settings(max_examples=60, deadline=None)
