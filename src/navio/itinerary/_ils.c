@@ -517,13 +517,16 @@ static double end_change(double delta, double wsum, double sm) {
 
 static int movable_at(const Ctx *c, const Route *r, int k) { return !c->locked[r->seq[k]]; }
 
-/* best (most negative) return-time change of moving ra.seq[i] into rb; *gap in rb */
+/* best (most negative) return-time change of moving ra.seq[i] into rb; *gap in rb; INFINITY
+   if it cannot be below ``beat``: an insertion delays rb's return by >= 0 under the triangle
+   inequality, so rb is not scanned when ra's own change does not beat it */
 static double relocate_into(const Ctx *c, const Route *ra, const Arrays *xa, int i,
-                            const Route *rb, const Arrays *xb, int *gap) {
+                            const Route *rb, const Arrays *xb, int *gap, double beat) {
     int u = ra->seq[i], pa = ra->seq[i - 1], na = ra->seq[i + 1];
     double d_a = ra->start[i - 1] + c->svc[pa] + TR(c, pa, na) - ra->arr[i + 1];
     if (d_a > xa->slack[i + 1] + EPS) return INFINITY;
     double ch_a = end_change(d_a, xa->wsum[i + 1], xa->sm[i + 1]);
+    if (!(ch_a < beat)) return INFINITY;
     const double *opn = c->opn + (size_t)rb->idx * c->n, *cls = c->cls + (size_t)rb->idx * c->n;
     double best = INFINITY;
     /* u delays the next visit's arrival to its opening plus service or later; once a visit
@@ -610,13 +613,13 @@ static int inter_route(const Ctx *c, State *s, Arrays *xs, int *valid, int *buf_
                 for (int i = ra->fixed + 1; !full_b && i < ra->len - 1; i++) {
                     if (!movable_at(c, ra, i)) continue;
                     int g = 0;
-                    double ch = relocate_into(c, ra, &xs[a], i, rb, &xs[b], &g);
+                    double ch = relocate_into(c, ra, &xs[a], i, rb, &xs[b], &g, best);
                     if (ch < best) best = ch, kind = 0, mi = i, mk = g;
                 }
                 for (int i = rb->fixed + 1; !full_a && i < rb->len - 1; i++) {
                     if (!movable_at(c, rb, i)) continue;
                     int g = 0;
-                    double ch = relocate_into(c, rb, &xs[b], i, ra, &xs[a], &g);
+                    double ch = relocate_into(c, rb, &xs[b], i, ra, &xs[a], &g, best);
                     if (ch < best) best = ch, kind = 1, mi = i, mk = g;
                 }
                 const double *opn_b = c->opn + (size_t)rb->idx * c->n;
