@@ -311,7 +311,7 @@ typedef struct {
 } Insertions;
 
 /* forget the values of every route that changed since they were computed */
-static void eval_all(const Ctx *c, const State *s, Insertions *e) {
+static void forget_changed(const Ctx *c, const State *s, Insertions *e) {
     int n = c->n;
     for (int i = 0; i < c->m; i++) {
         const Route *r = &s->r[i];
@@ -331,7 +331,7 @@ static int insert_phase(Ctx *c, State *s, double noise, Insertions *e) {
     if (m == 0) return 0;
     double *shifts = e->shifts;
     int *gaps = e->gaps;
-    eval_all(c, s, e);
+    forget_changed(c, s, e);
     double top = 1.0 + noise; /* the largest noise factor */
     for (;;) {
         double best = 0.0;
