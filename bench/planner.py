@@ -128,7 +128,7 @@ async def main(runs: int) -> dict[str, Any]:
     visits = [sum(s["kind"] == "visit" for d in r["days"] for s in d["stops"]) for r in results]
     meals = [sum(s["kind"] != "visit" for d in r["days"] for s in d["stops"]) for r in results]
     scores = [sum(s["score"] for d in r["days"] for s in d["stops"]) for r in results]
-    greedy = await _greedy_score(url)
+    first_optimum = await _first_optimum_score(url)
     return {
         "pois": pois,
         "runs": runs,
@@ -139,12 +139,12 @@ async def main(runs: int) -> dict[str, Any]:
         "visits": visits,
         "meals": meals,
         "score_p50": round(statistics.median(scores), 2),
-        "greedy_score": greedy,
+        "first_local_optimum_score": first_optimum,
         "python": sys.version.split()[0],
     }
 
 
-async def _greedy_score(url: str) -> float:
+async def _first_optimum_score(url: str) -> float:
     """The same trip stopped at the first local optimum (construction and local search)."""
     from navio.itinerary.plan import Candidate, DaySpec, PlanRequest, plan_trip
     from navio.itinerary.service import candidates_from, interests_for

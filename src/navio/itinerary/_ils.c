@@ -117,6 +117,18 @@ static int keyed_desc(const void *a, const void *b) {
     return x->idx - y->idx;
 }
 
+/* the candidates j (cand[j] set) by key[j] descending, then index ascending, into out; returns
+   how many (scratch: n entries) */
+static int candidates_by(const double *key, const unsigned char *cand, int n, Keyed *scratch,
+                         int *out) {
+    int count = 0;
+    for (int j = 0; j < n; j++)
+        if (cand[j]) scratch[count++] = (Keyed){key[j], j};
+    qsort(scratch, (size_t)count, sizeof(Keyed), keyed_desc);
+    for (int t = 0; t < count; t++) out[t] = scratch[t].idx;
+    return count;
+}
+
 #define TR(c, a, b) ((c)->T[(size_t)(a) * (size_t)(c)->n + (size_t)(b)])
 
 /* ---------------------------------------------------------------- routes and states */
@@ -1207,8 +1219,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     memset(&w, 0, sizeof w);
     PyObject *result = NULL;
     if (!T || !TT || !svc || !opn || !cls || !t0 || !tmax || !eff || !cost || !eff2 || !cap ||
-        !fixed || !cand || !locked || !gone || !by_eff || !keyed ||
-        !by_ub || !ub) {
+        !fixed || !cand || !locked || !gone || !by_eff || !keyed || !by_ub || !ub) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1225,19 +1236,14 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         !copy_in(ofixed, fixed, (size_t)m * sizeof(int), "fixed"))
         goto done;
     for (size_t j = 0; j < nn; j++) eff2[j] = eff[j] > 0 ? eff[j] * eff[j] : 0.0;
-    for (int j = 0; j < n; j++)
-        if (cand[j]) keyed[c.n_cand++] = (Keyed){eff[j], j};
-    qsort(keyed, (size_t)c.n_cand, sizeof(Keyed), keyed_desc);
-    for (int t = 0; t < c.n_cand; t++) by_eff[t] = keyed[t].idx;
+    c.n_cand = candidates_by(eff, cand, n, keyed, by_eff);
     c.by_eff = by_eff;
     /* the least shift of inserting j anywhere is its service: the detour
        T[p][j] + T[j][q] - T[p][q] is >= 0 under the triangle inequality (where travel times
        break it, the pruning below may skip a node whose ratio is higher; no infeasible
        insertion follows) */
     for (size_t j = 0; j < nn; j++) ub[j] = svc[j] > EPS ? eff2[j] / svc[j] : INFINITY;
-    for (int t = 0; t < c.n_cand; t++) keyed[t] = (Keyed){ub[by_eff[t]], by_eff[t]};
-    qsort(keyed, (size_t)c.n_cand, sizeof(Keyed), keyed_desc);
-    for (int t = 0; t < c.n_cand; t++) by_ub[t] = keyed[t].idx;
+    candidates_by(ub, cand, n, keyed, by_ub);
     c.ub = ub, c.by_ub = by_ub;
     for (size_t i = 0; i < nn; i++)
         for (size_t j = 0; j < nn; j++) TT[j * nn + i] = T[i * nn + j];
