@@ -50,7 +50,7 @@ typedef struct {
     int recomb_every, pool_size;
     long long pack_nodes;
     int base_size; /* set after the first local search */
-    double noise, related_share, related_frac, shake_frac, accept;
+    double noise, related_share, related_frac, shake_frac, accept, force_share;
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -1128,7 +1128,65 @@ static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
     }
 }
 
+/* force one unvisited node (the best-scored of three drawn at random) into the route and gap
+   where it adds the least travel (noised), then drop the lowest-scored other visits of that
+   route until it is feasible and within the budget again: a jump into a region the greedy insertion does not reach,
+   because the first visit there costs more time than any other insertion.  Returns 0 (and
+   changes nothing) when no node or gap qualifies. */
+static int shake_force(Ctx *c, State *s, Route *tmp) {
+    int j = -1;
+    for (int t = 0; t < 3 && c->n_cand > 0; t++) {
+        int k = c->by_eff[randint(c, 0, c->n_cand - 1)];
+        if (c->cand[k] && !s->visited[k] && !c->locked[k] && c->cost[k] <= c->budget + EPS &&
+            (j < 0 || c->eff[k] > c->eff[j]))
+            j = k;
+    }
+    if (j < 0) return 0;
+    double best = INFINITY;
+    int bi = -1, bg = -1;
+    for (int ri = 0; ri < c->m; ri++) {
+        const Route *r = &s->r[ri];
+        if (r->len - 2 >= c->cap[r->idx]) continue;
+        double cj = c->cls[(size_t)r->idx * c->n + j] + EPS;
+        for (int g = r->fixed; g < r->len - 1; g++) {
+            if (r->start[g] > cj) break; /* starts never decrease along a route */
+            int p = r->seq[g], nx = r->seq[g + 1];
+            if (r->start[g] + c->svc[p] + TR(c, p, j) > cj) continue;
+            double d = (TR(c, p, j) + TR(c, j, nx) - TR(c, p, nx)) * (0.8 + 0.4 * uniform(c));
+            if (d < best) best = d, bi = ri, bg = g;
+        }
+    }
+    if (bi < 0) return 0;
+    Route *r = &s->r[bi];
+    route_copy(tmp, r);
+    insert_at(tmp, bg + 1, j);
+    double eff = c->eff[j], cost = c->cost[j], room = c->budget - s->cost + EPS;
+    for (;;) {
+        int late = !isfinite(route_end(c, tmp->idx, tmp->seq, tmp->len));
+        if (!late && cost <= room) break;
+        int worst = -1; /* over the budget only: drop a visit that costs something */
+        for (int k = tmp->fixed + 1; k < tmp->len - 1; k++) {
+            int v = tmp->seq[k];
+            if (v == j || c->locked[v] || (!late && c->cost[v] <= 0)) continue;
+            if (worst < 0 || c->eff[v] < c->eff[tmp->seq[worst]]) worst = k;
+        }
+        if (worst < 0) return 0; /* nothing left that may go: give up */
+        int v = tmp->seq[worst];
+        remove_at(tmp, worst);
+        eff -= c->eff[v];
+        cost -= c->cost[v];
+    }
+    for (int k = 1; k < r->len - 1; k++) s->visited[r->seq[k]] = 0;
+    for (int k = 1; k < tmp->len - 1; k++) s->visited[tmp->seq[k]] = 1;
+    s->eff += eff;
+    s->cost += cost;
+    update(c, tmp);
+    route_copy(r, tmp);
+    return 1;
+}
+
 static void shake(Ctx *c, State *s, int max_size, Work *w, unsigned char *gone) {
+    if (c->force_share > 0 && uniform(c) < c->force_share && shake_force(c, s, &w->tmp)) return;
     if (c->related_share > 0 && uniform(c) < c->related_share)
         shake_related(c, s, w, gone);
     else
@@ -1255,13 +1313,14 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiL", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
-                          &c.recomb_every, &c.pool_size, &c.pack_nodes))
+                          &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
-        c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1) {
+        c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
+        c.force_share > 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }

@@ -72,7 +72,11 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   visits of randomised size and position, or (related removal, a share ``_RELATED_SHARE`` of
   the shakes) remove the visits closest in travel time plus start-time difference to a random
   visit, across all routes, so that a neighbourhood is re-planned together and visits change
-  routes; remaining visits are shifted earlier to remove needless waiting.
+  routes; remaining visits are shifted earlier to remove needless waiting.  A share
+  ``_FORCE_SHARE`` of the shakes instead forces one unvisited node (the best-scored of three
+  drawn at random) into the gap where it adds the least travel and drops the lowest-scored
+  other visits of that route until it is feasible again: a jump into a region that greedy
+  insertion never enters, because its first visit costs more time than any other insertion.
 * **Restart** - after a number of non-improving iterations (fewer on instances with more than
   ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
   best solution of the current episode (intensification) unless the current solution is
@@ -132,6 +136,7 @@ _ACCEPT = 0.01  # the search goes on from a solution this share below the episod
 _RECOMBINE_EVERY = 100  # iterations between set-packing recombinations of the route pool
 _POOL_SIZE = 4000  # routes kept for recombination (the best-scored distinct visit sets)
 _PACK_NODES = 100_000  # branch-and-bound nodes per recombination
+_FORCE_SHARE = 0.1  # share of shakes that force an unvisited node in (dropping visits to fit it)
 
 
 @dataclass(frozen=True, eq=False)
@@ -603,6 +608,7 @@ def solve(
             _RECOMBINE_EVERY,
             _POOL_SIZE,
             _PACK_NODES,
+            _FORCE_SHARE,
         ),
         construct_only=construct_only,
     )
