@@ -75,8 +75,9 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   routes; remaining visits are shifted earlier to remove needless waiting.  A share
   ``_FORCE_SHARE`` of the shakes instead forces one unvisited node (the best-scored of three
   drawn at random) into the gap where it adds the least travel and drops the lowest-scored
-  other visits of that route until it is feasible again: a jump into a region that greedy
-  insertion never enters, because its first visit costs more time than any other insertion.
+  other visits of that route until it is feasible and within the budget again: a jump into a
+  region that greedy insertion never enters, because its first visit costs more time than any
+  other insertion.
 * **Restart** - after a number of non-improving iterations (fewer on instances with more than
   ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
   best solution of the current episode (intensification) unless the current solution is
