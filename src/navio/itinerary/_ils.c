@@ -1130,9 +1130,9 @@ static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
 
 /* force one unvisited node (the best-scored of three drawn at random) into the route and gap
    where it adds the least travel (noised), then drop the lowest-scored other visits of that
-   route until it is feasible and within the budget again: a jump into a region the greedy insertion does not reach,
-   because the first visit there costs more time than any other insertion.  Returns 0 (and
-   changes nothing) when no node or gap qualifies. */
+   route until it keeps its windows and the budget again: a jump into a region the greedy
+   insertion does not reach, because the first visit there costs more time than any other
+   insertion.  Returns 0 (and changes no route) when no node, gap or repair qualifies. */
 static int shake_force(Ctx *c, State *s, Route *tmp) {
     int j = -1;
     for (int t = 0; t < 3 && c->n_cand > 0; t++) {
