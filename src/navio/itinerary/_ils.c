@@ -50,7 +50,7 @@ typedef struct {
     int recomb_every, pool_size;
     long long pack_nodes;
     int base_size; /* set after the first local search */
-    double noise, related_share, related_frac, shake_frac, accept, force_share;
+    double noise, related_share, related_frac, shake_frac, accept, force_share, worst_share;
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -1078,6 +1078,32 @@ static void shake_block(Ctx *c, State *s, int max_size, int *pos, unsigned char 
     }
 }
 
+/* drop the q visits with the smallest keys w->rel[0 .. cnt) (w->who: route * (n + 2) + position) */
+static void drop_smallest(const Ctx *c, State *s, Work *w, unsigned char *gone, int q, int cnt) {
+    double *rel = w->rel;
+    int *who = w->who;
+    if (q > cnt) q = cnt;
+    for (int t = 0; t < q; t++) { /* partial selection sort */
+        int b = t;
+        for (int u = t + 1; u < cnt; u++)
+            if (rel[u] < rel[b]) b = u;
+        double tv = rel[t];
+        rel[t] = rel[b];
+        rel[b] = tv;
+        int tw = who[t];
+        who[t] = who[b];
+        who[b] = tw;
+    }
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        memset(gone, 0, (size_t)r->len);
+        int hit = 0;
+        for (int t = 0; t < q; t++)
+            if (who[t] / (c->n + 2) == ri) gone[who[t] % (c->n + 2)] = 1, hit = 1;
+        if (hit) drop(c, s, r, gone);
+    }
+}
+
 /* remove the visits closest in space and time to a random visit, across all routes */
 static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
     int total = 0;
@@ -1106,26 +1132,27 @@ static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
             rel[cnt] = v * (0.8 + 0.4 * uniform(c));
             who[cnt++] = ri * (c->n + 2) + k;
         }
-    if (q > cnt) q = cnt;
-    for (int t = 0; t < q; t++) { /* partial selection sort */
-        int b = t;
-        for (int u = t + 1; u < cnt; u++)
-            if (rel[u] < rel[b]) b = u;
-        double tv = rel[t];
-        rel[t] = rel[b];
-        rel[b] = tv;
-        int tw = who[t];
-        who[t] = who[b];
-        who[b] = tw;
-    }
+    drop_smallest(c, s, w, gone, q, cnt);
+}
+
+/* remove the visits that bring the least score^2 per unit of time their removal saves (the
+   travel detour and service), noised by a factor in [0.5, 1.5), across all routes: the
+   poorest visits make room together */
+static void shake_worst(Ctx *c, State *s, Work *w, unsigned char *gone) {
+    int cnt = 0;
     for (int ri = 0; ri < c->m; ri++) {
-        Route *r = &s->r[ri];
-        memset(gone, 0, (size_t)r->len);
-        int hit = 0;
-        for (int t = 0; t < q; t++)
-            if (who[t] / (c->n + 2) == ri) gone[who[t] % (c->n + 2)] = 1, hit = 1;
-        if (hit) drop(c, s, r, gone);
+        const Route *r = &s->r[ri];
+        for (int k = r->fixed + 1; k < r->len - 1; k++) {
+            if (!movable_at(c, r, k)) continue;
+            int p = r->seq[k - 1], v = r->seq[k], nx = r->seq[k + 1];
+            double saved = TR(c, p, v) + c->svc[v] + TR(c, v, nx) - TR(c, p, nx);
+            w->rel[cnt] = c->eff2[v] / (saved > EPS ? saved : EPS) * (0.5 + uniform(c));
+            w->who[cnt++] = ri * (c->n + 2) + k;
+        }
     }
+    if (cnt == 0) return;
+    int hi = (int)(c->related_frac * cnt);
+    drop_smallest(c, s, w, gone, randint(c, 2, hi < 3 ? 3 : hi), cnt);
 }
 
 /* force one unvisited node (the best-scored of three drawn at random) into the route and gap
@@ -1187,6 +1214,10 @@ static int shake_force(Ctx *c, State *s, Route *tmp) {
 
 static void shake(Ctx *c, State *s, int max_size, Work *w, unsigned char *gone) {
     if (c->force_share > 0 && uniform(c) < c->force_share && shake_force(c, s, &w->tmp)) return;
+    if (c->worst_share > 0 && uniform(c) < c->worst_share) {
+        shake_worst(c, s, w, gone);
+        return;
+    }
     if (c->related_share > 0 && uniform(c) < c->related_share)
         shake_related(c, s, w, gone);
     else
@@ -1313,14 +1344,15 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLd", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
-                          &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share))
+                          &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share,
+                          &c.worst_share))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
         c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
-        c.force_share > 1) {
+        c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }

@@ -24,7 +24,9 @@ def search(
     seed: int,
     time_limit: float,
     max_iterations: int,
-    params: tuple[int, int, int, int, int, float, float, float, float, float, int, int, int, float],
+    params: tuple[
+        int, int, int, int, int, float, float, float, float, float, int, int, int, float, float
+    ],
     construct_only: bool = ...,
 ) -> tuple[list[list[int]], int]: ...
 def pack_routes(

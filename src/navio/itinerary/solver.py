@@ -77,7 +77,10 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   drawn at random) into the gap where it adds the least travel and drops the lowest-scored
   other visits of that route until it is feasible and within the budget again: a jump into a
   region that greedy insertion never enters, because its first visit costs more time than any
-  other insertion.
+  other insertion.  Of the other shakes, a share ``_WORST_SHARE`` (worst removal) removes the
+  visits that bring the least score squared per unit of time their removal saves (travel
+  detour plus service, noised by a factor in [0.5, 1.5)), across all routes, so the poorest
+  visits make room together.
 * **Restart** - after a number of non-improving iterations (fewer on instances with more than
   ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
   best solution of the current episode (intensification) unless the current solution is
@@ -138,6 +141,7 @@ _RECOMBINE_EVERY = 100  # iterations between set-packing recombinations of the r
 _POOL_SIZE = 4000  # routes kept for recombination (the best-scored distinct visit sets)
 _PACK_NODES = 100_000  # branch-and-bound nodes per recombination
 _FORCE_SHARE = 0.1  # share of shakes that force an unvisited node in (dropping visits to fit it)
+_WORST_SHARE = 0.2  # share of the other shakes that remove the visits of the least score per time
 
 
 @dataclass(frozen=True, eq=False)
@@ -611,6 +615,7 @@ def solve(
             _POOL_SIZE,
             _PACK_NODES,
             _FORCE_SHARE,
+            _WORST_SHARE,
         ),
         construct_only=construct_only,
     )
