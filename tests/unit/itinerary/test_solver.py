@@ -435,12 +435,22 @@ def test_search_with_a_small_full_route_pool(seed: int, monkeypatch: pytest.Monk
     assert a.routes == b.routes
 
 
+# every shake of one kind: forced insertion (a wrong visited mark lets a node in twice, a wrong
+# cost breaks the budget, dropping a locked visit loses it) or worst removal (removing a locked
+# visit loses it, a stale position removes the wrong visit); the checker and the lock checks
+# see each
+_SHAKE_KINDS = {
+    "forced": {"_FORCE_SHARE": 1.0},
+    "worst": {"_FORCE_SHARE": 0.0, "_WORST_SHARE": 1.0},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SHAKE_KINDS))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 25), m=st.integers(1, 3))
-def test_forced_insertion_shakes_keep_schedules_valid(seed: int, n: int, m: int) -> None:
-    """Every shake forces an unvisited node in and drops visits to fit it: the visits, the
-    budget and the locked items stay consistent (a wrong visited mark lets a node in twice, a
-    wrong cost breaks the budget, dropping a locked visit loses it; the checker sees each)."""
+def test_every_shake_kind_keeps_schedules_valid(kind: str, seed: int, n: int, m: int) -> None:
+    """With every shake of one kind, the visits, the budget and the locked items and prefixes
+    stay consistent, and the search stays seeded."""
     base = _instance(seed, n, m, with_budget=True, tmax=150.0)
     assert base.cost is not None and base.budget is not None
     cost, budget = base.cost, base.budget
@@ -449,32 +459,8 @@ def test_forced_insertion_shakes_keep_schedules_valid(seed: int, n: int, m: int)
     prefix = {0: [feasible[-1]]} if len(feasible) > 1 and seed % 3 == 1 else {}
     inst = _replace(base, locked=locked, locked_prefix=prefix)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(solver_module, "_FORCE_SHARE", 1.0)
-        a = solve(inst, time_limit=30, seed=seed, max_iterations=40)
-        b = solve(inst, time_limit=30, seed=seed, max_iterations=40)
-    assert check(inst, a) == []
-    assert a.routes == b.routes
-    for j, route in locked.items():
-        assert _visited(a)[j] == route
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 25), m=st.integers(1, 3))
-def test_worst_removal_shakes_keep_schedules_valid(seed: int, n: int, m: int) -> None:
-    """Every shake removes the visits of the least score per time saved, across routes: the
-    schedules, the budget and the locked items stay consistent (removing a locked visit loses
-    it, a stale position removes the wrong visit or none; the checker and the lock check see
-    each)."""
-    base = _instance(seed, n, m, with_budget=True, tmax=150.0)
-    assert base.cost is not None and base.budget is not None
-    cost, budget = base.cost, base.budget
-    feasible = [j for j in range(1, n) if _alone_feasible(base, j) and cost[j] <= budget]
-    locked = {feasible[0]: seed % m} if feasible and seed % 3 == 0 else {}
-    prefix = {0: [feasible[-1]]} if len(feasible) > 1 and seed % 3 == 1 else {}
-    inst = _replace(base, locked=locked, locked_prefix=prefix)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(solver_module, "_FORCE_SHARE", 0.0)
-        mp.setattr(solver_module, "_WORST_SHARE", 1.0)
+        for name, share in _SHAKE_KINDS[kind].items():
+            mp.setattr(solver_module, name, share)
         a = solve(inst, time_limit=30, seed=seed, max_iterations=40)
         b = solve(inst, time_limit=30, seed=seed, max_iterations=40)
     assert check(inst, a) == []
