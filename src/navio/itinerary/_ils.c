@@ -1078,6 +1078,13 @@ static void shake_block(Ctx *c, State *s, int max_size, int *pos, unsigned char 
     }
 }
 
+/* how many of ``total`` movable visits a related or worst removal takes: 2 to
+   related_frac * total (at least 3), uniformly */
+static int removal_count(Ctx *c, int total) {
+    int hi = (int)(c->related_frac * total);
+    return randint(c, 2, hi < 3 ? 3 : hi);
+}
+
 /* drop the q visits with the smallest keys w->rel[0 .. cnt) (w->who: route * (n + 2) + position) */
 static void drop_smallest(const Ctx *c, State *s, Work *w, unsigned char *gone, int q, int cnt) {
     double *rel = w->rel;
@@ -1111,9 +1118,7 @@ static void shake_related(Ctx *c, State *s, Work *w, unsigned char *gone) {
         for (int k = s->r[ri].fixed + 1; k < s->r[ri].len - 1; k++)
             if (movable_at(c, &s->r[ri], k)) total++;
     if (total == 0) return;
-    int hi = (int)(c->related_frac * total);
-    if (hi < 3) hi = 3;
-    int q = randint(c, 2, hi), pick = randint(c, 0, total - 1);
+    int q = removal_count(c, total), pick = randint(c, 0, total - 1);
     /* seed visit */
     int sr = 0, sk = 0, cnt = 0;
     for (int ri = 0; ri < c->m; ri++)
@@ -1151,8 +1156,7 @@ static void shake_worst(Ctx *c, State *s, Work *w, unsigned char *gone) {
         }
     }
     if (cnt == 0) return;
-    int hi = (int)(c->related_frac * cnt);
-    drop_smallest(c, s, w, gone, randint(c, 2, hi < 3 ? 3 : hi), cnt);
+    drop_smallest(c, s, w, gone, removal_count(c, cnt), cnt);
 }
 
 /* force one unvisited node (the best-scored of three drawn at random) into the route and gap

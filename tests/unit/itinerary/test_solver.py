@@ -437,8 +437,7 @@ def test_search_with_a_small_full_route_pool(seed: int, monkeypatch: pytest.Monk
 
 # every shake of one kind: forced insertion (a wrong visited mark lets a node in twice, a wrong
 # cost breaks the budget, dropping a locked visit loses it) or worst removal (removing a locked
-# visit loses it, a stale position removes the wrong visit); the checker and the lock checks
-# see each
+# visit or a visit of a locked prefix loses it); the checker and the lock checks see each
 _SHAKE_KINDS = {
     "forced": {"_FORCE_SHARE": 1.0},
     "worst": {"_FORCE_SHARE": 0.0, "_WORST_SHARE": 1.0},
