@@ -69,10 +69,12 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   routes share their windows, day bounds, visit cap and end node (the benchmark's identical
   vehicles, not a multi-day plan), 2-opt* also exchanges the tails of two routes.
 * **Perturbation (shake)** - either (block) in every route, remove a block of consecutive
-  visits of randomised size and position, or (related removal, a share ``_RELATED_SHARE`` of
-  the shakes) remove the visits closest in travel time plus start-time difference to a random
-  visit, across all routes, so that a neighbourhood is re-planned together and visits change
-  routes; remaining visits are shifted earlier to remove needless waiting.  A share
+  visits of randomised size (up to ``_SHAKE_FRAC / sqrt(m)`` of the longest route, so the
+  whole cut grows with the square root of the number of routes) and position, or (related
+  removal, a share ``_RELATED_SHARE`` of the shakes) remove the visits closest in travel time
+  plus start-time difference to a random visit, across all routes, so that a neighbourhood is
+  re-planned together and visits change routes; remaining visits are shifted earlier to remove
+  needless waiting.  A share
   ``_FORCE_SHARE`` of the shakes instead forces one unvisited node (the best-scored of three
   drawn at random) into the gap where it adds the least travel and drops the lowest-scored
   other visits of that route until it is feasible and within the budget again: a jump into a
@@ -129,7 +131,7 @@ _EPS = 1e-9
 _RESTART_AFTER = 40  # non-improving iterations before restarting from the best solution
 _NOISE = 0.5  # relative noise on insertion ratios during the search
 _RESTART_SCALE = 100  # customers up to which _RESTART_AFTER applies; shrinks beyond
-_SHAKE_FRAC = 0.5  # maximal shake size as a share of the longest route
+_SHAKE_FRAC = 0.5  # maximal shake size per route as a share of the longest route, over sqrt(m)
 _SHAKE_GROWTH = 100  # stalled iterations per extra unit of maximal shake size
 _FRESH_AFTER = 300  # stalled iterations before a new episode from a fresh construction
 _REPLACE_FULL = 20  # visited customers up to which _replace also tries remove-and-insert
@@ -609,7 +611,9 @@ def solve(
             _NOISE,
             _RELATED_SHARE,
             _RELATED_FRAC,
-            _SHAKE_FRAC,
+            # a block shake cuts every route: the bound per route shrinks as sqrt(m), so the
+            # whole cut grows with sqrt(m) rather than with m
+            _SHAKE_FRAC / math.sqrt(max(1, c.m)),
             _ACCEPT,
             _RECOMBINE_EVERY,
             _POOL_SIZE,
