@@ -74,15 +74,14 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   removal, a share ``_RELATED_SHARE`` of the shakes) remove the visits closest in travel time
   plus start-time difference to a random visit, across all routes, so that a neighbourhood is
   re-planned together and visits change routes; remaining visits are shifted earlier to remove
-  needless waiting.  A share
-  ``_FORCE_SHARE`` of the shakes instead forces one unvisited node (the best-scored of three
-  drawn at random) into the gap where it adds the least travel and drops the lowest-scored
-  other visits of that route until it is feasible and within the budget again: a jump into a
-  region that greedy insertion never enters, because its first visit costs more time than any
-  other insertion.  Of the other shakes, a share ``_WORST_SHARE`` (worst removal) removes the
-  visits that bring the least score squared per unit of time their removal saves (travel
-  detour plus service, noised by a factor in [0.5, 1.5)), across all routes, so the poorest
-  visits make room together.
+  needless waiting.  A share ``_FORCE_SHARE`` of the shakes instead forces one unvisited node
+  (the best-scored of three drawn at random) into the gap where it adds the least travel and
+  drops the lowest-scored other visits of that route until it is feasible and within the
+  budget again: a jump into a region that greedy insertion never enters, because its first
+  visit costs more time than any other insertion.  Of the other shakes, a share
+  ``_WORST_SHARE`` (worst removal) removes the visits that bring the least score squared per
+  unit of time their removal saves (travel detour plus service, noised by a factor in
+  [0.5, 1.5)), across all routes, so the poorest visits make room together.
 * **Restart** - after a number of non-improving iterations (fewer on instances with more than
   ``_RESTART_SCALE`` customers, which afford fewer iterations) the search restarts from the
   best solution of the current episode (intensification) unless the current solution is
