@@ -54,7 +54,9 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   evaluated again).  Each step scans the nodes by an upper bound of their ratio, ``score**2``
   over their service time (the least shift under the triangle inequality), and stops once no
   remaining node can beat the best ratio found, so most nodes are never evaluated.  During
-  the search the ratios are perturbed by multiplicative noise (noisy re-insertion).
+  the search the ratios are perturbed by multiplicative noise (noisy re-insertion), a factor
+  drawn in ``[1 - _NOISE, 1 + _NOISE)``; a fresh episode's construction draws with twice the
+  noise, where a factor below zero leaves the node out of that step.
 * **Local improvement** - after the insertion phase, routes whose sequence changed are
   shortened by first-improvement intra-route 2-opt and relocate moves (granular: segments and
   relocation distances up to ``_SPAN``, scanned cyclically) and by inter-route relocate and
@@ -128,7 +130,7 @@ FloatArray = NDArray[np.float64]
 
 _EPS = 1e-9
 _RESTART_AFTER = 40  # non-improving iterations before restarting from the best solution
-_NOISE = 0.5  # relative noise on insertion ratios during the search
+_NOISE = 0.7  # relative noise on insertion ratios during the search: a factor in [0.3, 1.7)
 _RESTART_SCALE = 100  # customers up to which _RESTART_AFTER applies; shrinks beyond
 _SHAKE_FRAC = 0.5  # maximal shake size per route as a share of the longest route, over sqrt(m)
 _SHAKE_GROWTH = 100  # stalled iterations per extra unit of maximal shake size
