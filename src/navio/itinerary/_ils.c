@@ -7,8 +7,8 @@
  * score^2/shift insertion with O(1) feasibility from wait/maxShift, intra-route 2-opt and
  * relocate, inter-route relocate, swap and 2-opt* evaluated in O(1) from waits and suffix
  * slack, replace moves, block and related-removal shakes, threshold accepting, restarts from
- * the episode's best, fresh episodes, and (identical routes only) recombination of a pool of
- * routes by set packing.  No global state: concurrent calls from threads are safe.  The Python code ran the same algorithm before it was
+ * the episode's best, fresh episodes (in the run's end game: back to the overall best), and
+ * (identical routes only) recombination of a pool of routes by set packing.  No global state: concurrent calls from threads are safe.  The Python code ran the same algorithm before it was
  * moved here (without 2-opt*, related removal and threshold accepting); compiled it is 10-25x
  * faster, so that the 1-second budget affords the thousands of iterations large instances need.
  *
@@ -51,6 +51,8 @@ typedef struct {
     long long pack_nodes;
     int base_size; /* set after the first local search */
     double noise, related_share, related_frac, shake_frac, accept, force_share, worst_share;
+    double fresh_noise; /* the insertion noise of a fresh episode's construction */
+    double end_game;    /* the last share of the run (time or iterations): no new episodes */
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -1348,15 +1350,16 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdd", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdddd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
                           &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share,
-                          &c.worst_share))
+                          &c.worst_share, &c.fresh_noise, &c.end_game))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
         c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
-        c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1) {
+        c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1 || c.noise < 0 ||
+        c.fresh_noise < 0 || c.end_game < 0 || c.end_game > 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }
@@ -1498,9 +1501,17 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
             if (better(&cur, &best, &c)) state_copy(&best, &cur, &c);
         } else {
             stall++;
-            if (stall >= c.fresh_after) { /* diversification: a new episode, noisy construction */
-                state_copy(&cur, &init, &c);
-                insert_phase(&c, &cur, 2 * c.noise, &w.ins);
+            if (stall >= c.fresh_after) {
+                double done = max_iter >= 0 ? (double)it / (double)max_iter
+                                            : (now() - t_begin) / time_limit;
+                if (done >= 1.0 - c.end_game) {
+                    /* end game: too late for a new episode to catch up; the search goes back to
+                       the overall best instead */
+                    state_copy(&cur, &best, &c);
+                } else { /* diversification: a new episode from a noisy construction */
+                    state_copy(&cur, &init, &c);
+                    insert_phase(&c, &cur, c.fresh_noise, &w.ins);
+                }
                 state_copy(&episode, &cur, &c);
                 stall = 0;
             } else if (cur.eff < episode.eff * (1.0 - c.accept) - EPS &&

@@ -55,8 +55,8 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   over their service time (the least shift under the triangle inequality), and stops once no
   remaining node can beat the best ratio found, so most nodes are never evaluated.  During
   the search the ratios are perturbed by multiplicative noise (noisy re-insertion), a factor
-  drawn in ``[1 - _NOISE, 1 + _NOISE)``; a fresh episode's construction draws with twice the
-  noise, where a factor below zero leaves the node out of that step.
+  drawn in ``[1 - _NOISE, 1 + _NOISE)``; a fresh episode's construction draws in
+  ``[1 - _FRESH_NOISE, 1 + _FRESH_NOISE)``.
 * **Local improvement** - after the insertion phase, routes whose sequence changed are
   shortened by first-improvement intra-route 2-opt and relocate moves (granular: segments and
   relocation distances up to ``_SPAN``, scanned cyclically) and by inter-route relocate and
@@ -89,7 +89,10 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   best solution of the current episode (intensification) unless the current solution is
   within ``_ACCEPT`` of it (threshold accepting); the shake-size bound grows with
   stagnation.  After a longer stagnation a new episode starts from a fresh, strongly noised
-  greedy construction (diversification); the overall best is kept across episodes.
+  greedy construction (diversification); the overall best is kept across episodes.  In the
+  last ``_END_GAME`` of the run (of the time limit, or of the iterations when they bind) no
+  new episode starts: a long stagnation sends the search back to the overall best instead,
+  since an episode started that late has too little time left to catch up with it.
 * **Recombination** - when every route may take any slot (identical routes: the benchmark's
   vehicles, no locked visits), every route of every local optimum goes into a pool of the
   ``_POOL_SIZE`` best-scored distinct visit sets, and every ``_RECOMBINE_EVERY`` iterations
@@ -145,6 +148,8 @@ _POOL_SIZE = 4000  # routes kept for recombination (the best-scored distinct vis
 _PACK_NODES = 100_000  # branch-and-bound nodes per recombination
 _FORCE_SHARE = 0.1  # share of shakes that force an unvisited node in (dropping visits to fit it)
 _WORST_SHARE = 0.2  # share of the other shakes removing the visits of least score^2 per time saved
+_FRESH_NOISE = 1.0  # insertion noise of a fresh episode's construction: a factor in [0, 2)
+_END_GAME = 0.2  # last share of the run without new episodes: stalls go back to the overall best
 
 
 @dataclass(frozen=True, eq=False)
@@ -621,6 +626,8 @@ def solve(
             _PACK_NODES,
             _FORCE_SHARE,
             _WORST_SHARE,
+            _FRESH_NOISE,
+            _END_GAME,
         ),
         construct_only=construct_only,
     )

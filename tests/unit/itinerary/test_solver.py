@@ -437,10 +437,13 @@ def test_search_with_a_small_full_route_pool(seed: int, monkeypatch: pytest.Monk
 
 # every shake of one kind: forced insertion (a wrong visited mark lets a node in twice, a wrong
 # cost breaks the budget, dropping a locked visit loses it) or worst removal (removing a locked
-# visit or a visit of a locked prefix loses it); the checker and the lock checks see each
+# visit or a visit of a locked prefix loses it), or a fresh episode after every two stalled
+# iterations, with noise factors below zero too (many constructions from the locked visits,
+# and the end game's returns to the best); the checker and the lock checks see each
 _SHAKE_KINDS = {
     "forced": {"_FORCE_SHARE": 1.0},
     "worst": {"_FORCE_SHARE": 0.0, "_WORST_SHARE": 1.0},
+    "fresh": {"_FRESH_AFTER": 2, "_FRESH_NOISE": 1.5},
 }
 
 
