@@ -53,6 +53,7 @@ typedef struct {
     double noise, related_share, related_frac, shake_frac, accept, force_share, worst_share;
     double fresh_noise; /* the insertion noise of a fresh episode's construction */
     double end_game;    /* the last share of the run (time or iterations): no new episodes */
+    double inject_share; /* share of shakes injecting a pool route (recombination only) */
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -975,6 +976,20 @@ static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double c
     }
 }
 
+/* route r (holding no visit) takes pool route e: its sequence, schedule and visits */
+static void put_route(const Ctx *c, State *s, Route *r, const Pool *p, int e) {
+    r->len = p->len[e];
+    memcpy(r->seq, p->seq + (size_t)e * (size_t)p->maxlen, (size_t)r->len * sizeof(int));
+    r->optlen = -1;
+    update(c, r);
+    for (int k = 1; k < r->len - 1; k++) {
+        int v = r->seq[k];
+        s->visited[v] = 1;
+        s->eff += c->eff[v];
+        s->cost += c->cost[v];
+    }
+}
+
 /* the best packing of the pool scoring more than floor: p->best_pick[0 .. p->nbest), or
    p->nbest = -1 if none was found */
 static void pack_pool(const Ctx *c, Pool *p, double floor) {
@@ -995,20 +1010,7 @@ static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double 
     pack_pool(c, p, floor);
     if (p->nbest < 0) return 0;
     state_copy(s, init, c);
-    for (int t = 0; t < p->nbest; t++) {
-        int e = p->best_pick[t];
-        Route *r = &s->r[t];
-        r->len = p->len[e];
-        memcpy(r->seq, p->seq + (size_t)e * (size_t)p->maxlen, (size_t)r->len * sizeof(int));
-        r->optlen = -1;
-        update(c, r);
-        for (int k = 1; k < r->len - 1; k++) {
-            int v = r->seq[k];
-            s->visited[v] = 1;
-            s->eff += c->eff[v];
-            s->cost += c->cost[v];
-        }
-    }
+    for (int t = 0; t < p->nbest; t++) put_route(c, s, &s->r[t], p, p->best_pick[t]);
     return 1;
 }
 
@@ -1218,7 +1220,56 @@ static int shake_force(Ctx *c, State *s, Route *tmp) {
     return 1;
 }
 
-static void shake(Ctx *c, State *s, int max_size, Work *w, unsigned char *gone) {
+/* A route of the pool (the best scored of three drawn at random) replaces the current route
+   that shares the most visits with it, if it scores more than that route; the other routes lose
+   the visits it brings and insertion refills them: a crossover of the current solution with an
+   elite route, without the set packing's disjointness.  Returns 0 (nothing changed) when the
+   drawn route is the current route's visit set, scores no more, or breaks the budget. */
+static int shake_inject(Ctx *c, State *s, const Pool *p, unsigned char *gone) {
+    if (!p || p->size == 0) return 0;
+    int e = randint(c, 0, p->size - 1);
+    for (int t = 0; t < 2; t++) {
+        int f = randint(c, 0, p->size - 1);
+        if (p->eff[f] > p->eff[e]) e = f;
+    }
+    int len = p->len[e];
+    const uint64_t *b = p->bits + (size_t)e * (size_t)p->words;
+#define INPOOL(v) ((b[(v) >> 6] >> ((v) & 63)) & 1ULL)
+    int bi = 0, bo = -1;
+    for (int ri = 0; ri < c->m; ri++) {
+        const Route *r = &s->r[ri];
+        int cnt = 0;
+        for (int k = 1; k < r->len - 1; k++) cnt += (int)INPOOL(r->seq[k]);
+        if (cnt > bo) bo = cnt, bi = ri;
+    }
+    if (bo == len - 2 && s->r[bi].len == len) return 0; /* the same visit set */
+    double have = 0.0;
+    for (int k = 1; k < s->r[bi].len - 1; k++) have += c->eff[s->r[bi].seq[k]];
+    if (p->eff[e] <= have + EPS) return 0;
+    double cost = s->cost + p->cost[e];
+    for (int ri = 0; ri < c->m; ri++) {
+        const Route *r = &s->r[ri];
+        for (int k = 1; k < r->len - 1; k++)
+            if (ri == bi || INPOOL(r->seq[k])) cost -= c->cost[r->seq[k]];
+    }
+    if (cost > c->budget + EPS) return 0;
+    for (int ri = 0; ri < c->m; ri++) {
+        Route *r = &s->r[ri];
+        memset(gone, 0, (size_t)r->len);
+        int hit = 0;
+        for (int k = 1; k < r->len - 1; k++)
+            if (ri == bi || INPOOL(r->seq[k])) gone[k] = 1, hit = 1;
+        if (hit) drop(c, s, r, gone);
+    }
+#undef INPOOL
+    put_route(c, s, &s->r[bi], p, e);
+    return 1;
+}
+
+static void shake(Ctx *c, State *s, int max_size, Work *w, unsigned char *gone, const Pool *pool) {
+    if (pool && c->inject_share > 0 && uniform(c) < c->inject_share &&
+        shake_inject(c, s, pool, gone))
+        return;
     if (c->force_share > 0 && uniform(c) < c->force_share && shake_force(c, s, &w->tmp)) return;
     if (c->worst_share > 0 && uniform(c) < c->worst_share) {
         shake_worst(c, s, w, gone);
@@ -1350,16 +1401,17 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdddd", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLddddd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
                           &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share,
-                          &c.worst_share, &c.fresh_noise, &c.end_game))
+                          &c.worst_share, &c.fresh_noise, &c.end_game, &c.inject_share))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
         c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
         c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1 || c.noise < 0 ||
-        c.fresh_noise < 0 || c.end_game < 0 || c.end_game > 1) {
+        c.fresh_noise < 0 || c.end_game < 0 || c.end_game > 1 || c.inject_share < 0 ||
+        c.inject_share > 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }
@@ -1475,7 +1527,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         double started = now();
         if (max_iter < 0 && started + longest >= deadline) break;
         it++;
-        shake(&c, &cur, c.base_size + stall / c.shake_growth, &w, gone);
+        shake(&c, &cur, c.base_size + stall / c.shake_growth, &w, gone, recomb ? &pool : NULL);
         local_search(&c, &cur, c.noise, &w);
         if (recomb) {
             for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);

@@ -42,6 +42,7 @@ def search(
         float,
         float,
         float,
+        float,
     ],
     construct_only: bool = ...,
 ) -> tuple[list[list[int]], int]: ...
