@@ -1226,7 +1226,7 @@ static int shake_force(Ctx *c, State *s, Route *tmp) {
    elite route, without the set packing's disjointness.  Returns 0 (nothing changed) when the
    drawn route is the current route's visit set, scores no more, or breaks the budget. */
 static int shake_inject(Ctx *c, State *s, const Pool *p, unsigned char *gone) {
-    if (!p || p->size == 0) return 0;
+    if (p->size == 0) return 0;
     int e = randint(c, 0, p->size - 1);
     for (int t = 0; t < 2; t++) {
         int f = randint(c, 0, p->size - 1);
