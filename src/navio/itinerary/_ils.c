@@ -54,6 +54,8 @@ typedef struct {
     double fresh_noise; /* the insertion noise of a fresh episode's construction */
     double end_game;    /* the last share of the run (time or iterations): no new episodes */
     double inject_share; /* share of shakes injecting a pool route (recombination only) */
+    int around;          /* slots re-packed at once around the best (0: no local search) */
+    long long around_nodes; /* branch-and-bound nodes per re-packing around the best */
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -842,6 +844,11 @@ typedef struct {
     long long nodes, node_limit;
     double best, deadline;
     int nbest;
+    /* the incumbent of the local search over packings: m slots' visit bitsets, scores and
+       costs, and the pool route that took each slot (-1: kept, -2: emptied) */
+    uint64_t *inc_bits;
+    double *inc_eff, *inc_cost;
+    int *new_e, *comb;
 } Pool;
 
 static uint64_t mix64(uint64_t z) {
@@ -850,7 +857,7 @@ static uint64_t mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
+static int pool_alloc(Pool *p, int cap, int n, int m, long long node_limit) {
     memset(p, 0, sizeof *p);
     int t = 1;
     while (t < 2 * cap) t <<= 1;
@@ -870,9 +877,15 @@ static int pool_alloc(Pool *p, int cap, int n, long long node_limit) {
     p->used = malloc(w * sizeof(uint64_t));
     p->scratch = malloc(w * sizeof(uint64_t));
     p->keyed = malloc(k * sizeof(Keyed));
+    p->inc_bits = malloc((size_t)m * w * sizeof(uint64_t));
+    p->inc_eff = malloc((size_t)m * sizeof(double));
+    p->inc_cost = malloc((size_t)m * sizeof(double));
+    p->new_e = malloc((size_t)m * sizeof(int));
+    p->comb = malloc((size_t)m * sizeof(int));
     if (!p->len || !p->seq || !p->table || !p->pick || !p->best_pick || !p->eff ||
         !p->cost || !p->prefix || !p->bits || !p->hash || !p->used || !p->scratch ||
-        !p->keyed)
+        !p->keyed || !p->inc_bits || !p->inc_eff || !p->inc_cost || !p->new_e ||
+        !p->comb)
         return 0;
     for (int i = 0; i < t; i++) p->table[i] = -1;
     return 1;
@@ -882,6 +895,7 @@ static void pool_free(Pool *p) {
     free(p->len), free(p->seq), free(p->table), free(p->pick);
     free(p->best_pick), free(p->eff), free(p->cost), free(p->prefix), free(p->bits);
     free(p->hash), free(p->used), free(p->scratch), free(p->keyed);
+    free(p->inc_bits), free(p->inc_eff), free(p->inc_cost), free(p->new_e), free(p->comb);
 }
 
 static int pool_find(const Pool *p, uint64_t h) {
@@ -990,13 +1004,17 @@ static void put_route(const Ctx *c, State *s, Route *r, const Pool *p, int e) {
     }
 }
 
-/* the best packing of the pool scoring more than floor: p->best_pick[0 .. p->nbest), or
-   p->nbest = -1 if none was found */
-static void pack_pool(const Ctx *c, Pool *p, double floor) {
+/* the pool's routes by score, descending, with the prefix sums of those scores (the bound) */
+static void sort_pool(Pool *p) {
     for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i], i};
     qsort(p->keyed, (size_t)p->size, sizeof(Keyed), keyed_desc);
     p->prefix[0] = 0.0;
     for (int i = 0; i < p->size; i++) p->prefix[i + 1] = p->prefix[i] + p->keyed[i].key;
+}
+
+/* the best packing of the sorted pool scoring more than floor: p->best_pick[0 .. p->nbest),
+   or p->nbest = -1 if none was found */
+static void pack_from(const Ctx *c, Pool *p, double floor) {
     memset(p->used, 0, (size_t)p->words * sizeof(uint64_t));
     p->nodes = 0;
     p->best = floor;
@@ -1004,13 +1022,141 @@ static void pack_pool(const Ctx *c, Pool *p, double floor) {
     pack(c, p, 0, 0, 0.0, 0.0);
 }
 
-/* the best packing of the pool into s if it scores more than floor; returns 1 if it did */
-static int recombine(const Ctx *c, Pool *p, State *s, const State *init, double floor) {
+/* p->inc_* := the routes of s */
+static void load_incumbent(const Ctx *c, Pool *p, const State *s) {
+    int W = p->words;
+    memset(p->inc_bits, 0, (size_t)c->m * (size_t)W * sizeof(uint64_t));
+    for (int i = 0; i < c->m; i++) {
+        const Route *r = &s->r[i];
+        p->inc_eff[i] = p->inc_cost[i] = 0.0;
+        for (int k = 1; k < r->len - 1; k++) {
+            int v = r->seq[k];
+            p->inc_bits[(size_t)i * W + (v >> 6)] |= 1ULL << (v & 63);
+            p->inc_eff[i] += c->eff[v];
+            p->inc_cost[i] += c->cost[v];
+        }
+    }
+}
+
+/* A local search over packings around the incumbent in p->inc_* (the sorted pool): for
+ * k = 1 .. kmax, every set of k of the m slots in turn is emptied and re-packed from the pool
+ * by the branch and bound (at most node_limit nodes), the other slots' routes fixed; the first
+ * re-packing that scores more than the incumbent replaces those slots, and the scan starts
+ * again, until no set of up to kmax slots improves or p->deadline passes.  Returns the number
+ * of improvements; p->new_e tells which slots changed.  The packing from scratch starts from
+ * the top-scored routes, which overlap, and runs out of nodes among their combinations at
+ * m = 3-4; this search looks at the combinations next to the best solution instead. */
+static int pack_around(const Ctx *c, Pool *p, int kmax, long long node_limit) {
+    int m = c->m, W = p->words, found = 0;
+    int *drop = p->comb; /* the slots emptied, ascending: the sets of k in lexicographic order */
+    for (int i = 0; i < m; i++) p->new_e[i] = -1;
+    long long limit = p->node_limit;
+    p->node_limit = node_limit;
+    for (int k = 1; k <= kmax && k <= m; k++) {
+        for (int i = 0; i < k; i++) drop[i] = i;
+        for (;;) {
+            if (now() >= p->deadline) goto out;
+            double eff = 0.0, cost = 0.0, total = 0.0;
+            int depth = 0;
+            memset(p->used, 0, (size_t)W * sizeof(uint64_t));
+            for (int i = 0, d = 0; i < m; i++) {
+                total += p->inc_eff[i];
+                if (d < k && drop[d] == i) {
+                    d++;
+                    continue;
+                }
+                for (int w = 0; w < W; w++) p->used[w] |= p->inc_bits[(size_t)i * W + w];
+                eff += p->inc_eff[i];
+                cost += p->inc_cost[i];
+                p->pick[depth++] = -1; /* a kept slot, not a pool route */
+            }
+            p->nodes = 0;
+            p->best = total;
+            p->nbest = -1;
+            pack(c, p, 0, depth, eff, cost);
+            if (p->nbest >= 0) {
+                /* the emptied slots take the new routes in turn; any left over stay empty */
+                for (int d = 0, t = depth; d < k; d++) {
+                    int i = drop[d];
+                    uint64_t *b = p->inc_bits + (size_t)i * W;
+                    if (t < p->nbest) {
+                        int e = p->best_pick[t++];
+                        memcpy(b, p->bits + (size_t)e * W, (size_t)W * sizeof(uint64_t));
+                        p->inc_eff[i] = p->eff[e];
+                        p->inc_cost[i] = p->cost[e];
+                        p->new_e[i] = e;
+                    } else {
+                        memset(b, 0, (size_t)W * sizeof(uint64_t));
+                        p->inc_eff[i] = p->inc_cost[i] = 0.0;
+                        p->new_e[i] = -2;
+                    }
+                }
+                found++;
+                k = 0; /* first improvement: scan again from single slots */
+                break;
+            }
+            /* the next set of k slots */
+            int d = k - 1;
+            while (d >= 0 && drop[d] == m - k + d) d--;
+            if (d < 0) break;
+            drop[d]++;
+            for (int e = d + 1; e < k; e++) drop[e] = drop[e - 1] + 1;
+        }
+    }
+out:
+    p->node_limit = limit;
+    return found;
+}
+
+/* s := base with the slots p->new_e marks replaced by their pool routes (or emptied) */
+static void apply_around(const Ctx *c, Pool *p, State *s, const State *base, const State *init) {
+    state_copy(s, base, c);
+    for (int i = 0; i < c->m; i++) {
+        if (p->new_e[i] == -1) continue;
+        Route *r = &s->r[i];
+        for (int k = 1; k < r->len - 1; k++) {
+            int v = r->seq[k];
+            s->visited[v] = 0;
+            s->eff -= c->eff[v];
+            s->cost -= c->cost[v];
+        }
+        route_copy(r, &init->r[i]);
+    }
+    for (int i = 0; i < c->m; i++)
+        if (p->new_e[i] >= 0) put_route(c, s, &s->r[i], p, p->new_e[i]);
+}
+
+/* Recombination until t_end: the local search over packings around the best solution (in the
+ * first half of the time), then the packing from scratch, which must beat what that found.
+ * The better of the two goes into s and 1 is returned if it beats the best; else 0, s as it
+ * was. */
+static int recombine(const Ctx *c, Pool *p, State *s, const State *init, const State *best,
+                     double t_end) {
     if (p->size == 0) return 0;
-    pack_pool(c, p, floor);
-    if (p->nbest < 0) return 0;
-    state_copy(s, init, c);
-    for (int t = 0; t < p->nbest; t++) put_route(c, s, &s->r[t], p, p->best_pick[t]);
+    sort_pool(p);
+    int around = 0;
+    double floor = best->eff;
+    /* all m routes at once would be the packing from scratch below */
+    int kmax = c->around < c->m - 1 ? c->around : c->m - 1;
+    if (kmax > 0) {
+        double t = now();
+        p->deadline = t + 0.5 * (t_end - t);
+        load_incumbent(c, p, best);
+        around = pack_around(c, p, kmax, c->around_nodes);
+        if (around) {
+            floor = 0.0;
+            for (int i = 0; i < c->m; i++) floor += p->inc_eff[i];
+        }
+    }
+    p->deadline = t_end;
+    pack_from(c, p, floor);
+    if (p->nbest >= 0) {
+        state_copy(s, init, c);
+        for (int t = 0; t < p->nbest; t++) put_route(c, s, &s->r[t], p, p->best_pick[t]);
+        return 1;
+    }
+    if (!around) return 0;
+    apply_around(c, p, s, best, init);
     return 1;
 }
 
@@ -1401,17 +1547,18 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLddddd", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdddddiL", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
                           &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share,
-                          &c.worst_share, &c.fresh_noise, &c.end_game, &c.inject_share))
+                          &c.worst_share, &c.fresh_noise, &c.end_game, &c.inject_share,
+                          &c.around, &c.around_nodes))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
         c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
         c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1 || c.noise < 0 ||
         c.fresh_noise < 0 || c.end_game < 0 || c.end_game > 1 || c.inject_share < 0 ||
-        c.inject_share > 1) {
+        c.inject_share > 1 || c.around < 0 || c.around_nodes < 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }
@@ -1485,7 +1632,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     for (int i = 0; i < m && recomb; i++)
         recomb = init.r[i].len == 2 && init.r[i].seq[0] == init.r[0].seq[0];
     for (int j = 0; j < n && recomb; j++) recomb = !locked[j];
-    if (recomb && !pool_alloc(&pool, c.pool_size, n, c.pack_nodes)) {
+    if (recomb && !pool_alloc(&pool, c.pool_size, n, m, c.pack_nodes)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1522,10 +1669,12 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     /* the share of the time limit one recombination may take (an iteration count binds: none) */
     double pack_time = max_iter >= 0 ? INFINITY : 0.02 * time_limit;
     double longest = 0.0;
+    /* the time of the last recombination (below) is kept from the search */
+    double reserve = recomb && max_iter < 0 ? pack_time : 0.0;
     for (;;) {
         if (max_iter >= 0 && it >= max_iter) break;
         double started = now();
-        if (max_iter < 0 && started + longest >= deadline) break;
+        if (max_iter < 0 && started + longest >= deadline - reserve) break;
         it++;
         shake(&c, &cur, c.base_size + stall / c.shake_growth, &w, gone, recomb ? &pool : NULL);
         local_search(&c, &cur, c.noise, &w);
@@ -1536,8 +1685,8 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         if (recomb && it >= next_recomb) {
             /* a failed recombination waits twice as long before the next (up to 16 times) */
             double t_pack = now();
-            pool.deadline = t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline;
-            int ok = recombine(&c, &pool, &cur, &init, best.eff);
+            int ok = recombine(&c, &pool, &cur, &init, &best,
+                               t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline);
             if (ok) {
                 local_search(&c, &cur, 0.0, &w);
                 for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);
@@ -1574,6 +1723,14 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
             }
         }
         if (took > longest) longest = took;
+    }
+    if (recomb) {
+        /* a last recombination: the pool holds the routes of the last iterations too */
+        double t_end = now() + pack_time < c.deadline ? now() + pack_time : c.deadline;
+        if (recombine(&c, &pool, &cur, &init, &best, t_end)) {
+            local_search(&c, &cur, 0.0, &w);
+            if (better(&cur, &best, &c)) state_copy(&best, &cur, &c);
+        }
     }
 searched:
     elapsed = now() - t_begin;
@@ -1617,20 +1774,25 @@ done:
 
 
 /* the pool and its set packing on their own, for tests: routes are visit lists (no terminals);
-   returns (the best packing's routes, the pool's routes) */
+   returns (the best packing's routes, the pool's routes).  With around (at most m disjoint
+   visit lists, the incumbent's slots; the rest are empty), the local search over packings
+   around it re-packing up to kmax slots at once instead: the packing is then the slots'
+   routes after it, empty slots left out. */
 static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
-    static char *names[] = {"routes", "eff", "cost", "m", "budget", "pool_size", "node_limit",
-                            NULL};
-    PyObject *oroutes, *oeff, *ocost, *result = NULL, *picked = NULL, *kept = NULL;
-    int m, pool_size;
+    static char *names[] = {"routes", "eff",   "cost", "m",  "budget", "pool_size",
+                            "node_limit", "around", "kmax", NULL};
+    PyObject *oroutes, *oeff, *ocost, *oaround = Py_None, *result = NULL, *picked = NULL,
+                                                *kept = NULL;
+    int m, pool_size, kmax = 0;
     long long node_limit;
     double budget;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOidiL", names, &oroutes, &oeff, &ocost, &m,
-                                     &budget, &pool_size, &node_limit))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOidiL|$Oi", names, &oroutes, &oeff, &ocost, &m,
+                                     &budget, &pool_size, &node_limit, &oaround, &kmax))
         return NULL;
     Py_ssize_t nn = PyObject_Length(oeff);
-    if (nn <= 0 || m < 1 || pool_size < 1 || node_limit < 1 || !PyList_Check(oroutes))
+    if (nn <= 0 || m < 1 || m > 16 || pool_size < 1 || node_limit < 1 || !PyList_Check(oroutes) ||
+        kmax < 0 || (oaround != Py_None && (!PyList_Check(oaround) || PyList_GET_SIZE(oaround) > m)))
         return PyErr_Format(PyExc_ValueError, "bad arguments");
     int n = (int)nn;
     Ctx c;
@@ -1641,7 +1803,7 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
     memset(&r, 0, sizeof r);
     Pool p;
     memset(&p, 0, sizeof p);
-    if (!eff || !cost || !route_alloc(&r, n) || !pool_alloc(&p, pool_size, n, node_limit)) {
+    if (!eff || !cost || !route_alloc(&r, n) || !pool_alloc(&p, pool_size, n, m, node_limit)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1657,21 +1819,62 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
         pool_add(&c, &p, &r);
     }
     p.deadline = INFINITY;
-    pack_pool(&c, &p, -1.0);
-    int npicked = p.nbest > 0 ? p.nbest : 0;
-    picked = PyList_New(npicked);
+    sort_pool(&p);
+    /* the packing as pool indices, or -1 - slot for an incumbent's route kept in its slot */
+    int out[16], nout = 0;
+    if (oaround == Py_None) {
+        pack_from(&c, &p, -1.0);
+        for (int t = 0; t < p.nbest; t++) out[nout++] = p.best_pick[t];
+    } else {
+        int W = p.words;
+        Py_ssize_t na = PyList_GET_SIZE(oaround);
+        memset(p.inc_bits, 0, (size_t)m * (size_t)W * sizeof(uint64_t));
+        memset(p.used, 0, (size_t)W * sizeof(uint64_t));
+        for (int i = 0; i < m; i++) {
+            p.inc_eff[i] = p.inc_cost[i] = 0.0;
+            if (i >= na) continue;
+            Py_ssize_t len = read_nodes(PyList_GET_ITEM(oaround, i), n, r.seq, 0, n);
+            if (len < 0) goto done;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                int v = r.seq[k];
+                if (p.used[v >> 6] >> (v & 63) & 1) {
+                    PyErr_SetString(PyExc_ValueError, "around: a node in two routes");
+                    goto done;
+                }
+                p.used[v >> 6] |= 1ULL << (v & 63);
+                p.inc_bits[(size_t)i * W + (v >> 6)] |= 1ULL << (v & 63);
+                p.inc_eff[i] += eff[v];
+                p.inc_cost[i] += cost[v];
+            }
+        }
+        pack_around(&c, &p, kmax, node_limit);
+        for (int i = 0; i < m; i++) {
+            if (p.new_e[i] >= 0)
+                out[nout++] = p.new_e[i];
+            else if (p.new_e[i] == -1 && i < na && PyObject_Length(PyList_GET_ITEM(oaround, i)) > 0)
+                out[nout++] = -1 - i;
+        }
+    }
+    picked = PyList_New(nout);
     kept = PyList_New(p.size);
     if (!picked || !kept) goto done;
-    for (int t = 0; t < npicked + p.size; t++) {
-        int e = t < npicked ? p.best_pick[t] : t - npicked;
-        const int *seq = p.seq + (size_t)e * (size_t)p.maxlen;
-        PyObject *lst = PyList_New(p.len[e] - 2);
+    for (int t = 0; t < nout + p.size; t++) {
+        PyObject *lst;
+        if (t < nout && out[t] < 0) {
+            lst = PySequence_List(PyList_GET_ITEM(oaround, -1 - out[t]));
+        } else {
+            int e = t < nout ? out[t] : t - nout;
+            const int *seq = p.seq + (size_t)e * (size_t)p.maxlen;
+            lst = PyList_New(p.len[e] - 2);
+            if (lst)
+                for (int k = 1; k < p.len[e] - 1; k++)
+                    PyList_SET_ITEM(lst, k - 1, PyLong_FromLong(seq[k]));
+        }
         if (!lst) goto done;
-        for (int k = 1; k < p.len[e] - 1; k++) PyList_SET_ITEM(lst, k - 1, PyLong_FromLong(seq[k]));
-        if (t < npicked)
+        if (t < nout)
             PyList_SET_ITEM(picked, t, lst);
         else
-            PyList_SET_ITEM(kept, t - npicked, lst);
+            PyList_SET_ITEM(kept, t - nout, lst);
     }
     result = Py_BuildValue("(OO)", picked, kept);
 done:
@@ -1688,8 +1891,9 @@ static PyMethodDef methods[] = {
      "search(n, m, travel, service, open, close, t0, tmax, cap, eff, cost, budget, candidate, "
      "locked, routes, fixed, seed, time_limit, max_iterations, params) -> (routes, iterations)"},
     {"pack_routes", (PyCFunction)(void (*)(void))pack_routes, METH_VARARGS | METH_KEYWORDS,
-     "pack_routes(routes, eff, cost, m, budget, pool_size, node_limit) -> (the best packing, "
-     "the pool): the pool the routes make and its set packing on their own (for tests)"},
+     "pack_routes(routes, eff, cost, m, budget, pool_size, node_limit, *, around=None, kmax=0) "
+     "-> (the best packing, the pool): the pool the routes make and its set packing on their "
+     "own, or the local search over packings around the incumbent `around` (for tests)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ils",

@@ -43,6 +43,8 @@ def search(
         float,
         float,
         float,
+        int,
+        int,
     ],
     construct_only: bool = ...,
 ) -> tuple[list[list[int]], int]: ...
@@ -55,4 +57,6 @@ def pack_routes(
     budget: float,
     pool_size: int,
     node_limit: int,
+    around: Sequence[Sequence[int]] | None = ...,
+    kmax: int = ...,
 ) -> tuple[list[list[int]], list[list[int]]]: ...
