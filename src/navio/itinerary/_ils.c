@@ -833,8 +833,9 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf, int 
  * the lowest-scored one if it scores more.  Recombination solves the set packing problem over
  * the pool: at most m routes, no visit twice, within the budget, maximum score, by depth-first
  * branch and bound over the routes sorted by score (bound: the next routes' scores), with a
- * node limit.  It is used only when any route may take any slot (homogeneous routes, one start,
- * no locked visits). */
+ * node limit; before it, a local search over packings re-packs up to a few routes of the best
+ * solution at a time (pack_around).  It is used only when any route may take any slot
+ * (homogeneous routes, one start, no locked visits). */
 typedef struct {
     int size, cap, words, maxlen, minat, tmask;
     int *len, *seq, *table, *pick, *best_pick;

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from navio.itinerary import _ils
 from navio.itinerary import solver as solver_module
@@ -375,16 +376,24 @@ def _random_routes(rng: np.random.Generator, n: int, count: int) -> list[list[in
     ]
 
 
-@settings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 100_000), m=st.integers(1, 4), budget=st.booleans())
-def test_route_pool_packing_is_exact(seed: int, m: int, budget: bool) -> None:
-    """Recombination's branch and bound finds the best packing that enumeration finds."""
-    rng = np.random.default_rng(seed)
+def _random_pool_problem(
+    rng: np.random.Generator, budget: bool
+) -> tuple[int, list[list[int]], NDArray[np.float64], NDArray[np.float64], float]:
+    """A small set-packing problem: node count, routes, node scores and costs, budget cap."""
     n = int(rng.integers(6, 16))
     routes = _random_routes(rng, n, int(rng.integers(1, 25)))
     eff = rng.integers(0, 20, size=n).astype(float)
     cost = rng.integers(0, 10, size=n).astype(float)
     cap = float(rng.integers(0, 25)) if budget else math.inf
+    return n, routes, eff, cost, cap
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), m=st.integers(1, 4), budget=st.booleans())
+def test_route_pool_packing_is_exact(seed: int, m: int, budget: bool) -> None:
+    """Recombination's branch and bound finds the best packing that enumeration finds."""
+    rng = np.random.default_rng(seed)
+    _, routes, eff, cost, cap = _random_pool_problem(rng, budget)
     picked, _ = _ils.pack_routes(
         routes=routes, eff=eff, cost=cost, m=m, budget=cap, pool_size=64, node_limit=10**7
     )
@@ -412,11 +421,7 @@ def test_packing_around_an_incumbent_is_locally_optimal(
     incumbent, and ends where no re-packing of up to ``kmax`` slots from the pool scores more
     (checked by enumeration)."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(6, 16))
-    routes = _random_routes(rng, n, int(rng.integers(1, 25)))
-    eff = rng.integers(0, 20, size=n).astype(float)
-    cost = rng.integers(0, 10, size=n).astype(float)
-    cap = float(rng.integers(0, 25)) if budget else math.inf
+    n, routes, eff, cost, cap = _random_pool_problem(rng, budget)
     # the incumbent: disjoint routes within the budget, some of them not in the pool
     incumbent: list[list[int]] = []
     used: set[int] = set()
