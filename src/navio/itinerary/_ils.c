@@ -1023,20 +1023,24 @@ static void pack_from(const Ctx *c, Pool *p, double floor) {
     pack(c, p, 0, 0, 0.0, 0.0);
 }
 
+/* an empty incumbent: m slots without visits */
+static void clear_incumbent(const Ctx *c, Pool *p) {
+    memset(p->inc_bits, 0, (size_t)c->m * (size_t)p->words * sizeof(uint64_t));
+    for (int i = 0; i < c->m; i++) p->inc_eff[i] = p->inc_cost[i] = 0.0;
+}
+
+/* visit v joins the incumbent's slot i */
+static void incumbent_add(const Ctx *c, Pool *p, int i, int v) {
+    p->inc_bits[(size_t)i * (size_t)p->words + (size_t)(v >> 6)] |= 1ULL << (v & 63);
+    p->inc_eff[i] += c->eff[v];
+    p->inc_cost[i] += c->cost[v];
+}
+
 /* p->inc_* := the routes of s */
 static void load_incumbent(const Ctx *c, Pool *p, const State *s) {
-    int W = p->words;
-    memset(p->inc_bits, 0, (size_t)c->m * (size_t)W * sizeof(uint64_t));
-    for (int i = 0; i < c->m; i++) {
-        const Route *r = &s->r[i];
-        p->inc_eff[i] = p->inc_cost[i] = 0.0;
-        for (int k = 1; k < r->len - 1; k++) {
-            int v = r->seq[k];
-            p->inc_bits[(size_t)i * W + (v >> 6)] |= 1ULL << (v & 63);
-            p->inc_eff[i] += c->eff[v];
-            p->inc_cost[i] += c->cost[v];
-        }
-    }
+    clear_incumbent(c, p);
+    for (int i = 0; i < c->m; i++)
+        for (int k = 1; k < s->r[i].len - 1; k++) incumbent_add(c, p, i, s->r[i].seq[k]);
 }
 
 /* A local search over packings around the incumbent in p->inc_* (the sorted pool): for
@@ -1727,8 +1731,9 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     }
     if (recomb) {
         /* a last recombination: the pool holds the routes of the last iterations too */
-        double t_end = now() + pack_time < c.deadline ? now() + pack_time : c.deadline;
-        if (recombine(&c, &pool, &cur, &init, &best, t_end)) {
+        double t_pack = now();
+        if (recombine(&c, &pool, &cur, &init, &best,
+                      t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline)) {
             local_search(&c, &cur, 0.0, &w);
             if (better(&cur, &best, &c)) state_copy(&best, &cur, &c);
         }
@@ -1778,10 +1783,10 @@ done:
    returns (the best packing's routes, the pool's routes).  With around (at most m disjoint
    visit lists, the incumbent's slots; the rest are empty), the local search over packings
    around it re-packing up to kmax slots at once instead: the packing is then the slots'
-   routes after it, empty slots left out. */
+   routes after it, empty slots left out.  At most 16 routes (m <= 16). */
 static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
-    static char *names[] = {"routes", "eff",   "cost", "m",  "budget", "pool_size",
+    static char *names[] = {"routes",     "eff",    "cost", "m", "budget", "pool_size",
                             "node_limit", "around", "kmax", NULL};
     PyObject *oroutes, *oeff, *ocost, *oaround = Py_None, *result = NULL, *picked = NULL,
                                                 *kept = NULL;
@@ -1827,13 +1832,10 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
         pack_from(&c, &p, -1.0);
         for (int t = 0; t < p.nbest; t++) out[nout++] = p.best_pick[t];
     } else {
-        int W = p.words;
         Py_ssize_t na = PyList_GET_SIZE(oaround);
-        memset(p.inc_bits, 0, (size_t)m * (size_t)W * sizeof(uint64_t));
-        memset(p.used, 0, (size_t)W * sizeof(uint64_t));
-        for (int i = 0; i < m; i++) {
-            p.inc_eff[i] = p.inc_cost[i] = 0.0;
-            if (i >= na) continue;
+        clear_incumbent(&c, &p);
+        memset(p.used, 0, (size_t)p.words * sizeof(uint64_t));
+        for (int i = 0; i < na; i++) {
             Py_ssize_t len = read_nodes(PyList_GET_ITEM(oaround, i), n, r.seq, 0, n);
             if (len < 0) goto done;
             for (Py_ssize_t k = 0; k < len; k++) {
@@ -1843,9 +1845,7 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
                     goto done;
                 }
                 p.used[v >> 6] |= 1ULL << (v & 63);
-                p.inc_bits[(size_t)i * W + (v >> 6)] |= 1ULL << (v & 63);
-                p.inc_eff[i] += eff[v];
-                p.inc_cost[i] += cost[v];
+                incumbent_add(&c, &p, i, v);
             }
         }
         pack_around(&c, &p, kmax, node_limit);

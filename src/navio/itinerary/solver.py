@@ -105,16 +105,16 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   from scratch, whose node limit runs out among the overlapping top-scored routes at m = 3-4,
   a local search over packings looks next to the best solution: each set of up to
   ``_AROUND`` (and fewer than m) of its routes in turn gives way to the best disjoint pool
-  routes that fit beside the others (the same branch and bound, ``_AROUND_NODES`` nodes each, first
-  improvement, until none), within the first half of the recombination's time; the packing
-  from scratch must then beat what it found.  A last recombination runs when the search
-  stops (its time is kept from the search), since the pool then holds the routes of the
-  last iterations too.  From ``_INJECT_FROM``
-  routes on, a share ``_INJECT_SHARE`` of the shakes also injects one pool route (the
-  best-scored of three drawn at random) in place of the current route sharing the most visits
-  with it, if it scores more than that route: the other routes lose the visits it brings and
-  the local search refills them, a crossover of the current solution with an elite route that,
-  unlike the packing, needs no disjoint partners in the pool.
+  routes that fit beside the others (the same branch and bound, ``_AROUND_NODES`` nodes
+  each, first improvement, until none), within the first half of the recombination's time;
+  the packing from scratch must then beat what it found.  A last recombination runs when the
+  search stops (its time is kept from the search), since the pool then holds the routes of
+  the last iterations too.  From ``_INJECT_FROM`` routes on, a share ``_INJECT_SHARE`` of the
+  shakes also injects one pool route (the best-scored of three drawn at random) in place of
+  the current route sharing the most visits with it, if it scores more than that route: the
+  other routes lose the visits it brings and the local search refills them, a crossover of
+  the current solution with an elite route that, unlike the packing, needs no disjoint
+  partners in the pool.
 
 Implementation: this module validates the instance, builds its arrays, places the locked
 visits and turns the result back into schedules; the search loop itself (everything above)
