@@ -28,6 +28,8 @@
 #include <time.h>
 
 #define EPS 1e-9
+/* subgradient steps per recombination (15 and 60 measured no better) */
+#define LAG_STEPS 30
 #define THR 1e-7
 
 typedef struct {
@@ -54,8 +56,6 @@ typedef struct {
     double fresh_noise; /* the insertion noise of a fresh episode's construction */
     double end_game;    /* the last share of the run (time or iterations): no new episodes */
     double inject_share; /* share of shakes injecting a pool route (recombination only) */
-    int around;          /* slots re-packed at once around the best (0: no local search) */
-    long long around_nodes; /* branch-and-bound nodes per re-packing around the best */
     double deadline; /* monotonic seconds; INFINITY when an iteration count binds */
     uint64_t rng[4];
 } Ctx;
@@ -832,10 +832,10 @@ static int replace(const Ctx *c, State *s, Arrays *x, Route *tmp, int *buf, int 
  * hash of the visit bitset; a collision only drops a route).  When full, a new route replaces
  * the lowest-scored one if it scores more.  Recombination solves the set packing problem over
  * the pool: at most m routes, no visit twice, within the budget, maximum score, by depth-first
- * branch and bound over the routes sorted by score (bound: the next routes' scores), with a
- * node limit; before it, a local search over packings re-packs up to a few routes of the best
- * solution at a time (pack_around).  It is used only when any route may take any slot
- * (homogeneous routes, one start, no locked visits). */
+ * branch and bound over the routes sorted by their reduced scores under Lagrangian multipliers
+ * of the node constraints (bound: the free nodes' multipliers plus the next routes' positive
+ * reduced scores; see lagrange), with a node limit.  It is used only when any route may take
+ * any slot (homogeneous routes, one start, no locked visits). */
 typedef struct {
     int size, cap, words, maxlen, minat, tmask;
     int *len, *seq, *table, *pick, *best_pick;
@@ -845,11 +845,12 @@ typedef struct {
     long long nodes, node_limit;
     double best, deadline;
     int nbest;
-    /* the incumbent of the local search over packings: m slots' visit bitsets, scores and
-       costs, and the pool route that took each slot (-1: kept, -2: emptied) */
-    uint64_t *inc_bits;
-    double *inc_eff, *inc_cost;
-    int *new_e, *comb;
+    /* Lagrangian multipliers of the packing's node constraints (kept from call to call), the
+       best found in the current call, each pool route's sum of them, their total, the step
+       direction and the routes of the relaxed solution */
+    double *lam, *lam_best, *lamr, *grad, lam_total;
+    int *top;
+    int n;
 } Pool;
 
 static uint64_t mix64(uint64_t z) {
@@ -878,15 +879,15 @@ static int pool_alloc(Pool *p, int cap, int n, int m, long long node_limit) {
     p->used = malloc(w * sizeof(uint64_t));
     p->scratch = malloc(w * sizeof(uint64_t));
     p->keyed = malloc(k * sizeof(Keyed));
-    p->inc_bits = malloc((size_t)m * w * sizeof(uint64_t));
-    p->inc_eff = malloc((size_t)m * sizeof(double));
-    p->inc_cost = malloc((size_t)m * sizeof(double));
-    p->new_e = malloc((size_t)m * sizeof(int));
-    p->comb = malloc((size_t)m * sizeof(int));
+    p->n = n;
+    p->lam = calloc((size_t)n, sizeof(double));
+    p->lam_best = malloc((size_t)n * sizeof(double));
+    p->grad = malloc((size_t)n * sizeof(double));
+    p->lamr = malloc(k * sizeof(double));
+    p->top = malloc((size_t)m * sizeof(int));
     if (!p->len || !p->seq || !p->table || !p->pick || !p->best_pick || !p->eff ||
         !p->cost || !p->prefix || !p->bits || !p->hash || !p->used || !p->scratch ||
-        !p->keyed || !p->inc_bits || !p->inc_eff || !p->inc_cost || !p->new_e ||
-        !p->comb)
+        !p->keyed || !p->lam || !p->lam_best || !p->grad || !p->lamr || !p->top)
         return 0;
     for (int i = 0; i < t; i++) p->table[i] = -1;
     return 1;
@@ -896,7 +897,7 @@ static void pool_free(Pool *p) {
     free(p->len), free(p->seq), free(p->table), free(p->pick);
     free(p->best_pick), free(p->eff), free(p->cost), free(p->prefix), free(p->bits);
     free(p->hash), free(p->used), free(p->scratch), free(p->keyed);
-    free(p->inc_bits), free(p->inc_eff), free(p->inc_cost), free(p->new_e), free(p->comb);
+    free(p->lam), free(p->lam_best), free(p->grad), free(p->lamr), free(p->top);
 }
 
 static int pool_find(const Pool *p, uint64_t h) {
@@ -961,7 +962,7 @@ static void pool_add(const Ctx *c, Pool *p, const Route *r) {
 }
 
 
-static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double cost) {
+static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double cost, double lam) {
     if (++p->nodes > p->node_limit) return;
     if ((p->nodes & 255) == 0 && now() >= p->deadline) {
         p->nodes = p->node_limit + 1; /* out of time: stop like at the node limit */
@@ -974,9 +975,11 @@ static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double c
     }
     if (depth == c->m) return;
     int k = c->m - depth;
+    /* the multipliers of the nodes still free, plus the k best reduced scores from i on */
+    double free_lam = p->lam_total - lam;
     for (int i = pos; i < p->size; i++) {
         int hi = i + k < p->size ? i + k : p->size;
-        if (eff + p->prefix[hi] - p->prefix[i] <= p->best + 1e-6) return;
+        if (eff + free_lam + p->prefix[hi] - p->prefix[i] <= p->best + 1e-6) return;
         int e = p->keyed[i].idx;
         if (cost + p->cost[e] > c->budget + EPS) continue;
         const uint64_t *b = p->bits + (size_t)e * (size_t)p->words;
@@ -985,7 +988,7 @@ static void pack(const Ctx *c, Pool *p, int pos, int depth, double eff, double c
         if (clash) continue;
         for (int w = 0; w < p->words; w++) p->used[w] |= b[w];
         p->pick[depth] = e;
-        pack(c, p, i + 1, depth + 1, eff + p->eff[e], cost + p->cost[e]);
+        pack(c, p, i + 1, depth + 1, eff + p->eff[e], cost + p->cost[e], lam + p->lamr[e]);
         for (int w = 0; w < p->words; w++) p->used[w] &= ~b[w];
         if (p->nodes > p->node_limit) return;
     }
@@ -1005,12 +1008,87 @@ static void put_route(const Ctx *c, State *s, Route *r, const Pool *p, int e) {
     }
 }
 
-/* the pool's routes by score, descending, with the prefix sums of those scores (the bound) */
-static void sort_pool(Pool *p) {
-    for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i], i};
+/* each pool route's sum of the multipliers p->lam over its visits, into p->lamr */
+static void route_lams(Pool *p) {
+    for (int e = 0; e < p->size; e++) {
+        const int *seq = p->seq + (size_t)e * (size_t)p->maxlen;
+        double acc = 0.0;
+        for (int k = 1; k < p->len[e] - 1; k++) acc += p->lam[seq[k]];
+        p->lamr[e] = acc;
+    }
+    p->lam_total = 0.0;
+    for (int v = 0; v < p->n; v++) p->lam_total += p->lam[v];
+}
+
+/* The Lagrangian relaxation of the set packing: each node's "at most one route" constraint
+ * moves into the objective with a multiplier lam[v] >= 0, so a route scores its reduced score
+ * eff - (its nodes' lam) and the relaxed problem takes the m best positive ones; its value
+ * L(lam) = sum(lam) + those m reduced scores bounds every packing from above.  Subgradient
+ * steps (Polyak's rule towards the target, the best packing known) lower it for ``iters``
+ * steps, starting from the last call's multipliers; p->lam ends at the lowest bound found. */
+static void lagrange(const Ctx *c, Pool *p, double target, int iters) {
+    int m = c->m, n = p->n;
+    double best_l = INFINITY, mu = 1.0;
+    int since = 0;
+    memcpy(p->lam_best, p->lam, (size_t)n * sizeof(double));
+    for (int it = 0; it < iters && now() < p->deadline; it++) {
+        route_lams(p);
+        int cnt = 0; /* the m best positive reduced scores, descending */
+        for (int e = 0; e < p->size; e++) {
+            double r = p->eff[e] - p->lamr[e];
+            if (r <= 0 || (cnt == m && r <= p->eff[p->top[m - 1]] - p->lamr[p->top[m - 1]]))
+                continue;
+            int t = cnt < m ? cnt++ : m - 1;
+            while (t > 0 && p->eff[p->top[t - 1]] - p->lamr[p->top[t - 1]] < r) {
+                p->top[t] = p->top[t - 1];
+                t--;
+            }
+            p->top[t] = e;
+        }
+        double l = p->lam_total;
+        for (int t = 0; t < cnt; t++) l += p->eff[p->top[t]] - p->lamr[p->top[t]];
+        if (l < best_l - 1e-9) {
+            best_l = l;
+            memcpy(p->lam_best, p->lam, (size_t)n * sizeof(double));
+            since = 0;
+        } else if (++since >= 3) {
+            mu *= 0.5;
+            since = 0;
+        }
+        if (l - target <= 1e-6) break; /* the target is optimal */
+        for (int v = 0; v < n; v++) p->grad[v] = 1.0;
+        for (int t = 0; t < cnt; t++) {
+            const int *seq = p->seq + (size_t)p->top[t] * (size_t)p->maxlen;
+            for (int k = 1; k < p->len[p->top[t]] - 1; k++) p->grad[seq[k]] -= 1.0;
+        }
+        double norm = 0.0;
+        for (int v = 0; v < n; v++) {
+            if (p->lam[v] <= 0 && p->grad[v] > 0) p->grad[v] = 0.0; /* stays at 0 */
+            norm += p->grad[v] * p->grad[v];
+        }
+        if (norm <= 0) break; /* the relaxed solution is a packing covering every priced node */
+        double step = mu * (l - target) / norm;
+        for (int v = 0; v < n; v++) {
+            double x = p->lam[v] - step * p->grad[v];
+            p->lam[v] = x > 0 ? x : 0.0;
+        }
+    }
+    memcpy(p->lam, p->lam_best, (size_t)n * sizeof(double));
+}
+
+/* the pool's routes by reduced score (p->lam), descending, with the prefix sums of the
+   positive ones: the bound of the branch and bound */
+static void sort_pool(const Ctx *c, Pool *p, double target) {
+    if (target <= 0) /* no packing known: the best single route as the target */
+        for (int e = 0; e < p->size; e++)
+            if (p->eff[e] > target) target = p->eff[e];
+    lagrange(c, p, target, LAG_STEPS);
+    route_lams(p);
+    for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i] - p->lamr[i], i};
     qsort(p->keyed, (size_t)p->size, sizeof(Keyed), keyed_desc);
     p->prefix[0] = 0.0;
-    for (int i = 0; i < p->size; i++) p->prefix[i + 1] = p->prefix[i] + p->keyed[i].key;
+    for (int i = 0; i < p->size; i++)
+        p->prefix[i + 1] = p->prefix[i] + (p->keyed[i].key > 0 ? p->keyed[i].key : 0.0);
 }
 
 /* the best packing of the sorted pool scoring more than floor: p->best_pick[0 .. p->nbest),
@@ -1020,148 +1098,20 @@ static void pack_from(const Ctx *c, Pool *p, double floor) {
     p->nodes = 0;
     p->best = floor;
     p->nbest = -1;
-    pack(c, p, 0, 0, 0.0, 0.0);
+    pack(c, p, 0, 0, 0.0, 0.0, 0.0);
 }
 
-/* an empty incumbent: m slots without visits */
-static void clear_incumbent(const Ctx *c, Pool *p) {
-    memset(p->inc_bits, 0, (size_t)c->m * (size_t)p->words * sizeof(uint64_t));
-    for (int i = 0; i < c->m; i++) p->inc_eff[i] = p->inc_cost[i] = 0.0;
-}
-
-/* visit v joins the incumbent's slot i */
-static void incumbent_add(const Ctx *c, Pool *p, int i, int v) {
-    p->inc_bits[(size_t)i * (size_t)p->words + (size_t)(v >> 6)] |= 1ULL << (v & 63);
-    p->inc_eff[i] += c->eff[v];
-    p->inc_cost[i] += c->cost[v];
-}
-
-/* p->inc_* := the routes of s */
-static void load_incumbent(const Ctx *c, Pool *p, const State *s) {
-    clear_incumbent(c, p);
-    for (int i = 0; i < c->m; i++)
-        for (int k = 1; k < s->r[i].len - 1; k++) incumbent_add(c, p, i, s->r[i].seq[k]);
-}
-
-/* A local search over packings around the incumbent in p->inc_* (the sorted pool): for
- * k = 1 .. kmax, every set of k of the m slots in turn is emptied and re-packed from the pool
- * by the branch and bound (at most node_limit nodes), the other slots' routes fixed; the first
- * re-packing that scores more than the incumbent replaces those slots, and the scan starts
- * again, until no set of up to kmax slots improves or p->deadline passes.  Returns the number
- * of improvements; p->new_e tells which slots changed.  The packing from scratch starts from
- * the top-scored routes, which overlap, and runs out of nodes among their combinations at
- * m = 3-4; this search looks at the combinations next to the best solution instead. */
-static int pack_around(const Ctx *c, Pool *p, int kmax, long long node_limit) {
-    int m = c->m, W = p->words, found = 0;
-    int *drop = p->comb; /* the slots emptied, ascending: the sets of k in lexicographic order */
-    for (int i = 0; i < m; i++) p->new_e[i] = -1;
-    long long limit = p->node_limit;
-    p->node_limit = node_limit;
-    for (int k = 1; k <= kmax && k <= m; k++) {
-        for (int i = 0; i < k; i++) drop[i] = i;
-        for (;;) {
-            if (now() >= p->deadline) goto out;
-            double eff = 0.0, cost = 0.0, total = 0.0;
-            int depth = 0;
-            memset(p->used, 0, (size_t)W * sizeof(uint64_t));
-            for (int i = 0, d = 0; i < m; i++) {
-                total += p->inc_eff[i];
-                if (d < k && drop[d] == i) {
-                    d++;
-                    continue;
-                }
-                for (int w = 0; w < W; w++) p->used[w] |= p->inc_bits[(size_t)i * W + w];
-                eff += p->inc_eff[i];
-                cost += p->inc_cost[i];
-                p->pick[depth++] = -1; /* a kept slot, not a pool route */
-            }
-            p->nodes = 0;
-            p->best = total;
-            p->nbest = -1;
-            pack(c, p, 0, depth, eff, cost);
-            if (p->nbest >= 0) {
-                /* the emptied slots take the new routes in turn; any left over stay empty */
-                for (int d = 0, t = depth; d < k; d++) {
-                    int i = drop[d];
-                    uint64_t *b = p->inc_bits + (size_t)i * W;
-                    if (t < p->nbest) {
-                        int e = p->best_pick[t++];
-                        memcpy(b, p->bits + (size_t)e * W, (size_t)W * sizeof(uint64_t));
-                        p->inc_eff[i] = p->eff[e];
-                        p->inc_cost[i] = p->cost[e];
-                        p->new_e[i] = e;
-                    } else {
-                        memset(b, 0, (size_t)W * sizeof(uint64_t));
-                        p->inc_eff[i] = p->inc_cost[i] = 0.0;
-                        p->new_e[i] = -2;
-                    }
-                }
-                found++;
-                k = 0; /* first improvement: scan again from single slots */
-                break;
-            }
-            /* the next set of k slots */
-            int d = k - 1;
-            while (d >= 0 && drop[d] == m - k + d) d--;
-            if (d < 0) break;
-            drop[d]++;
-            for (int e = d + 1; e < k; e++) drop[e] = drop[e - 1] + 1;
-        }
-    }
-out:
-    p->node_limit = limit;
-    return found;
-}
-
-/* s := base with the slots p->new_e marks replaced by their pool routes (or emptied) */
-static void apply_around(const Ctx *c, Pool *p, State *s, const State *base, const State *init) {
-    state_copy(s, base, c);
-    for (int i = 0; i < c->m; i++) {
-        if (p->new_e[i] == -1) continue;
-        Route *r = &s->r[i];
-        for (int k = 1; k < r->len - 1; k++) {
-            int v = r->seq[k];
-            s->visited[v] = 0;
-            s->eff -= c->eff[v];
-            s->cost -= c->cost[v];
-        }
-        route_copy(r, &init->r[i]);
-    }
-    for (int i = 0; i < c->m; i++)
-        if (p->new_e[i] >= 0) put_route(c, s, &s->r[i], p, p->new_e[i]);
-}
-
-/* Recombination until t_end: the local search over packings around the best solution (in the
- * first half of the time), then the packing from scratch, which must beat what that found.
- * The better of the two goes into s and 1 is returned if it beats the best; else 0, s as it
- * was. */
+/* Recombination until t_end: the best packing of the pool scoring more than the best
+ * solution goes into s and 1 is returned; else 0, s as it was. */
 static int recombine(const Ctx *c, Pool *p, State *s, const State *init, const State *best,
                      double t_end) {
     if (p->size == 0) return 0;
-    sort_pool(p);
-    int around = 0;
-    double floor = best->eff;
-    /* all m routes at once would be the packing from scratch below */
-    int kmax = c->around < c->m - 1 ? c->around : c->m - 1;
-    if (kmax > 0) {
-        double t = now();
-        p->deadline = t + 0.5 * (t_end - t);
-        load_incumbent(c, p, best);
-        around = pack_around(c, p, kmax, c->around_nodes);
-        if (around) {
-            floor = 0.0;
-            for (int i = 0; i < c->m; i++) floor += p->inc_eff[i];
-        }
-    }
     p->deadline = t_end;
-    pack_from(c, p, floor);
-    if (p->nbest >= 0) {
-        state_copy(s, init, c);
-        for (int t = 0; t < p->nbest; t++) put_route(c, s, &s->r[t], p, p->best_pick[t]);
-        return 1;
-    }
-    if (!around) return 0;
-    apply_around(c, p, s, best, init);
+    sort_pool(c, p, best->eff);
+    pack_from(c, p, best->eff);
+    if (p->nbest < 0) return 0;
+    state_copy(s, init, c);
+    for (int t = 0; t < p->nbest; t++) put_route(c, s, &s->r[t], p, p->best_pick[t]);
     return 1;
 }
 
@@ -1552,18 +1502,17 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         c.homogeneous = t0[i] == t0[0] && tmax[i] == tmax[0] && cap[i] == cap[0] &&
                         memcmp(opn + (size_t)i * nn, opn, nn * sizeof(double)) == 0 &&
                         memcmp(cls + (size_t)i * nn, cls, nn * sizeof(double)) == 0;
-    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLdddddiL", &c.restart_after, &c.fresh_after,
+    if (!PyArg_ParseTuple(oparams, "iiiiidddddiiLddddd", &c.restart_after, &c.fresh_after,
                           &c.shake_growth, &c.replace_full, &c.span, &c.noise,
                           &c.related_share, &c.related_frac, &c.shake_frac, &c.accept,
                           &c.recomb_every, &c.pool_size, &c.pack_nodes, &c.force_share,
-                          &c.worst_share, &c.fresh_noise, &c.end_game, &c.inject_share,
-                          &c.around, &c.around_nodes))
+                          &c.worst_share, &c.fresh_noise, &c.end_game, &c.inject_share))
         goto done;
     if (c.restart_after < 1 || c.fresh_after < 1 || c.shake_growth < 1 || c.span < 2 ||
         c.recomb_every < 1 || c.pool_size < 1 || c.pack_nodes < 1 || c.force_share < 0 ||
         c.force_share > 1 || c.worst_share < 0 || c.worst_share > 1 || c.noise < 0 ||
         c.fresh_noise < 0 || c.end_game < 0 || c.end_game > 1 || c.inject_share < 0 ||
-        c.inject_share > 1 || c.around < 0 || c.around_nodes < 1) {
+        c.inject_share > 1) {
         PyErr_SetString(PyExc_ValueError, "params out of range");
         goto done;
     }
@@ -1780,25 +1729,20 @@ done:
 
 
 /* the pool and its set packing on their own, for tests: routes are visit lists (no terminals);
-   returns (the best packing's routes, the pool's routes).  With around (at most m disjoint
-   visit lists, the incumbent's slots; the rest are empty), the local search over packings
-   around it re-packing up to kmax slots at once instead: the packing is then the slots'
-   routes after it, empty slots left out.  At most 16 routes (m <= 16). */
+   returns (the best packing's routes, the pool's routes) */
 static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
-    static char *names[] = {"routes",     "eff",    "cost", "m", "budget", "pool_size",
-                            "node_limit", "around", "kmax", NULL};
-    PyObject *oroutes, *oeff, *ocost, *oaround = Py_None, *result = NULL, *picked = NULL,
-                                                *kept = NULL;
-    int m, pool_size, kmax = 0;
+    static char *names[] = {"routes", "eff", "cost", "m", "budget", "pool_size", "node_limit",
+                            NULL};
+    PyObject *oroutes, *oeff, *ocost, *result = NULL, *picked = NULL, *kept = NULL;
+    int m, pool_size;
     long long node_limit;
     double budget;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOidiL|$Oi", names, &oroutes, &oeff, &ocost, &m,
-                                     &budget, &pool_size, &node_limit, &oaround, &kmax))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOidiL", names, &oroutes, &oeff, &ocost, &m,
+                                     &budget, &pool_size, &node_limit))
         return NULL;
     Py_ssize_t nn = PyObject_Length(oeff);
-    if (nn <= 0 || m < 1 || m > 16 || pool_size < 1 || node_limit < 1 || !PyList_Check(oroutes) ||
-        kmax < 0 || (oaround != Py_None && (!PyList_Check(oaround) || PyList_GET_SIZE(oaround) > m)))
+    if (nn <= 0 || m < 1 || pool_size < 1 || node_limit < 1 || !PyList_Check(oroutes))
         return PyErr_Format(PyExc_ValueError, "bad arguments");
     int n = (int)nn;
     Ctx c;
@@ -1825,57 +1769,21 @@ static PyObject *pack_routes(PyObject *self, PyObject *args, PyObject *kw) {
         pool_add(&c, &p, &r);
     }
     p.deadline = INFINITY;
-    sort_pool(&p);
-    /* the packing as pool indices, or -1 - slot for an incumbent's route kept in its slot */
-    int out[16], nout = 0;
-    if (oaround == Py_None) {
-        pack_from(&c, &p, -1.0);
-        for (int t = 0; t < p.nbest; t++) out[nout++] = p.best_pick[t];
-    } else {
-        Py_ssize_t na = PyList_GET_SIZE(oaround);
-        clear_incumbent(&c, &p);
-        memset(p.used, 0, (size_t)p.words * sizeof(uint64_t));
-        for (int i = 0; i < na; i++) {
-            Py_ssize_t len = read_nodes(PyList_GET_ITEM(oaround, i), n, r.seq, 0, n);
-            if (len < 0) goto done;
-            for (Py_ssize_t k = 0; k < len; k++) {
-                int v = r.seq[k];
-                if (p.used[v >> 6] >> (v & 63) & 1) {
-                    PyErr_SetString(PyExc_ValueError, "around: a node in two routes");
-                    goto done;
-                }
-                p.used[v >> 6] |= 1ULL << (v & 63);
-                incumbent_add(&c, &p, i, v);
-            }
-        }
-        pack_around(&c, &p, kmax, node_limit);
-        for (int i = 0; i < m; i++) {
-            if (p.new_e[i] >= 0)
-                out[nout++] = p.new_e[i];
-            else if (p.new_e[i] == -1 && i < na && PyObject_Length(PyList_GET_ITEM(oaround, i)) > 0)
-                out[nout++] = -1 - i;
-        }
-    }
-    picked = PyList_New(nout);
+    sort_pool(&c, &p, 0.0);
+    pack_from(&c, &p, -1.0);
+    picked = PyList_New(p.nbest > 0 ? p.nbest : 0);
     kept = PyList_New(p.size);
     if (!picked || !kept) goto done;
-    for (int t = 0; t < nout + p.size; t++) {
-        PyObject *lst;
-        if (t < nout && out[t] < 0) {
-            lst = PySequence_List(PyList_GET_ITEM(oaround, -1 - out[t]));
-        } else {
-            int e = t < nout ? out[t] : t - nout;
-            const int *seq = p.seq + (size_t)e * (size_t)p.maxlen;
-            lst = PyList_New(p.len[e] - 2);
-            if (lst)
-                for (int k = 1; k < p.len[e] - 1; k++)
-                    PyList_SET_ITEM(lst, k - 1, PyLong_FromLong(seq[k]));
-        }
+    for (int t = 0; t < p.nbest + p.size; t++) {
+        int e = t < p.nbest ? p.best_pick[t] : t - p.nbest;
+        const int *seq = p.seq + (size_t)e * (size_t)p.maxlen;
+        PyObject *lst = PyList_New(p.len[e] - 2);
         if (!lst) goto done;
-        if (t < nout)
+        for (int k = 1; k < p.len[e] - 1; k++) PyList_SET_ITEM(lst, k - 1, PyLong_FromLong(seq[k]));
+        if (t < p.nbest)
             PyList_SET_ITEM(picked, t, lst);
         else
-            PyList_SET_ITEM(kept, t - nout, lst);
+            PyList_SET_ITEM(kept, t - p.nbest, lst);
     }
     result = Py_BuildValue("(OO)", picked, kept);
 done:
@@ -1892,9 +1800,8 @@ static PyMethodDef methods[] = {
      "search(n, m, travel, service, open, close, t0, tmax, cap, eff, cost, budget, candidate, "
      "locked, routes, fixed, seed, time_limit, max_iterations, params) -> (routes, iterations)"},
     {"pack_routes", (PyCFunction)(void (*)(void))pack_routes, METH_VARARGS | METH_KEYWORDS,
-     "pack_routes(routes, eff, cost, m, budget, pool_size, node_limit, *, around=None, kmax=0) "
-     "-> (the best packing, the pool): the pool the routes make and its set packing on their "
-     "own, or the local search over packings around the incumbent `around` (for tests)"},
+     "pack_routes(routes, eff, cost, m, budget, pool_size, node_limit) -> (the best packing, "
+     "the pool): the pool the routes make and its set packing on their own (for tests)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ils",

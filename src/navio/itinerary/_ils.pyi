@@ -43,8 +43,6 @@ def search(
         float,
         float,
         float,
-        int,
-        int,
     ],
     construct_only: bool = ...,
 ) -> tuple[list[list[int]], int]: ...
@@ -57,6 +55,4 @@ def pack_routes(
     budget: float,
     pool_size: int,
     node_limit: int,
-    around: Sequence[Sequence[int]] | None = ...,
-    kmax: int = ...,
 ) -> tuple[list[list[int]], list[list[int]]]: ...

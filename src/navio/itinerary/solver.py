@@ -101,20 +101,20 @@ an LP-based granular variable neighborhood search", EJOR 220(1), 2012):
   bound, limited to ``_PACK_NODES`` nodes and 2 % of the time limit; if it beats the best
   solution, the search goes on from it.  This is the route-recombination step of Hu & Lim,
   "An iterative three-component heuristic for the team orienteering problem with time
-  windows", EJOR 232(2), 2014 (there with a MIP solver over the pool).  Before that packing
-  from scratch, whose node limit runs out among the overlapping top-scored routes at m = 3-4,
-  a local search over packings looks next to the best solution: each set of up to
-  ``_AROUND`` (and fewer than m) of its routes in turn gives way to the best disjoint pool
-  routes that fit beside the others (the same branch and bound, ``_AROUND_NODES`` nodes
-  each, first improvement, until none), within the first half of the recombination's time;
-  the packing from scratch must then beat what it found.  A last recombination runs when the
-  search stops (its time is kept from the search), since the pool then holds the routes of
-  the last iterations too.  From ``_INJECT_FROM`` routes on, a share ``_INJECT_SHARE`` of the
-  shakes also injects one pool route (the best-scored of three drawn at random) in place of
-  the current route sharing the most visits with it, if it scores more than that route: the
-  other routes lose the visits it brings and the local search refills them, a crossover of
-  the current solution with an elite route that, unlike the packing, needs no disjoint
-  partners in the pool.
+  windows", EJOR 232(2), 2014 (there with a MIP solver over the pool).  The bound is
+  Lagrangian: each visit's "at most one route" constraint is priced by a multiplier, found by
+  subgradient steps (warm-started from the last recombination's), and the branch and bound
+  walks the routes by reduced score (score less their visits' multipliers); its bound, the
+  free visits' multipliers plus the best positive reduced scores still to come, lies a few
+  points above the best solution where the sum of the best route scores lay hundreds above,
+  so the packing is mostly proven optimal within milliseconds.  A last recombination runs
+  when the search stops (its time is kept from the search), since the pool then holds the
+  routes of the last iterations too.  From ``_INJECT_FROM`` routes on, a share
+  ``_INJECT_SHARE`` of the shakes also injects one pool route (the best-scored of three
+  drawn at random) in place of the current route sharing the most visits with it, if it
+  scores more than that route: the other routes lose the visits it brings and the local
+  search refills them, a crossover of the current solution with an elite route that, unlike
+  the packing, needs no disjoint partners in the pool.
 
 Implementation: this module validates the instance, builds its arrays, places the locked
 visits and turns the result back into schedules; the search loop itself (everything above)
@@ -169,11 +169,6 @@ _END_GAME = 0.2  # last share of the run without new episodes: stalls go back to
 # pool's best pair of disjoint routes; see docs/decisions.md)
 _INJECT_SHARE = 0.1
 _INJECT_FROM = 3
-# recombination first searches the packings next to the best solution: up to _AROUND of its
-# routes at once give way to the best disjoint pool routes (0: off), each re-packing limited to
-# _AROUND_NODES branch-and-bound nodes (3 routes at once gained nothing over 3 seed pairs)
-_AROUND = 2
-_AROUND_NODES = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -653,8 +648,6 @@ def solve(
             _FRESH_NOISE,
             _END_GAME,
             _INJECT_SHARE if c.m >= _INJECT_FROM else 0.0,
-            _AROUND,
-            _AROUND_NODES,
         ),
         construct_only=construct_only,
     )
