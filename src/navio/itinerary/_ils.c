@@ -850,7 +850,6 @@ typedef struct {
        direction and the routes of the relaxed solution */
     double *lam, *lam_best, *lamr, *grad, lam_total;
     int *top;
-    int n;
 } Pool;
 
 static uint64_t mix64(uint64_t z) {
@@ -879,7 +878,6 @@ static int pool_alloc(Pool *p, int cap, int n, int m, long long node_limit) {
     p->used = malloc(w * sizeof(uint64_t));
     p->scratch = malloc(w * sizeof(uint64_t));
     p->keyed = malloc(k * sizeof(Keyed));
-    p->n = n;
     p->lam = calloc((size_t)n, sizeof(double));
     p->lam_best = malloc((size_t)n * sizeof(double));
     p->grad = malloc((size_t)n * sizeof(double));
@@ -1009,7 +1007,7 @@ static void put_route(const Ctx *c, State *s, Route *r, const Pool *p, int e) {
 }
 
 /* each pool route's sum of the multipliers p->lam over its visits, into p->lamr */
-static void route_lams(Pool *p) {
+static void route_lams(const Ctx *c, Pool *p) {
     for (int e = 0; e < p->size; e++) {
         const int *seq = p->seq + (size_t)e * (size_t)p->maxlen;
         double acc = 0.0;
@@ -1017,7 +1015,7 @@ static void route_lams(Pool *p) {
         p->lamr[e] = acc;
     }
     p->lam_total = 0.0;
-    for (int v = 0; v < p->n; v++) p->lam_total += p->lam[v];
+    for (int v = 0; v < c->n; v++) p->lam_total += p->lam[v];
 }
 
 /* The Lagrangian relaxation of the set packing: each node's "at most one route" constraint
@@ -1027,12 +1025,12 @@ static void route_lams(Pool *p) {
  * steps (Polyak's rule towards the target, the best packing known) lower it for ``iters``
  * steps, starting from the last call's multipliers; p->lam ends at the lowest bound found. */
 static void lagrange(const Ctx *c, Pool *p, double target, int iters) {
-    int m = c->m, n = p->n;
+    int m = c->m, n = c->n;
     double best_l = INFINITY, mu = 1.0;
     int since = 0;
     memcpy(p->lam_best, p->lam, (size_t)n * sizeof(double));
     for (int it = 0; it < iters && now() < p->deadline; it++) {
-        route_lams(p);
+        route_lams(c, p);
         int cnt = 0; /* the m best positive reduced scores, descending */
         for (int e = 0; e < p->size; e++) {
             double r = p->eff[e] - p->lamr[e];
@@ -1083,7 +1081,7 @@ static void sort_pool(const Ctx *c, Pool *p, double target) {
         for (int e = 0; e < p->size; e++)
             if (p->eff[e] > target) target = p->eff[e];
     lagrange(c, p, target, LAG_STEPS);
-    route_lams(p);
+    route_lams(c, p);
     for (int i = 0; i < p->size; i++) p->keyed[i] = (Keyed){p->eff[i] - p->lamr[i], i};
     qsort(p->keyed, (size_t)p->size, sizeof(Keyed), keyed_desc);
     p->prefix[0] = 0.0;
