@@ -384,8 +384,8 @@ def _random_pool_problem(
     rng: np.random.Generator, budget: bool, n: int
 ) -> tuple[list[list[int]], NDArray[np.float64], NDArray[np.float64], float]:
     """A small set-packing problem on n nodes: routes, node scores and costs, budget cap.
-    On the fewest nodes routes overlap so much that the best packing often takes fewer than m
-    routes (where a bound counting negative reduced scores would cut it off)."""
+    On the fewest nodes the routes overlap heavily and the best packing may take fewer than m
+    routes."""
     routes = _random_routes(rng, n, int(rng.integers(1, 25)))
     eff = rng.integers(0, 20, size=n).astype(float)
     cost = rng.integers(0, 10, size=n).astype(float)
