@@ -1099,12 +1099,14 @@ static void pack_from(const Ctx *c, Pool *p, double floor) {
     pack(c, p, 0, 0, 0.0, 0.0, 0.0);
 }
 
-/* Recombination until t_end: the best packing of the pool scoring more than the best
- * solution goes into s and 1 is returned; else 0, s as it was. */
+/* Recombination for at most ``seconds`` (and never past the search's deadline): the best
+ * packing of the pool scoring more than the best solution goes into s and 1 is returned;
+ * else 0, s as it was. */
 static int recombine(const Ctx *c, Pool *p, State *s, const State *init, const State *best,
-                     double t_end) {
+                     double seconds) {
     if (p->size == 0) return 0;
-    p->deadline = t_end;
+    double t_end = now() + seconds;
+    p->deadline = t_end < c->deadline ? t_end : c->deadline;
     sort_pool(c, p, best->eff);
     pack_from(c, p, best->eff);
     if (p->nbest < 0) return 0;
@@ -1636,9 +1638,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
         double took = now() - started;
         if (recomb && it >= next_recomb) {
             /* a failed recombination waits twice as long before the next (up to 16 times) */
-            double t_pack = now();
-            int ok = recombine(&c, &pool, &cur, &init, &best,
-                               t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline);
+            int ok = recombine(&c, &pool, &cur, &init, &best, pack_time);
             if (ok) {
                 local_search(&c, &cur, 0.0, &w);
                 for (int i = 0; i < m; i++) pool_add(&c, &pool, &cur.r[i]);
@@ -1678,9 +1678,7 @@ static PyObject *search(PyObject *self, PyObject *args, PyObject *kw) {
     }
     if (recomb) {
         /* a last recombination: the pool holds the routes of the last iterations too */
-        double t_pack = now();
-        if (recombine(&c, &pool, &cur, &init, &best,
-                      t_pack + pack_time < c.deadline ? t_pack + pack_time : c.deadline)) {
+        if (recombine(&c, &pool, &cur, &init, &best, pack_time)) {
             local_search(&c, &cur, 0.0, &w);
             if (better(&cur, &best, &c)) state_copy(&best, &cur, &c);
         }
