@@ -128,7 +128,7 @@ class RedisBroadcast(LocalBroadcast):
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
         await self._redis.aclose()
         await super().close()
 
