@@ -22,6 +22,7 @@ class TopUp(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     payment_method: str | None = Field(
         default=None,
+        min_length=1,
         max_length=200,
         description="confirm at once with this method (sandbox: a test card number)",
     )

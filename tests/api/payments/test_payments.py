@@ -219,3 +219,15 @@ async def test_refunds_invoices_idempotency_and_bad_input(
         "payment_state_conflict",
     )
     assert await _balance(client, me) == 0
+
+
+async def test_top_up_with_an_empty_payment_method_is_refused(client: httpx.AsyncClient) -> None:
+    """An empty method was accepted by the top-up's schema and refused by the confirmation's,
+    after the intent was created: a 500 (found by schema-driven fuzzing)."""
+    me = await make_user(client)
+    for card in ["", "x" * 201]:
+        assert_problem(await _top_up(client, me, 1556, card), 422, "validation_error")
+    ledger = (
+        await client.get(f"{API}/wallet/ledger?currency=EUR", headers=me.headers)
+    ).json()
+    assert ledger["items"] == [] and await _balance(client, me) == 0
