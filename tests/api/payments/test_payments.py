@@ -227,7 +227,5 @@ async def test_top_up_with_an_empty_payment_method_is_refused(client: httpx.Asyn
     me = await make_user(client)
     for card in ["", "x" * 201]:
         assert_problem(await _top_up(client, me, 1556, card), 422, "validation_error")
-    ledger = (
-        await client.get(f"{API}/wallet/ledger?currency=EUR", headers=me.headers)
-    ).json()
+    ledger = (await client.get(f"{API}/wallet/ledger?currency=EUR", headers=me.headers)).json()
     assert ledger["items"] == [] and await _balance(client, me) == 0
