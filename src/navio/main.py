@@ -37,7 +37,7 @@ from navio.kernel.db import Database, create_engine
 from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
 from navio.kernel.events import HandlerRegistry
 from navio.kernel.fx import EcbRates
-from navio.kernel.http import install_error_handlers
+from navio.kernel.http import install_error_handlers, problem_responses
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
 from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
@@ -157,8 +157,25 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "errors": {"type": "array", "items": {"type": "object"}},
         },
     }
+    _document_problems(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """What every operation can answer, as it answers it: a body that cannot be read (JSON
+    that is not UTF-8, a broken form) is a 400 problem, and the validation errors FastAPI
+    documents by default as `HTTPValidationError` JSON are 422 problems here."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "requestBody" in operation and "400" not in responses:
+                responses["400"] = problem_responses(400)[400]
+            invalid = responses.get("422", {}).get("content", {})
+            if "application/json" in invalid and PROBLEM_JSON not in invalid:
+                responses["422"] = problem_responses(422)[422]
 
 
 def health_router() -> APIRouter:

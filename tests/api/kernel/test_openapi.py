@@ -1,0 +1,47 @@
+"""The OpenAPI document says how errors come: every documented 4xx answer is problem+json, and
+every operation that takes a body documents the 400 an unreadable body (not UTF-8) gets.
+Schema-driven fuzzing found 29 operations answering an undeclared 400 and 10 declaring FastAPI's
+JSON `HTTPValidationError` for the 422 problems they send."""
+
+from __future__ import annotations
+
+import httpx
+
+from navio.kernel.errors import PROBLEM_JSON
+from tests.factories.iam import assert_problem
+from tests.factories.iam import user as make_user
+from tests.factories.trips import API
+
+
+async def test_every_error_is_documented_as_a_problem(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert "HTTPValidationError" not in str(document["paths"])
+    operations = [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    with_body = [op for op in operations if "requestBody" in op[2]]
+    assert len(with_body) > 50
+    for method, path, operation in with_body:
+        assert "400" in operation["responses"], (method, path)
+    for method, path, operation in operations:
+        for status, response in operation["responses"].items():
+            if status.startswith("4"):
+                assert list(response["content"]) == [PROBLEM_JSON], (method, path, status)
+
+
+async def test_a_malformed_body_is_the_documented_400(client: httpx.AsyncClient) -> None:
+    me = await make_user(client)
+    headers = {**me.headers, "Content-Type": "application/json"}
+    # bytes that are not UTF-8 cannot be read at all: 400
+    unreadable = await client.post(
+        f"{API}/trips", content=b'{"title": "\xff\xfe"}', headers=headers
+    )
+    assert_problem(unreadable, 400, "bad_request")
+    assert unreadable.headers["content-type"].startswith(PROBLEM_JSON)
+    # readable text that is not JSON: a 422 validation problem naming the body
+    broken = await client.post(f"{API}/trips", content=b'{"title": "unterminated', headers=headers)
+    body = assert_problem(broken, 422, "validation_error")
+    assert body["errors"][0]["type"] == "json_invalid"  # type: ignore[index]
