@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.factories.trips import item_body, trip_body
-from tests.integration.test_scale_out import (
+from tests.integration.processes import (
     free_port,
     navio_env,
     processes,
