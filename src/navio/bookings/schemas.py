@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from navio.bookings.domain import OfferKind, Status
+from navio.payments import PaymentMethod
 
 
 class OfferIn(BaseModel):
@@ -37,8 +38,8 @@ class BookingCreate(BaseModel):
     starts_at: AwareDatetime
     cancellation: PolicyIn = Field(default_factory=PolicyIn)
     pay_with: Literal["wallet", "card"] = "wallet"
-    payment_method: str | None = Field(
-        default=None, max_length=200, description="card: confirm at once with this method"
+    payment_method: PaymentMethod | None = Field(
+        default=None, description="card: confirm at once with this method"
     )
 
 

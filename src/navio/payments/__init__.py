@@ -15,7 +15,7 @@ from navio.payments.events import PaymentFailed, PaymentSucceeded
 from navio.payments.models import Payment
 from navio.payments.providers.base import PaymentProvider
 from navio.payments.repository import PaymentsRepository
-from navio.payments.schemas import IntentConfirm, RefundCreate
+from navio.payments.schemas import IntentConfirm, PaymentMethod, RefundCreate
 from navio.payments.service import PaymentDeclinedKept, PaymentsService
 
 
@@ -53,6 +53,7 @@ __all__ = [
     "Payment",
     "PaymentDeclinedKept",
     "PaymentFailed",
+    "PaymentMethod",
     "PaymentSucceeded",
     "PaymentsService",
     "RefundCreate",

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# a payment method as a provider takes it (sandbox: a test card number); the top-up confirms
+# with it at once, so both requests accept the same values
+PaymentMethod = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class IntentCreate(BaseModel):
@@ -20,10 +24,8 @@ class TopUp(BaseModel):
 
     amount_minor: int
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    payment_method: str | None = Field(
+    payment_method: PaymentMethod | None = Field(
         default=None,
-        min_length=1,
-        max_length=200,
         description="confirm at once with this method (sandbox: a test card number)",
     )
 
@@ -32,7 +34,7 @@ class IntentConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_id: uuid.UUID
-    payment_method: str = Field(min_length=1, max_length=200)
+    payment_method: PaymentMethod
 
 
 class RefundCreate(BaseModel):

@@ -219,6 +219,8 @@ async def test_trip_items_and_bad_input(client: httpx.AsyncClient) -> None:
         ({"offer": _offer(-10)}, "invalid_booking"),
         ({"offer": _offer(100, currency="XYZ")}, "invalid_booking"),
         ({"payment_method": CARD_SUCCESS}, "invalid_booking"),
+        # the same methods as a payment's confirmation takes: an empty one is no method
+        ({"pay_with": "card", "payment_method": ""}, "validation_error"),
         ({"cancellation": {"late_refund_pct": 150}}, "validation_error"),
     ]:
         assert_problem(await _book(client, owner, **body), 422, code)
