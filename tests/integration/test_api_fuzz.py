@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from navio.payments.providers.sandbox import CARD_SUCCESS
 from tests.factories.trips import item_body, trip_body
 from tests.integration.processes import (
     free_port,
@@ -57,7 +58,7 @@ def _seed_objects(base: str, headers: dict[str, str]) -> dict[str, str]:
     payment = made(
         httpx.post(
             f"{api}/wallet/top-up",
-            json={"amount_minor": 50_000, "currency": "EUR", "payment_method": "4242424242424242"},
+            json={"amount_minor": 50_000, "currency": "EUR", "payment_method": CARD_SUCCESS},
             headers=headers,
         )
     )
