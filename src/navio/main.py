@@ -37,7 +37,7 @@ from navio.kernel.db import Database, create_engine
 from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
 from navio.kernel.events import HandlerRegistry
 from navio.kernel.fx import EcbRates
-from navio.kernel.http import install_error_handlers, problem_responses
+from navio.kernel.http import RejectNulMiddleware, install_error_handlers, problem_responses
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
 from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
@@ -345,6 +345,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())
+    # no text Navio keeps may hold a NUL character (PostgreSQL refuses it): a 422 before any
+    # route, inside CORS (a browser can read it) and the body cap below
+    app.add_middleware(RejectNulMiddleware)
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -39,7 +39,7 @@ from navio.expenses.schemas import (
 )
 from navio.expenses.service import PREVIEW_ROWS, ExpensesService
 from navio.iam import CurrentPrincipal
-from navio.kernel.http import problem_responses
+from navio.kernel.http import problem_responses, reject_nul_in_form
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.kernel.versioning import etag
@@ -109,6 +109,7 @@ PreviewLimit = Annotated[int, Query(ge=0, le=5000, description="rows shown in th
     response_model=ImportRead,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 404, 413, 422),
+    dependencies=[Depends(reject_nul_in_form)],
     description="Upload a bank or card statement (CSV) for a preview: the detected encoding, "
     "delimiter, header, column mapping, date and number formats, every row with its category "
     "and duplicate status, and every row that cannot be read. Nothing becomes an expense "

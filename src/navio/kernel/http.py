@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from navio.kernel.errors import PROBLEM_JSON, DomainError, problem
 
@@ -42,8 +47,12 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return _problem_errors(exc.errors())
+
+
+def _problem_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     errors = []
-    for err in exc.errors():
+    for err in raw:
         errors.append(
             {
                 "field": _field_path(err.get("loc", ())),
@@ -53,6 +62,118 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             }
         )
     return errors
+
+
+NUL = "\x00"
+_NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _nul_paths(value: Any, loc: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """The locations of every string (value or key) holding a NUL character in decoded JSON."""
+    if isinstance(value, str):
+        return [loc] if NUL in value else []
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                found.append((*loc, key))
+            found.extend(_nul_paths(item, (*loc, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_nul_paths(item, (*loc, index)))
+    return found
+
+
+def _nul_errors(locations: list[tuple[str | int, ...]]) -> list[dict[str, Any]]:
+    return [{"loc": loc, "msg": _NUL_MESSAGE, "type": "string_nul"} for loc in locations]
+
+
+def _json_body(scope: Scope) -> bool:
+    """Whether the route would read the body as JSON (FastAPI does when no type is given)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return True
+
+
+class RejectNulMiddleware:
+    """A 422 for any NUL character in the path, a query parameter or a JSON body.
+
+    No text Navio keeps may hold one: PostgreSQL refuses it in text columns (a 500 after the
+    rest of the request had run), SQLite would store it; both backends now answer the same,
+    before any route runs. A request without one costs a substring test of the query string
+    and of the JSON body, which is read whole here and handed on (the routes read it whole
+    anyway). Form fields are checked by ``reject_nul_in_form`` on the routes that take forms.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locations: list[tuple[str | int, ...]] = []
+        if NUL in scope["path"]:
+            locations.append(("path",))
+        query: bytes = scope["query_string"]
+        if b"%00" in query or b"\x00" in query:
+            for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                if NUL in key or NUL in value:
+                    locations.append(("query", key))
+        if not locations and scope["method"] in _BODY_METHODS and _json_body(scope):
+            messages: list[Message] = []
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+            body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+            # in JSON text a NUL can only be written as this escape (raw control characters
+            # are invalid there); a body that does not parse is the route's own 4xx
+            if b"\\u0000" in body:
+                try:
+                    decoded = json.loads(body)
+                except ValueError:
+                    decoded = None
+                locations.extend(_nul_paths(decoded, ("body",)))
+            if not locations:
+                pending = iter(messages)
+
+                async def replay() -> Message:
+                    return next(pending, None) or await receive()
+
+                await self.app(scope, replay, send)
+                return
+        if not locations:
+            await self.app(scope, receive, send)
+            return
+        errors = _problem_errors(_nul_errors(locations))
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        body422 = problem(
+            422,
+            "validation_error",
+            "Invalid request",
+            f"invalid value for: {fields}",
+            instance=scope["path"],
+            errors=errors,
+        )
+        await problem_response(body422)(scope, receive, send)
+
+
+async def reject_nul_in_form(request: Request) -> None:
+    """The form fields' part of ``RejectNulMiddleware`` (a dependency of the routes with forms:
+    the form is parsed once, the route's own parse is cached)."""
+    form = await request.form()
+    locations: list[tuple[str | int, ...]] = [
+        ("body", key)
+        for key, field in form.multi_items()
+        if NUL in key or (not isinstance(field, UploadFile) and NUL in field)
+    ]
+    if locations:
+        raise RequestValidationError(_nul_errors(locations))
 
 
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
