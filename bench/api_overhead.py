@@ -61,9 +61,10 @@ BENCH_PASSWORD = "Bench-overhead-pass-2024!"
 BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
 BARE_PORT_ENV = "BENCH_BARE_PORT"
 
-# The baseline. Same uvicorn.run arguments as `navio serve` (see navio/cli.py), app returning
-# the JSON body it reads at import time. Written into the temporary directory rather than into
-# bench/ so that `make bench` (which runs every bench/*.py) does not try to run it.
+# The baseline. Same uvicorn.run arguments and FastAPI telemetry setting as `navio serve` (see
+# navio/cli.py and navio/main.py), app returning the JSON body it reads at import time. Written
+# into the temporary directory rather than into bench/ so that `make bench` (which runs every
+# bench/*.py) does not try to run it.
 BARE_APP_SOURCE = '''\
 """Bare FastAPI baseline for bench/api_overhead.py."""
 
@@ -77,7 +78,8 @@ from fastapi import FastAPI
 with open(os.environ["BENCH_BARE_BODY_FILE"], encoding="utf-8") as fh:
     BODY: dict[str, Any] = json.load(fh)
 
-app = FastAPI()
+# FastAPI's native OpenTelemetry as `navio serve` has it by default (NAVIO_HTTP__OPENTELEMETRY)
+app = FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})
 
 
 @app.get("/api/v1/auth/me")

@@ -320,11 +320,14 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             await cache.close()
             await db.dispose()
 
+    otel = settings.http.opentelemetry
     app = FastAPI(
         title="Navio API",
         version=__version__,
         description="Travel & mobility platform backend. Errors are RFC 9457 problem+json.",
         lifespan=lifespan,
+        # Prometheus (/metrics) and structlog are the defaults; OpenTelemetry when asked for
+        telemetry={"tracing": otel, "metrics": otel, "logs": otel},
     )
     app.state.settings = settings
     app.state.metrics = metrics
