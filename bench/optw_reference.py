@@ -94,7 +94,7 @@ def pyvrp_solve(inst: Instance, seconds: float, seed: int) -> Solution:
     model = Model()
     locations = [model.add_location(x=0, y=0) for _ in range(n)]
     early, late = _hundredths(inst.open[depot]), _hundredths(inst.close[depot])
-    depot_obj = model.add_depot(locations[depot], tw_early=early, tw_late=late)
+    model.add_depot(locations[depot], tw_early=early, tw_late=late)
     model.add_vehicle_type(num_available=inst.n_routes, tw_early=early, tw_late=late)
     client_of: dict[int, int] = {}
     for j in range(n):
@@ -109,7 +109,6 @@ def pyvrp_solve(inst: Instance, seconds: float, seed: int) -> Solution:
             required=False,
         )
         client_of[len(client_of)] = j  # a client activity's idx: its order of addition
-    del depot_obj
     for a in range(n):
         for b in range(n):
             if a != b:
@@ -151,7 +150,9 @@ def main() -> None:
         return
     pairs = [(p.split(":")[0], int(p.split(":")[1])) for p in args.pairs.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
-    who_secs = [("navio_1s", 1.0), (f"navio_{args.seconds:g}s", args.seconds)]
+    who_secs = [("navio_1s", 1.0)]
+    if args.seconds != 1.0:
+        who_secs.append((f"navio_{args.seconds:g}s", args.seconds))
     who_secs.append((f"pyvrp_{args.seconds:g}s", args.seconds))
     jobs = [
         (name, m, who.split("_")[0], secs, seed)

@@ -46,8 +46,18 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return _problem_errors(exc.errors())
+def _validation_problem(raw: Sequence[Any], instance: str) -> dict[str, Any]:
+    """The 422 problem for validation errors in Pydantic's shape (``loc``, ``msg``, ``type``)."""
+    errors = _problem_errors(raw)
+    fields = ", ".join(sorted({e["field"] for e in errors})) or "request"
+    return problem(
+        422,
+        "validation_error",
+        "Invalid request",
+        f"invalid value for: {fields}",
+        instance=instance,
+        errors=errors,
+    )
 
 
 def _problem_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
@@ -150,17 +160,8 @@ class RejectNulMiddleware:
         if not locations:
             await self.app(scope, receive, send)
             return
-        errors = _problem_errors(_nul_errors(locations))
-        fields = ", ".join(sorted({e["field"] for e in errors}))
-        body422 = problem(
-            422,
-            "validation_error",
-            "Invalid request",
-            f"invalid value for: {fields}",
-            instance=scope["path"],
-            errors=errors,
-        )
-        await problem_response(body422)(scope, receive, send)
+        response = problem_response(_validation_problem(_nul_errors(locations), scope["path"]))
+        await response(scope, receive, send)
 
 
 async def reject_nul_in_form(request: Request) -> None:
@@ -197,17 +198,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc)
-        fields = ", ".join(sorted({e["field"] for e in errors})) or "request"
-        body = problem(
-            422,
-            "validation_error",
-            "Invalid request",
-            f"invalid value for: {fields}",
-            instance=request.url.path,
-            errors=errors,
-        )
-        return problem_response(body)
+        return problem_response(_validation_problem(exc.errors(), request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
