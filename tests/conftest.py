@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -158,9 +159,16 @@ async def flush_redis(url: str) -> None:
         await client.aclose()
 
 
+@asynccontextmanager
 async def running_app(
     settings: Settings, keep: frozenset[str] = frozenset()
 ) -> AsyncIterator[FastAPI]:
+    """A started app over `settings`; on leaving the block it stops and the database is emptied.
+
+    A context manager, not a bare async generator: leaving an `async for` over a generator
+    early (a `break`, a `return`, an exception) left it suspended, and its clean-up (which
+    empties the shared test database) ran whenever the generator was collected, on the
+    session's event loop, in the middle of a later test."""
     app = create_app(settings, configure_logs=False)
     async with app.router.lifespan_context(app):
         try:
@@ -172,7 +180,7 @@ async def running_app(
 
 @pytest.fixture
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    async for instance in running_app(make_settings(database_url)):
+    async with running_app(make_settings(database_url)) as instance:
         yield instance
 
 
@@ -196,7 +204,7 @@ async def cache_app(cache_url: str | None, sqlite_url: str) -> AsyncIterator[Fas
     """An app whose cache (rate limits, revocations) is in-process or the real Redis."""
     if cache_url:
         await flush_redis(cache_url)
-    async for instance in running_app(make_settings(sqlite_url, redis_url=cache_url)):
+    async with running_app(make_settings(sqlite_url, redis_url=cache_url)) as instance:
         yield instance
 
 
@@ -237,7 +245,7 @@ def places_database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def places_app(places_database_url: str) -> AsyncIterator[FastAPI]:
-    async for instance in running_app(make_settings(places_database_url), keep=CATALOGUE):
+    async with running_app(make_settings(places_database_url), keep=CATALOGUE) as instance:
         yield instance
 
 

@@ -92,17 +92,17 @@ async def test_signing_key_rotation(sqlite_url: str) -> None:
     old = {"k1": "first-signing-key-0123456789abcdefghij"}
     both = {**old, "k2": "second-signing-key-0123456789abcdefghi"}
     email = unique_email()
-    async for app in running_app(
+    async with running_app(
         make_settings(sqlite_url, auth={"jwt_keys": old, "jwt_active_kid": "k1"})
-    ):
+    ) as app:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as c:
             await register(c, email)
             token_k1 = (await login(c, email))["access_token"]
-            async for rotated in running_app(
+            async with running_app(
                 make_settings(sqlite_url, auth={"jwt_keys": both, "jwt_active_kid": "k2"})
-            ):
+            ) as rotated:
                 async with httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=rotated), base_url="http://t"
                 ) as r:
@@ -111,19 +111,17 @@ async def test_signing_key_rotation(sqlite_url: str) -> None:
                     assert (await status_with(r, token_k1)).status_code == 200
                     assert (await status_with(r, token_k2)).status_code == 200
                 # k1 retired: its tokens stop working
-                async for retired in running_app(
+                async with running_app(
                     make_settings(
                         sqlite_url,
                         auth={"jwt_keys": {"k2": both["k2"]}, "jwt_active_kid": "k2"},
                     )
-                ):
+                ) as retired:
                     async with httpx.AsyncClient(
                         transport=httpx.ASGITransport(app=retired), base_url="http://t"
                     ) as z:
                         assert_problem(await status_with(z, token_k1), 401, "invalid_token")
                         assert (await status_with(z, token_k2)).status_code == 200
-                    break
-                break
 
 
 async def test_expired_token_from_the_codec(client: httpx.AsyncClient) -> None:
@@ -157,7 +155,7 @@ async def test_login_rate_limit_per_account(cache_client: httpx.AsyncClient) -> 
 
 async def test_login_rate_limit_per_ip(sqlite_url: str, redis_url: str) -> None:
     settings = make_settings(sqlite_url, redis_url=redis_url, rate_limit={"login_per_ip": 3})
-    async for app in running_app(settings):
+    async with running_app(settings) as app:
         await app.state.cache.delete("rl:login:ip:127.0.0.1")
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
@@ -205,7 +203,7 @@ async def test_two_factor_rate_limit(cache_client: httpx.AsyncClient) -> None:
 async def test_revocation_is_shared_through_redis(sqlite_url: str, redis_url: str) -> None:
     """Two API processes' worth of apps over one Redis: a logout on one is seen by the other."""
     settings = make_settings(sqlite_url, redis_url=redis_url)
-    async for first in running_app(settings):
+    async with running_app(settings) as first:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=first), base_url="http://a"
         ) as a:
@@ -227,7 +225,7 @@ async def test_revocation_is_shared_through_redis(sqlite_url: str, redis_url: st
 
 async def test_revocations_survive_a_restart_without_redis(sqlite_url: str) -> None:
     settings = make_settings(sqlite_url)
-    async for first in running_app(settings):
+    async with running_app(settings) as first:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=first), base_url="http://a"
         ) as a:
@@ -262,7 +260,7 @@ async def test_no_secret_reaches_the_logs(sqlite_url: str) -> None:
     configure_logging("DEBUG", json=True, stream=stream)
     secrets_seen: list[str] = [PASSWORD, TEST_SECRET]
     try:
-        async for app in running_app(make_settings(sqlite_url, log_level="DEBUG")):
+        async with running_app(make_settings(sqlite_url, log_level="DEBUG")) as app:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
             ) as c:

@@ -17,7 +17,7 @@ from tests.factories.trips import API
 
 @pytest.fixture
 async def pg_client(postgres_url: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    async for app in running_app(make_settings(postgres_url, database_pool_size=1)):
+    async with running_app(make_settings(postgres_url, database_pool_size=1)) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             yield app, client

@@ -28,7 +28,7 @@ def _configured_sdk() -> InMemorySpanExporter:
 
 async def _me_twice(opentelemetry: bool, database_url: str) -> None:
     settings = make_settings(database_url, http={"opentelemetry": opentelemetry})
-    async for app in running_app(settings):
+    async with running_app(settings) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             me = await make_user(c)

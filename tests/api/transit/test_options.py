@@ -40,7 +40,7 @@ LONDON = "51.5072,-0.1276"
 async def app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
     settings = make_settings(database_url, transit_cache_dir=str(tmp_path / "cache"))
     transit_service._MEMORY.clear()
-    async for running in running_app(settings):
+    async with running_app(settings) as running:
         async with UnitOfWork(running.state.db, write=True) as uow:
             service = TransitService(
                 TransitRepository(uow.session_source), Clock(), tmp_path / "cache"

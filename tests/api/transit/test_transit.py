@@ -33,7 +33,7 @@ AT = datetime(2019, 5, 15, 13, 0, tzinfo=ZONE)
 async def transit_app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
     settings = make_settings(database_url, transit_cache_dir=str(tmp_path / "cache"))
     transit_service._MEMORY.clear()  # a fresh process: compiled days are not yet in memory
-    async for app in running_app(settings):
+    async with running_app(settings) as app:
         async with UnitOfWork(app.state.db, write=True) as uow:
             service = TransitService(
                 TransitRepository(uow.session_source), Clock(), tmp_path / "cache"

@@ -36,7 +36,7 @@ async def live_app(
     if redis:
         await flush_redis(redis)
     settings = make_settings(sqlite_url, redis_url=redis, outbox={"run_in_api": True})
-    async for app in running_app(settings):
+    async with running_app(settings) as app:
         yield app
 
 
