@@ -13,6 +13,7 @@ from contextlib import closing
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from navio.iam.models import User
 from tests.conftest import make_settings, running_app
@@ -26,12 +27,15 @@ def _users(sqlite_url: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {User.__tablename__}").fetchone()[0])
 
 
+async def _register_in(app: FastAPI) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        await register(c)
+
+
 async def test_leaving_by_an_exception_empties_the_database_at_once(sqlite_url: str) -> None:
     async def register_then_fail() -> None:
         async with running_app(make_settings(sqlite_url)) as app:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-                await register(c)
+            await _register_in(app)
             raise RuntimeError("leave early")
 
     with pytest.raises(RuntimeError, match="leave early"):
@@ -42,9 +46,7 @@ async def test_leaving_by_an_exception_empties_the_database_at_once(sqlite_url: 
 async def test_returning_from_the_block_empties_the_database_at_once(sqlite_url: str) -> None:
     async def registered() -> int:
         async with running_app(make_settings(sqlite_url)) as app:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-                await register(c)
+            await _register_in(app)
             return 1
 
     assert await registered() == 1
