@@ -27,9 +27,10 @@ def _users(sqlite_url: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {User.__tablename__}").fetchone()[0])
 
 
-async def _register_in(app: FastAPI) -> None:
+async def _register_in(app: FastAPI) -> str:
+    """The id of a user registered through the app's API."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-        await register(c)
+        return str((await register(c))["id"])
 
 
 async def test_leaving_by_an_exception_empties_the_database_at_once(sqlite_url: str) -> None:
@@ -44,10 +45,9 @@ async def test_leaving_by_an_exception_empties_the_database_at_once(sqlite_url: 
 
 
 async def test_returning_from_the_block_empties_the_database_at_once(sqlite_url: str) -> None:
-    async def registered() -> int:
+    async def register_and_return() -> str:
         async with running_app(make_settings(sqlite_url)) as app:
-            await _register_in(app)
-            return 1
+            return await _register_in(app)
 
-    assert await registered() == 1
+    assert await register_and_return()
     assert _users(sqlite_url) == 0
