@@ -117,12 +117,19 @@ class IamService:
         cached = await self.rt.cache.get(key)
         if cached is not None:
             return cached
-        data = (await self.me(principal)).model_dump_json().encode()
-        await self.rt.cache.set(key, data, ttl_seconds=ME_CACHE_SECONDS)
-        return data
+
+        async def load() -> bytes:
+            data = (await self.me(principal)).model_dump_json().encode()
+            await self.rt.cache.set(key, data, ttl_seconds=ME_CACHE_SECONDS)
+            return data
+
+        # A client's parallel requests all miss when the entry expires: one reads for them all.
+        return await self.rt.me_flights.run(key, load)
 
     async def _forget_me(self, user_id: uuid.UUID) -> None:
-        await self.rt.cache.delete(_me_key(user_id))
+        key = _me_key(user_id)
+        self.rt.me_flights.forget(key)
+        await self.rt.cache.delete(key)
 
     async def permissions(self, principal: Principal) -> PermissionsRead:
         memberships = await self.repo.memberships_of(principal.user_id)

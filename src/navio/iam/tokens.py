@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from navio.iam.domain import Principal, permissions_for
 from navio.iam.errors import InvalidToken
-from navio.kernel.cache import Cache
+from navio.kernel.cache import Cache, SingleFlight
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox, TokenClaims, TokenError
 
@@ -77,6 +77,8 @@ class IamRuntime:
     reset_account: Limit
     # Principals of verified tokens by token id (the claims behind a jti never change).
     _principals: OrderedDict[str, Principal] = field(default_factory=OrderedDict)
+    # Loads of `/auth/me` in progress, by cache key (one per user however many requests wait).
+    me_flights: SingleFlight = field(default_factory=SingleFlight)
 
     async def authenticate(self, token: str) -> Principal:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -150,3 +151,40 @@ def create_cache(redis_url: str | None, prefix: str = "navio:") -> Cache:
     if redis_url:
         return RedisCache(redis_url, prefix=prefix)
     return MemoryCache()
+
+
+class SingleFlight:
+    """Concurrent misses of one key in this process share one computation ("single flight").
+
+    When a cache entry expires, every request in flight for it would otherwise read the
+    database at once. The first caller computes; the others wait for its value. Should the
+    first fail or be cancelled, each waiter computes on its own, so an error is always the
+    caller's own. `forget` (on a change to what the key shows) lets later callers start a new
+    computation instead of joining one that began before the change."""
+
+    def __init__(self) -> None:
+        self._flights: dict[str, asyncio.Future[bytes | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._flights)
+
+    async def run(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
+        flight = self._flights.get(key)
+        if flight is not None:
+            shared = await asyncio.shield(flight)
+            if shared is not None:
+                return shared
+            return await compute()
+        flight = asyncio.get_running_loop().create_future()
+        self._flights[key] = flight
+        value: bytes | None = None
+        try:
+            value = await compute()
+            return value
+        finally:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            flight.set_result(value)
+
+    def forget(self, key: str) -> None:
+        self._flights.pop(key, None)

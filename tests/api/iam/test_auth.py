@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from navio.kernel.events import Envelope
 from tests.factories.iam import PASSWORD, assert_problem, login, register, unique_email, user
@@ -49,6 +51,31 @@ async def test_register_login_me(client: httpx.AsyncClient) -> None:
         },
     )
     assert again.status_code == 304 and again.content == b""
+
+
+async def test_parallel_requests_on_a_cold_me_read_the_user_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A client opening many requests at once (or its cache entry expiring under load) costs one
+    database read, not one per request."""
+    account = await user(client)
+    await app.state.cache.delete(f"iam:me:{account.id}")
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM iam_user " in statement:
+            reads.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        responses = await asyncio.gather(*(me(client, account.access_token) for _ in range(16)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [r.status_code for r in responses] == [200] * 16
+    assert len({r.content for r in responses}) == 1
+    assert responses[0].json()["id"] == str(account.id)
+    assert len(reads) == 1
 
 
 async def test_login_with_oauth2_form(client: httpx.AsyncClient) -> None:
