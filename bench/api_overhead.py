@@ -167,6 +167,7 @@ class LoadResult:
     error_detail: dict[str, int] = field(default_factory=dict)
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
+    latency_max_ms: float | None = None
     generator_cpu: float | None = None  # busiest generator process: CPU seconds / wall seconds
 
 
@@ -203,6 +204,12 @@ _WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 def _wrk_ms(text: str, label: str) -> float | None:
     match = re.search(rf"^\s*{re.escape(label)}\s+([\d.]+)(us|ms|s|m)\s*$", text, re.MULTILINE)
+    return float(match.group(1)) * _WRK_UNITS[match.group(2)] if match else None
+
+
+def _wrk_max_ms(text: str) -> float | None:
+    # "    Latency   avg   stdev   max   +/- Stdev"
+    match = re.search(r"^\s*Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)\s", text, re.MULTILINE)
     return float(match.group(1)) * _WRK_UNITS[match.group(2)] if match else None
 
 
@@ -264,6 +271,7 @@ def run_wrk(wrk: str, spec: LoadSpec, target: str, round_no: int, script: Path) 
         error_detail=detail,
         latency_p50_ms=_wrk_ms(out, "50%"),
         latency_p99_ms=_wrk_ms(out, "99%"),
+        latency_max_ms=_wrk_max_ms(out),
         generator_cpu=round(cpu / wall / threads, 3) if wall > 0 else None,
     )
 
@@ -473,6 +481,7 @@ def run_python(spec: LoadSpec, target: str, round_no: int) -> LoadResult:
         error_detail=detail,
         latency_p50_ms=None if p50 is None else p50 * 1000,
         latency_p99_ms=None if p99 is None else p99 * 1000,
+        latency_max_ms=max(latencies) * 1000 if latencies else None,
         generator_cpu=round(max(o[3] for o in outcomes), 3),
     )
 
@@ -540,10 +549,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="generator processes (Python) or threads (wrk); default: half the cores",
     )
     parser.add_argument("--login-samples", type=int, default=30)
+    parser.add_argument(
+        "--cold-users",
+        type=int,
+        default=5,
+        help="fresh users whose first seconds of load (cold /auth/me cache) are measured",
+    )
+    parser.add_argument("--cold-duration", type=float, default=2.0, help="seconds per cold run")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     if args.connections < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1:
         parser.error("connections and rounds must be >= 1, duration > 0, warmup >= 0")
+    if args.cold_users < 0 or args.cold_duration <= 0:
+        parser.error("cold users must be >= 0 and cold duration > 0")
     return args
 
 
@@ -557,6 +575,76 @@ def impl_names() -> dict[str, str]:
         except ImportError:
             names[key] = fallback
     return names
+
+
+def load(
+    generator: str, wrk: str | None, spec: LoadSpec, target: str, round_no: int, script: Path
+) -> LoadResult:
+    if generator == "wrk":
+        assert wrk is not None
+        return run_wrk(wrk, spec, target, round_no, script)
+    return run_python(spec, target, round_no)
+
+
+def cold_start(
+    args: argparse.Namespace, generator: str, wrk: str | None, navio: Server, script: Path
+) -> tuple[dict[str, Any], list[LoadResult]]:
+    """The first seconds of load on a user whose `/auth/me` is not cached yet, against the next
+    seconds of the same load on the same user (cached by then): what a client opening many
+    requests at once meets, and what the cache entry's expiry under load costs."""
+    results: list[LoadResult] = []
+    for n in range(args.cold_users):
+        email = f"bench.cold.{n}@example.com"
+        expect(
+            request(
+                navio.port,
+                "POST",
+                "/api/v1/auth/register",
+                body={"email": email, "password": BENCH_PASSWORD, "display_name": f"Cold {n}"},
+            ),
+            201,
+            "register (cold user)",
+        )
+        login = request(
+            navio.port,
+            "POST",
+            "/api/v1/auth/login",
+            body={"email": email, "password": BENCH_PASSWORD},
+        )
+        token = expect(login, 200, "login (cold user)").get("access_token")
+        if not token:
+            raise BenchError(f"login returned no access_token: {login.body[:200]!r}")
+        spec = LoadSpec(
+            navio.port, ME_PATH, token, args.connections, 0.0, args.cold_duration, args.workers
+        )
+        for target in ("cold", "warm"):
+            result = load(generator, wrk, spec, target, n, script)
+            if not navio.alive:
+                raise BenchError(f"navio died under load:\n{navio.log_tail()}")
+            results.append(result)
+            print(
+                f"  user {n + 1} {target}  {result.rps:9.1f} req/s  "
+                f"p99 {result.latency_p99_ms or 0:7.2f} ms  "
+                f"max {result.latency_max_ms or 0:7.2f} ms",
+                flush=True,
+            )
+
+    def median_of(target: str, key: str) -> float | None:
+        values = [getattr(r, key) for r in results if r.target == target]
+        present = [v for v in values if v is not None]
+        return round(statistics.median(present), 2) if present else None
+
+    cold_p99, warm_p99 = median_of("cold", "latency_p99_ms"), median_of("warm", "latency_p99_ms")
+    summary = {
+        "users": args.cold_users,
+        "duration_s": args.cold_duration,
+        "cold_p99_ms": cold_p99,
+        "warm_p99_ms": warm_p99,
+        "cold_max_ms": median_of("cold", "latency_max_ms"),
+        "warm_max_ms": median_of("warm", "latency_max_ms"),
+        "p99_ratio": round(cold_p99 / warm_p99, 2) if cold_p99 and warm_p99 else None,
+    }
+    return summary, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -667,11 +755,7 @@ def run(
                 args.duration,
                 args.workers,
             )
-            if generator == "wrk":
-                assert wrk is not None
-                result = run_wrk(wrk, spec, name, round_no, wrk_script)
-            else:
-                result = run_python(spec, name, round_no)
+            result = load(generator, wrk, spec, name, round_no, wrk_script)
             if not server.alive:
                 raise BenchError(f"{server.name} died under load:\n{server.log_tail()}")
             results.append(result)
@@ -685,6 +769,16 @@ def run(
             )
     # Still authenticated at the end (the access token must not have expired mid-run).
     expect(request(navio_port, "GET", ME_PATH, token=token), 200, "GET /auth/me after load")
+
+    cold: dict[str, Any] = {"users": 0}
+    if args.cold_users:
+        print(
+            f"cold start: {args.cold_users} fresh user(s), {args.cold_duration:g}s from the first "
+            "request (cold), then the same again (warm)",
+            flush=True,
+        )
+        cold, cold_results = cold_start(args, generator, wrk, navio, wrk_script)
+        results.extend(cold_results)
 
     auth_rps = statistics.median(r.rps for r in results if r.target == "auth_me")
     bare_rps = statistics.median(r.rps for r in results if r.target == "bare")
@@ -705,6 +799,7 @@ def run(
         "warmup_s": args.warmup,
         "rounds": args.rounds,
         "errors": errors,
+        "cold_start": cold,
         "runs": [asdict(r) for r in results],
         "response_bytes": len(json.dumps(me_body)),
         "server": {"processes": 1, "access_log": False, **impl_names()},
@@ -722,7 +817,14 @@ def run(
         f"ratio: {ratio:.3f} ({verdict} goal {GOAL})\n"
         f"login: p50 {login_stats['login_p50_ms']} ms, p95 {login_stats['login_p95_ms']} ms"
         f" (Argon2id verify alone: {argon2_ms} ms)\n"
-        f"written: {args.output}"
+        + (
+            f"cold start (median of {cold['users']} users): p99 {cold['cold_p99_ms']} ms "
+            f"against {cold['warm_p99_ms']} ms warm (x{cold['p99_ratio']}), "
+            f"max {cold['cold_max_ms']} against {cold['warm_max_ms']} ms\n"
+            if cold["users"]
+            else ""
+        )
+        + f"written: {args.output}"
     )
     if errors:
         print(f"FAILED: {errors} request(s) failed under load (see runs[].error_detail)")
