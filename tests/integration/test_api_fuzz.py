@@ -1,16 +1,24 @@
-"""Schema-driven fuzzing of the whole HTTP API: Schemathesis reads the OpenAPI document of a real
-`navio serve` (on SQLite, and on PostgreSQL) and sends every operation generated input, valid and
-invalid, from a fixed seed, with a real access token and the ids of real objects (a trip with an
-item, a comment and an expense, a wallet payment, the user). No answer may be a 5xx: bad input
-is a 4xx problem. The backends differ where input is odd: PostgreSQL refuses a NUL character in
-text (a 500 until test_nul_characters), SQLite stores it."""
+"""Schema-driven runs of the whole HTTP API: Schemathesis reads the OpenAPI document of a real
+`navio serve` (on SQLite, and on PostgreSQL) and sends every operation generated input from a
+fixed seed, with the ids of real objects (a trip with an item, a comment and a suggestion, an
+expense, a wallet payment, a booking, an organisation, a saved card, the user).
+
+- As their owner, valid and invalid input: no answer may be a 5xx; bad input is a 4xx problem.
+  The backends differ where input is odd: PostgreSQL refuses a NUL character in text (a 500
+  until test_nul_characters), SQLite stores it.
+- As a stranger with an account of their own, valid input only, those ids in the path, the query
+  and the body: every request that names one of them gets a 4xx (`stranger_hooks.py`), and
+  afterwards the owner reads exactly what they read before: nothing was changed or given away.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,6 +28,7 @@ from navio.payments.providers.sandbox import CARD_SUCCESS
 from tests.conftest import _drop_postgres, _fresh_postgres
 from tests.factories.trips import item_body, trip_body
 from tests.integration.processes import (
+    ROOT,
     free_port,
     navio_env,
     processes,
@@ -35,50 +44,126 @@ EXAMPLES = 40
 # operations that end the session or hand the data away: the rest of the run would only see
 # 401 / 404 (each is covered by its own API tests)
 SKIP = r"auth/logout|auth/password/change|auth/2fa/disable|transfer-ownership"
+# the stranger's run: valid input only, fewer examples; only its own session is kept alive
+STRANGER_EXAMPLES = 15
+STRANGER_SKIP = r"auth/logout|auth/password/change|auth/2fa/disable"
 
 
-def _seed_objects(base: str, headers: dict[str, str]) -> dict[str, str]:
+def _made(response: httpx.Response) -> str:
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _seed_objects(base: str, owner_id: str, headers: dict[str, str]) -> dict[str, str]:
     api = f"{base}/api/v1"
-
-    def made(response: httpx.Response) -> str:
-        assert response.status_code == 201, response.text
-        return str(response.json()["id"])
-
-    trip = made(httpx.post(f"{api}/trips", json=trip_body(), headers=headers))
-    item = made(httpx.post(f"{api}/trips/{trip}/items", json=item_body(), headers=headers))
-    comment = made(
-        httpx.post(f"{api}/trips/{trip}/comments", json={"body": "fuzz"}, headers=headers)
-    )
-    expense = made(
-        httpx.post(
-            f"{api}/expenses",
-            json={
-                "trip_id": trip,
-                "amount_minor": 1234,
-                "currency": "EUR",
-                "spent_on": "2027-06-02",
-            },
-            headers=headers,
-        )
-    )
-    payment = made(
-        httpx.post(
-            f"{api}/wallet/top-up",
-            json={"amount_minor": 50_000, "currency": "EUR", "payment_method": CARD_SUCCESS},
-            headers=headers,
-        )
-    )
+    trip = _made(httpx.post(f"{api}/trips", json=trip_body(), headers=headers))
+    item = _made(httpx.post(f"{api}/trips/{trip}/items", json=item_body(), headers=headers))
     return {
+        "user_id": owner_id,
         "trip_id": trip,
         "item_id": item,
-        "comment_id": comment,
-        "expense_id": expense,
-        "payment_id": payment,
+        "comment_id": _made(
+            httpx.post(f"{api}/trips/{trip}/comments", json={"body": "mine"}, headers=headers)
+        ),
+        "suggestion_id": _made(
+            httpx.post(
+                f"{api}/trips/{trip}/suggestions",
+                json={"action": "remove_item", "item_id": item},
+                headers=headers,
+            )
+        ),
+        "expense_id": _made(
+            httpx.post(
+                f"{api}/expenses",
+                json={
+                    "trip_id": trip,
+                    "amount_minor": 1234,
+                    "currency": "EUR",
+                    "spent_on": "2027-06-02",
+                },
+                headers=headers,
+            )
+        ),
+        "payment_id": _made(
+            httpx.post(
+                f"{api}/wallet/top-up",
+                json={"amount_minor": 50_000, "currency": "EUR", "payment_method": CARD_SUCCESS},
+                headers=headers,
+            )
+        ),
+        "booking_id": _made(
+            httpx.post(
+                f"{api}/bookings",
+                json={
+                    "offer": {
+                        "kind": "activity",
+                        "title": "Suomenlinna ferry and tour",
+                        "amount_minor": 3000,
+                        "currency": "EUR",
+                    },
+                    "starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+                },
+                headers=headers,
+            )
+        ),
+        "org_id": _made(httpx.post(f"{api}/orgs", json={"name": "Owner's Org"}, headers=headers)),
+        "pm_id": _made(
+            httpx.post(
+                f"{api}/users/{owner_id}/payment-methods",
+                json={
+                    "provider": "sandbox",
+                    "token": "pm_owner_card",
+                    "brand": "visa",
+                    "last4": "4242",
+                    "exp_month": 12,
+                    "exp_year": datetime.now(UTC).year + 2,
+                },
+                headers=headers,
+            )
+        ),
     }
 
 
-def _fuzz(
-    base: str, headers: dict[str, str], config: Path, *selection: str
+def _owner_view(
+    base: str, ids: dict[str, str], headers: dict[str, str]
+) -> dict[str, tuple[int, object]]:
+    """What the owner reads of everything seeded (status and body)."""
+    api = f"{base}/api/v1"
+    trip, user = ids["trip_id"], ids["user_id"]
+    paths = [
+        "/auth/me",
+        f"/trips/{trip}",
+        f"/trips/{trip}/items",
+        f"/trips/{trip}/comments",
+        f"/trips/{trip}/suggestions",
+        f"/trips/{trip}/balances",
+        f"/trips/{trip}/settlements",
+        f"/planner/{trip}/itinerary",
+        f"/expenses/{ids['expense_id']}",
+        f"/payments/{ids['payment_id']}",
+        f"/bookings/{ids['booking_id']}",
+        f"/orgs/{ids['org_id']}",
+        f"/orgs/{ids['org_id']}/members",
+        f"/users/{user}/profile",
+        f"/users/{user}/preferences",
+        f"/users/{user}/payment-methods",
+        f"/users/{user}/saved-places",
+        "/wallet/balance",
+    ]
+    view: dict[str, tuple[int, object]] = {}
+    for path in paths:
+        response = httpx.get(f"{api}{path}", headers=headers)
+        body = response.json() if response.content else None
+        view[path] = (response.status_code, body)
+    return view
+
+
+def _schemathesis(
+    base: str,
+    headers: dict[str, str],
+    config: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
@@ -88,6 +173,32 @@ def _fuzz(
         f"{base}/openapi.json",
         "--header",
         f"Authorization: {headers['Authorization']}",
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        *options,
+    ]
+    # its working files (a case database) go to the test's directory
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, cwd=config.parent, env=env
+    )
+
+
+def _parameters(tmp_path: Path, ids: dict[str, str]) -> Path:
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        "[parameters]\n" + "".join(f'{name} = "{value}"\n' for name, value in ids.items())
+    )
+    return config
+
+
+def _fuzz(
+    base: str, headers: dict[str, str], config: Path, *selection: str
+) -> subprocess.CompletedProcess[str]:
+    return _schemathesis(
+        base,
+        headers,
+        config,
         "--checks",
         "not_a_server_error",
         "--phases",
@@ -96,15 +207,10 @@ def _fuzz(
         str(EXAMPLES),
         "--seed",
         str(SEED),
-        "--generation-deterministic",
-        "--workers",
-        "1",
         "--exclude-path-regex",
         SKIP,
         *selection,
-    ]
-    # its working files (a case database) go to the test's directory
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=config.parent)
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -127,14 +233,56 @@ def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str)
     with processes((serve(port), env)) as procs:
         wait_ready(base, procs, timeout=60)
         user_id, headers = register_and_login(base, base)
-        ids = {**_seed_objects(base, headers), "user_id": user_id}
-        config = tmp_path / "schemathesis.toml"
-        config.write_text(
-            "[parameters]\n" + "".join(f'{name} = "{value}"\n' for name, value in ids.items())
-        )
+        config = _parameters(tmp_path, _seed_objects(base, user_id, headers))
         # deletions last, so that the other operations find the seeded objects
         for selection in (("--exclude-method", "DELETE"), ("--include-method", "DELETE")):
             run = _fuzz(base, headers, config, *selection)
             report = run.stdout[-6000:] + run.stderr[-2000:]
             assert run.returncode == 0, report
             assert "Server error" not in run.stdout, report
+
+
+def test_a_stranger_reaches_nothing_of_another_user(tmp_path: Path, fuzz_database: str) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = navio_env(NAVIO_DATABASE_URL=fuzz_database, NAVIO_RATE_LIMIT__ENABLED="false")
+    with processes((serve(port), env)) as procs:
+        wait_ready(base, procs, timeout=60)
+        owner_id, owner = register_and_login(base, base)
+        ids = _seed_objects(base, owner_id, owner)
+        before = _owner_view(base, ids, owner)
+        # the owner reads all of it (no itinerary generated: a stranger's generation would show)
+        unread = {path for path, (status, _) in before.items() if status != 200}
+        assert unread == {f"/planner/{ids['trip_id']}/itinerary"}, before
+        _, stranger = register_and_login(base, base)
+        run = _schemathesis(
+            base,
+            stranger,
+            _parameters(tmp_path, ids),
+            "--checks",
+            "not_a_server_error,stranger_is_refused",
+            "--mode",
+            "positive",
+            "--phases",
+            "examples,fuzzing",
+            "--max-examples",
+            str(STRANGER_EXAMPLES),
+            "--seed",
+            str(SEED),
+            "--exclude-path-regex",
+            STRANGER_SKIP,
+            env={
+                **os.environ,
+                "SCHEMATHESIS_HOOKS": "tests.integration.stranger_hooks",
+                "NAVIO_STRANGER_IDS": json.dumps(ids),
+                "PYTHONPATH": str(ROOT),
+            },
+        )
+        refused = [line.strip() for line in run.stdout.splitlines() if " to a stranger " in line]
+        report = "\n".join(refused) + "\n" + run.stdout[-4000:] + run.stderr[-2000:]
+        # (had the hooks not loaded, the CLI would refuse `--checks stranger_is_refused`)
+        assert run.returncode == 0, report
+        after = _owner_view(base, ids, owner)
+        assert after == before, {
+            path: after[path] for path in before if after[path] != before[path]
+        }
