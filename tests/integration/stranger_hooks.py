@@ -19,6 +19,7 @@ FIELDS = {
     "trip_item_id": "item_id",
     "payment_id": "payment_id",
     "expense_id": "expense_id",
+    "receipt_id": "receipt_id",
 }
 
 
