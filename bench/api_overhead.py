@@ -577,6 +577,24 @@ def impl_names() -> dict[str, str]:
     return names
 
 
+def account(port: int, email: str, display_name: str) -> str:
+    """Register `email` and log in: its access token."""
+    registered = request(
+        port,
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": email, "password": BENCH_PASSWORD, "display_name": display_name},
+    )
+    expect(registered, 201, f"register {email}")
+    login = request(
+        port, "POST", "/api/v1/auth/login", body={"email": email, "password": BENCH_PASSWORD}
+    )
+    token = expect(login, 200, f"login {email}").get("access_token")
+    if not token:
+        raise BenchError(f"login returned no access_token: {login.body[:200]!r}")
+    return str(token)
+
+
 def load(
     generator: str, wrk: str | None, spec: LoadSpec, target: str, round_no: int, script: Path
 ) -> LoadResult:
@@ -594,26 +612,7 @@ def cold_start(
     requests at once meets, and what the cache entry's expiry under load costs."""
     results: list[LoadResult] = []
     for n in range(args.cold_users):
-        email = f"bench.cold.{n}@example.com"
-        expect(
-            request(
-                navio.port,
-                "POST",
-                "/api/v1/auth/register",
-                body={"email": email, "password": BENCH_PASSWORD, "display_name": f"Cold {n}"},
-            ),
-            201,
-            "register (cold user)",
-        )
-        login = request(
-            navio.port,
-            "POST",
-            "/api/v1/auth/login",
-            body={"email": email, "password": BENCH_PASSWORD},
-        )
-        token = expect(login, 200, "login (cold user)").get("access_token")
-        if not token:
-            raise BenchError(f"login returned no access_token: {login.body[:200]!r}")
+        token = account(navio.port, f"bench.cold.{n}@example.com", f"Cold {n}")
         spec = LoadSpec(
             navio.port, ME_PATH, token, args.connections, 0.0, args.cold_duration, args.workers
         )
@@ -694,22 +693,7 @@ def run(
     servers.append(navio)
     wait_ready(navio, "/health/live")
 
-    registered = request(
-        navio_port,
-        "POST",
-        "/api/v1/auth/register",
-        body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "display_name": "Bench User"},
-    )
-    expect(registered, 201, "register")
-    login = request(
-        navio_port,
-        "POST",
-        "/api/v1/auth/login",
-        body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
-    )
-    token = expect(login, 200, "login").get("access_token")
-    if not token:
-        raise BenchError(f"login returned no access_token: {login.body[:200]!r}")
+    token = account(navio_port, BENCH_EMAIL, "Bench User")
     me_body = expect(request(navio_port, "GET", ME_PATH, token=token), 200, "GET /auth/me")
 
     body_file = tmpdir / "me.json"

@@ -17,7 +17,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -271,12 +272,19 @@ async def fuzz_database(
     await _drop_postgres(name)
 
 
-def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str) -> None:
+@contextmanager
+def _served(database_url: str) -> Iterator[str]:
+    """A real `navio serve` on `database_url`, rate limits off: its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = navio_env(NAVIO_DATABASE_URL=fuzz_database, NAVIO_RATE_LIMIT__ENABLED="false")
+    env = navio_env(NAVIO_DATABASE_URL=database_url, NAVIO_RATE_LIMIT__ENABLED="false")
     with processes((serve(port), env)) as procs:
         wait_ready(base, procs, timeout=60)
+        yield base
+
+
+def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str) -> None:
+    with _served(fuzz_database) as base:
         user_id, headers = register_and_login(base, base)
         config = _parameters(tmp_path, _seed_objects(base, user_id, headers))
         # deletions last, so that the other operations find the seeded objects
@@ -288,11 +296,7 @@ def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str)
 
 
 def test_a_stranger_reaches_nothing_of_another_user(tmp_path: Path, fuzz_database: str) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = navio_env(NAVIO_DATABASE_URL=fuzz_database, NAVIO_RATE_LIMIT__ENABLED="false")
-    with processes((serve(port), env)) as procs:
-        wait_ready(base, procs, timeout=60)
+    with _served(fuzz_database) as base:
         owner_id, owner = register_and_login(base, base)
         ids = _seed_objects(base, owner_id, owner)
         ids |= _seed_shared(base, ids, owner)
