@@ -1,6 +1,14 @@
-"""Schemathesis hooks for the stranger sweep (`test_api_stranger.py`), loaded through
-`SCHEMATHESIS_HOOKS`. `NAVIO_STRANGER_IDS` holds the ids of the other user's objects, by the
-name of the parameter or field that carries them."""
+"""Schemathesis hooks for the authorization sweeps in `test_api_fuzz.py`, loaded through
+`SCHEMATHESIS_HOOKS`. `NAVIO_STRANGER_IDS` holds the ids of the owner's objects, by the name of
+the parameter or field that carries them; `NAVIO_SWEEP_ROLE` says who sends the requests:
+
+- `stranger`: an ordinary user with no part in any of it: every request naming one of the ids
+  gets a 4xx;
+- `viewer`: a member of the owner's trip with the viewer role: they may read what belongs to
+  the trip, and every request that would change it gets a 4xx; what belongs to the owner alone
+  (their account, cards, organisation, wallet payment, booking, statement import) stays out of
+  reach as for a stranger.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,23 @@ from typing import Any
 import schemathesis
 
 IDS: dict[str, str] = json.loads(os.environ.get("NAVIO_STRANGER_IDS", "{}"))
+ROLE = os.environ.get("NAVIO_SWEEP_ROLE", "stranger")
 OWNED = frozenset(IDS.values())
+# what a trip's viewer may read (and not change)
+TRIP_SCOPED = frozenset(
+    (
+        "trip_id",
+        "item_id",
+        "comment_id",
+        "suggestion_id",
+        "expense_id",
+        "settlement_id",
+        "receipt_id",
+    )
+)
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# computations over a trip that store nothing: reads, though sent as POST
+COMPUTATIONS = frozenset({"POST /api/v1/budget/compute", "POST /api/v1/budget/optimize"})
 # body and query fields that name another object, and the seeded object they should name
 FIELDS = {
     "trip_id": "trip_id",
@@ -24,11 +48,18 @@ FIELDS = {
 
 
 def _aim(values: Any) -> Any:
-    """Point every id field of a generated body or query at the other user's object."""
+    """Point every id field of a generated body or query at the owner's object, and make the
+    money in it plausible (a currency in use, an amount above zero), so that requests get past
+    the checks of input to the check of who is asking."""
     if isinstance(values, dict):
         for field, name in FIELDS.items():
             if field in values and name in IDS:
                 values[field] = IDS[name]
+        if isinstance(values.get("currency"), str):
+            values["currency"] = "EUR"
+        amount = values.get("amount_minor")
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            values["amount_minor"] = 1 + abs(amount) % 100_000
     return values
 
 
@@ -57,15 +88,23 @@ OWN_LISTS = frozenset({"GET /api/v1/bookings"})
 
 @schemathesis.check
 def stranger_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A request that names another user's object gets a 4xx: nothing of it is read or changed.
-    A filter of the caller's own list may answer, as long as nothing of the owner's shows."""
-    named = (_values(case.path_parameters) | _values(case.query) | _values(case.body)) & OWNED
+    """A request naming what the caller may not touch gets a 4xx: nothing of it is read or
+    changed. A filter of the caller's own list may answer, as long as nothing of the owner's
+    shows."""
+    named = {
+        name
+        for name, value in IDS.items()
+        if value in _values(case.path_parameters) | _values(case.query) | _values(case.body)
+    }
+    if ROLE == "viewer" and (case.method.upper() in READS or case.operation.label in COMPUTATIONS):
+        named -= TRIP_SCOPED
     if not named or response.status_code >= 400:
         return None
+    shown = response.text if ROLE == "stranger" else ""
     own_list = case.operation.label in OWN_LISTS
-    if not own_list or any(value in response.text for value in OWNED):
+    if not own_list or any(value in shown for value in OWNED):
         raise AssertionError(
-            f"{case.method} {case.formatted_path} answered {response.status_code} to a stranger "
-            f"naming {sorted(k for k, v in IDS.items() if v in named)}"
+            f"{case.method} {case.formatted_path} answered {response.status_code} to a {ROLE} "
+            f"naming {sorted(named)}"
         )
     return None

@@ -168,9 +168,10 @@ def _seed_shared(base: str, ids: dict[str, str], headers: dict[str, str]) -> dic
     }
 
 
-def _owner_view(
-    base: str, ids: dict[str, str], headers: dict[str, str]
-) -> dict[str, tuple[int, object]]:
+OwnerView = dict[str, tuple[int, object]]
+
+
+def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> OwnerView:
     """What the owner reads of everything seeded (status and body)."""
     api = f"{base}/api/v1"
     trip, user = ids["trip_id"], ids["user_id"]
@@ -196,7 +197,7 @@ def _owner_view(
         f"/users/{user}/saved-places",
         "/wallet/balance",
     ]
-    view: dict[str, tuple[int, object]] = {}
+    view: OwnerView = {}
     for path in paths:
         response = httpx.get(f"{api}{path}", headers=headers)
         body = response.json() if response.content else None
@@ -295,42 +296,79 @@ def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str)
             assert "Server error" not in run.stdout, report
 
 
+def _sweep(
+    tmp_path: Path, base: str, headers: dict[str, str], ids: dict[str, str], role: str
+) -> None:
+    """Every operation, valid input only, sent by `headers` with the owner's ids; the policy of
+    `stranger_hooks.py` for `role` decides which answers must be a 4xx."""
+    run = _schemathesis(
+        base,
+        headers,
+        _parameters(tmp_path, ids),
+        "--checks",
+        "not_a_server_error,stranger_is_refused",
+        "--mode",
+        "positive",
+        "--phases",
+        "examples,fuzzing",
+        "--max-examples",
+        str(STRANGER_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--exclude-path-regex",
+        STRANGER_SKIP,
+        env={
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": "tests.integration.stranger_hooks",
+            "NAVIO_STRANGER_IDS": json.dumps(ids),
+            "NAVIO_SWEEP_ROLE": role,
+            "PYTHONPATH": str(ROOT),
+        },
+    )
+    refused = [line.strip() for line in run.stdout.splitlines() if f" to a {role} " in line]
+    report = "\n".join(refused) + "\n" + run.stdout[-4000:] + run.stderr[-2000:]
+    # (had the hooks not loaded, the CLI would refuse `--checks stranger_is_refused`)
+    assert run.returncode == 0, report
+
+
+def _seeded(base: str) -> tuple[dict[str, str], dict[str, str]]:
+    """An owner with one of everything: their headers and the ids."""
+    owner_id, owner = register_and_login(base, base)
+    ids = _seed_objects(base, owner_id, owner)
+    ids |= _seed_shared(base, ids, owner)
+    return owner, ids
+
+
+def _unchanged(base: str, ids: dict[str, str], owner: dict[str, str], before: OwnerView) -> None:
+    after = _owner_view(base, ids, owner)
+    assert after == before, {path: after[path] for path in before if after[path] != before[path]}
+
+
 def test_a_stranger_reaches_nothing_of_another_user(tmp_path: Path, fuzz_database: str) -> None:
     with _served(fuzz_database) as base:
-        owner_id, owner = register_and_login(base, base)
-        ids = _seed_objects(base, owner_id, owner)
-        ids |= _seed_shared(base, ids, owner)
+        owner, ids = _seeded(base)
         before = _owner_view(base, ids, owner)
         assert all(status == 200 for status, _ in before.values()), before
         _, stranger = register_and_login(base, base)
-        run = _schemathesis(
-            base,
-            stranger,
-            _parameters(tmp_path, ids),
-            "--checks",
-            "not_a_server_error,stranger_is_refused",
-            "--mode",
-            "positive",
-            "--phases",
-            "examples,fuzzing",
-            "--max-examples",
-            str(STRANGER_EXAMPLES),
-            "--seed",
-            str(SEED),
-            "--exclude-path-regex",
-            STRANGER_SKIP,
-            env={
-                **os.environ,
-                "SCHEMATHESIS_HOOKS": "tests.integration.stranger_hooks",
-                "NAVIO_STRANGER_IDS": json.dumps(ids),
-                "PYTHONPATH": str(ROOT),
-            },
+        _sweep(tmp_path, base, stranger, ids, "stranger")
+        _unchanged(base, ids, owner, before)
+
+
+def test_a_trip_viewer_changes_nothing_and_reaches_nothing_private(
+    tmp_path: Path, fuzz_database: str
+) -> None:
+    with _served(fuzz_database) as base:
+        owner, ids = _seeded(base)
+        viewer_id, viewer = register_and_login(base, base)
+        added = httpx.post(
+            f"{base}/api/v1/trips/{ids['trip_id']}/collaborators",
+            json={"user_id": viewer_id, "role": "viewer"},
+            headers=owner,
         )
-        refused = [line.strip() for line in run.stdout.splitlines() if " to a stranger " in line]
-        report = "\n".join(refused) + "\n" + run.stdout[-4000:] + run.stderr[-2000:]
-        # (had the hooks not loaded, the CLI would refuse `--checks stranger_is_refused`)
-        assert run.returncode == 0, report
-        after = _owner_view(base, ids, owner)
-        assert after == before, {
-            path: after[path] for path in before if after[path] != before[path]
-        }
+        assert added.status_code == 201, added.text
+        before = _owner_view(base, ids, owner)
+        # the viewer does read the trip
+        seen = httpx.get(f"{base}/api/v1/trips/{ids['trip_id']}/items", headers=viewer)
+        assert seen.status_code == 200 and ids["item_id"] in seen.text
+        _sweep(tmp_path, base, viewer, ids, "viewer")
+        _unchanged(base, ids, owner, before)
