@@ -119,7 +119,8 @@ class TripOperations(ServiceBase):
         trip = access.trip
         check_if_match(if_match, trip.version)
         changes = body.model_dump(exclude_unset=True)
-        if "status" in changes and changes["status"] != trip.status:
+        # null, like an absent field, changes nothing: a trip always has a status
+        if changes.get("status") is not None and changes["status"] != trip.status:
             target = Status(changes["status"])
             if target not in domain.STATUS_MOVES[Status(trip.status)]:
                 raise InvalidStatusChange(
