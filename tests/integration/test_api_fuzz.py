@@ -1,14 +1,17 @@
 """Schema-driven runs of the whole HTTP API: Schemathesis reads the OpenAPI document of a real
 `navio serve` (on SQLite, and on PostgreSQL) and sends every operation generated input from a
-fixed seed, with the ids of real objects (a trip with an item, a comment and a suggestion, an
-expense, a wallet payment, a booking, an organisation, a saved card, the user).
+fixed seed, with the ids of real objects (a trip with an item, a comment, a suggestion, an
+expense, a settlement, a statement import, a receipt and an itinerary; a wallet payment, a
+booking, an organisation, a saved card, the user). `schemathesis_hooks.py` points the id fields
+of generated bodies and queries at those objects and makes their money plausible, so that
+requests reach the code behind the input checks.
 
 - As their owner, valid and invalid input: no answer may be a 5xx; bad input is a 4xx problem.
   The backends differ where input is odd: PostgreSQL refuses a NUL character in text (a 500
   until test_nul_characters), SQLite stores it.
-- As a stranger with an account of their own, valid input only, those ids in the path, the query
-  and the body: every request that names one of them gets a 4xx (`stranger_hooks.py`), and
-  afterwards the owner reads exactly what they read before: nothing was changed or given away.
+- As a stranger with an account of their own, and as a viewer of the owner's trip, valid input
+  only: every request naming what the caller may not read or change gets a 4xx, and afterwards
+  the owner reads exactly what they read before: nothing was changed or given away.
 """
 
 from __future__ import annotations
@@ -239,8 +242,19 @@ def _parameters(tmp_path: Path, ids: dict[str, str]) -> Path:
     return config
 
 
+def _hooks(ids: dict[str, str], role: str) -> dict[str, str]:
+    """The environment that loads `schemathesis_hooks.py` for `role` over the owner's `ids`."""
+    return {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.integration.schemathesis_hooks",
+        "NAVIO_FUZZ_IDS": json.dumps(ids),
+        "NAVIO_FUZZ_ROLE": role,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def _fuzz(
-    base: str, headers: dict[str, str], config: Path, *selection: str
+    base: str, headers: dict[str, str], ids: dict[str, str], config: Path, *selection: str
 ) -> subprocess.CompletedProcess[str]:
     return _schemathesis(
         base,
@@ -257,6 +271,7 @@ def _fuzz(
         "--exclude-path-regex",
         SKIP,
         *selection,
+        env=_hooks(ids, "owner"),
     )
 
 
@@ -286,11 +301,11 @@ def _served(database_url: str) -> Iterator[str]:
 
 def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str) -> None:
     with _served(fuzz_database) as base:
-        user_id, headers = register_and_login(base, base)
-        config = _parameters(tmp_path, _seed_objects(base, user_id, headers))
+        headers, ids = _seeded(base)
+        config = _parameters(tmp_path, ids)
         # deletions last, so that the other operations find the seeded objects
         for selection in (("--exclude-method", "DELETE"), ("--include-method", "DELETE")):
-            run = _fuzz(base, headers, config, *selection)
+            run = _fuzz(base, headers, ids, config, *selection)
             report = run.stdout[-6000:] + run.stderr[-2000:]
             assert run.returncode == 0, report
             assert "Server error" not in run.stdout, report
@@ -300,7 +315,7 @@ def _sweep(
     tmp_path: Path, base: str, headers: dict[str, str], ids: dict[str, str], role: str
 ) -> None:
     """Every operation, valid input only, sent by `headers` with the owner's ids; the policy of
-    `stranger_hooks.py` for `role` decides which answers must be a 4xx."""
+    `schemathesis_hooks.py` for `role` decides which answers must be a 4xx."""
     run = _schemathesis(
         base,
         headers,
@@ -317,13 +332,7 @@ def _sweep(
         str(SEED),
         "--exclude-path-regex",
         STRANGER_SKIP,
-        env={
-            **os.environ,
-            "SCHEMATHESIS_HOOKS": "tests.integration.stranger_hooks",
-            "NAVIO_STRANGER_IDS": json.dumps(ids),
-            "NAVIO_SWEEP_ROLE": role,
-            "PYTHONPATH": str(ROOT),
-        },
+        env=_hooks(ids, role),
     )
     refused = [line.strip() for line in run.stdout.splitlines() if f" to a {role} " in line]
     report = "\n".join(refused) + "\n" + run.stdout[-4000:] + run.stderr[-2000:]

@@ -1,7 +1,11 @@
-"""Schemathesis hooks for the authorization sweeps in `test_api_fuzz.py`, loaded through
-`SCHEMATHESIS_HOOKS`. `NAVIO_STRANGER_IDS` holds the ids of the owner's objects, by the name of
-the parameter or field that carries them; `NAVIO_SWEEP_ROLE` says who sends the requests:
+"""Schemathesis hooks for the runs in `test_api_fuzz.py`, loaded through `SCHEMATHESIS_HOOKS`.
+`NAVIO_FUZZ_IDS` holds the ids of the owner's objects, by the name of the parameter or field that
+carries them. Generated bodies and queries name those objects and carry plausible money (a
+currency in use, an amount above zero), so that requests get past the checks of input to the
+code behind them. `NAVIO_FUZZ_ROLE` says who sends the requests, and so what
+`stranger_is_refused` requires:
 
+- `owner`: the owner themselves (the check is not asked for);
 - `stranger`: an ordinary user with no part in any of it: every request naming one of the ids
   gets a 4xx;
 - `viewer`: a member of the owner's trip with the viewer role: they may read what belongs to
@@ -18,8 +22,8 @@ from typing import Any
 
 import schemathesis
 
-IDS: dict[str, str] = json.loads(os.environ.get("NAVIO_STRANGER_IDS", "{}"))
-ROLE = os.environ.get("NAVIO_SWEEP_ROLE", "stranger")
+IDS: dict[str, str] = json.loads(os.environ.get("NAVIO_FUZZ_IDS", "{}"))
+ROLE = os.environ.get("NAVIO_FUZZ_ROLE", "owner")
 OWNED = frozenset(IDS.values())
 # what a trip's viewer may read (and not change)
 TRIP_SCOPED = frozenset(
