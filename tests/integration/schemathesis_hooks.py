@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from typing import Any
 
 import schemathesis
@@ -59,6 +60,12 @@ def _aim(values: Any) -> Any:
         for field, name in FIELDS.items():
             if field in values and name in IDS:
                 values[field] = IDS[name]
+        # the owner's run keeps half of its generated money as it was drawn (odd currencies,
+        # amounts of zero or below are input worth sending too); the sweeps need requests that
+        # get as far as the check of who asks
+        drawn = zlib.crc32(repr(values).encode("utf-8", "surrogatepass")) % 2
+        if ROLE == "owner" and drawn:
+            return values
         if isinstance(values.get("currency"), str):
             values["currency"] = "EUR"
         amount = values.get("amount_minor")
