@@ -11,7 +11,10 @@ code behind them. `NAVIO_FUZZ_ROLE` says who sends the requests, and so what
 - `viewer`: a member of the owner's trip with the viewer role: they may read what belongs to
   the trip, and every request that would change it gets a 4xx; what belongs to the owner alone
   (their account, cards, organisation, wallet payment, booking, statement import) stays out of
-  reach as for a stranger.
+  reach as for a stranger;
+- `anonymous`: no token at all: every operation the document says needs one answers 401, and
+  the public ones (a trip read without its link token among them) treat the caller as a
+  stranger.
 """
 
 from __future__ import annotations
@@ -102,6 +105,18 @@ def stranger_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     """A request naming what the caller may not touch gets a 4xx: nothing of it is read or
     changed. A filter of the caller's own list may answer, as long as nothing of the owner's
     shows."""
+    if ROLE == "anonymous" and case.operation.definition.raw.get("security"):
+        # the request-wide input guards come before authentication: a body that cannot be read
+        # (400, 413, 415) or text with a NUL character (422 `string_nul`) is refused as input
+        guarded = response.status_code in (400, 413, 415) or (
+            response.status_code == 422 and '"string_nul"' in response.text
+        )
+        if response.status_code != 401 and not guarded:
+            raise AssertionError(
+                f"{case.method} {case.formatted_path} answered {response.status_code} "
+                f"(caller: {ROLE}) though the document says it needs a token"
+            )
+        return None
     named = {
         name
         for name, value in IDS.items()
@@ -115,7 +130,7 @@ def stranger_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     own_list = case.operation.label in OWN_LISTS
     if not own_list or any(value in shown for value in OWNED):
         raise AssertionError(
-            f"{case.method} {case.formatted_path} answered {response.status_code} to a {ROLE} "
-            f"naming {sorted(named)}"
+            f"{case.method} {case.formatted_path} answered {response.status_code} "
+            f"(caller: {ROLE}) naming {sorted(named)}"
         )
     return None

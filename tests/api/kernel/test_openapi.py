@@ -45,3 +45,51 @@ async def test_a_malformed_body_is_the_documented_400(client: httpx.AsyncClient)
     broken = await client.post(f"{API}/trips", content=b'{"title": "unterminated', headers=headers)
     body = assert_problem(broken, 422, "validation_error")
     assert body["errors"][0]["type"] == "json_invalid"  # type: ignore[index]
+
+
+# What anyone may call without a token. An operation joins this list on purpose, never by a
+# forgotten dependency: the anonymous run in test_api_fuzz.py requires a 401 from every
+# operation the document marks as needing a token, so the two together cover every route.
+PUBLIC = {
+    "POST /api/v1/auth/register",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/login/2fa",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/password/reset/request",
+    "POST /api/v1/auth/password/reset/confirm",
+    "POST /api/v1/auth/email/verify",
+    "GET /api/v1/search",
+    "GET /api/v1/search/suggest",
+    "GET /api/v1/search/poi/{place_id}",
+    "GET /api/v1/places/nearest",
+    # a trip shared by link or made public; anyone else gets 404
+    "GET /api/v1/trips/{trip_id}",
+    "GET /api/v1/trips/{trip_id}/items",
+    "GET /api/v1/trips/{trip_id}/calendar.ics",
+    "GET /api/v1/trips/{trip_id}/places.gpx",
+    "GET /api/v1/trips/{trip_id}/places.kml",
+    # signed by the payment provider, not by a user
+    "POST /api/v1/webhooks/{provider}",
+    "GET /api/v1/transport/local-transit",
+    "GET /api/v1/transport/transit-journey",
+    "GET /api/v1/transport/options",
+    "GET /api/v1/transport/route/{route_id}",
+    "POST /api/v1/transport/multi-leg",
+    "GET /health/live",
+    "GET /health/ready",
+}
+
+
+async def test_the_public_surface_is_exactly_the_listed_operations(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    public = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+        and "responses" in operation
+        and not operation.get("security")
+    }
+    assert public == PUBLIC
