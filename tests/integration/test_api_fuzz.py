@@ -320,7 +320,7 @@ def _sweep(
         headers,
         _parameters(tmp_path, ids),
         "--checks",
-        "not_a_server_error,stranger_is_refused",
+        "not_a_server_error,caller_is_refused",
         "--mode",
         "positive",
         "--phases",
@@ -337,7 +337,7 @@ def _sweep(
     output.write_text(run.stdout + run.stderr)
     refused = [line.strip() for line in run.stdout.splitlines() if f"(caller: {role})" in line]
     report = "\n".join(refused) + f"\n(whole output: {output})\n" + run.stdout[-4000:]
-    # (had the hooks not loaded, the CLI would refuse `--checks stranger_is_refused`)
+    # (had the hooks not loaded, the CLI would refuse `--checks caller_is_refused`)
     assert run.returncode == 0, report
 
 
