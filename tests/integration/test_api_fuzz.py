@@ -48,9 +48,9 @@ EXAMPLES = 40
 # operations that end the session or hand the data away: the rest of the run would only see
 # 401 / 404 (each is covered by its own API tests)
 SKIP = r"auth/logout|auth/password/change|auth/2fa/disable|transfer-ownership"
-# the stranger's run: valid input only, fewer examples; only its own session is kept alive
-STRANGER_EXAMPLES = 15
-STRANGER_SKIP = r"auth/logout|auth/password/change|auth/2fa/disable"
+# the sweeps (who else calls): valid input only, fewer examples; the caller keeps its session
+SWEEP_EXAMPLES = 15
+SWEEP_SKIP = r"auth/logout|auth/password/change|auth/2fa/disable"
 
 
 def _made(response: httpx.Response) -> str:
@@ -326,11 +326,11 @@ def _sweep(
         "--phases",
         "examples,fuzzing",
         "--max-examples",
-        str(STRANGER_EXAMPLES),
+        str(SWEEP_EXAMPLES),
         "--seed",
         str(SEED),
         "--exclude-path-regex",
-        STRANGER_SKIP,
+        SWEEP_SKIP,
         env=_hooks(ids, role),
     )
     output = tmp_path / f"schemathesis-{role}.txt"
