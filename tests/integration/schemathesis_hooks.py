@@ -117,11 +117,8 @@ def caller_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
                 f"(caller: {ROLE}) though the document says it needs a token"
             )
         return None
-    named = {
-        name
-        for name, value in IDS.items()
-        if value in _values(case.path_parameters) | _values(case.query) | _values(case.body)
-    }
+    sent = _values(case.path_parameters) | _values(case.query) | _values(case.body)
+    named = {name for name, value in IDS.items() if value in sent}
     if ROLE == "viewer" and (case.method.upper() in READS or case.operation.label in COMPUTATIONS):
         named -= TRIP_SCOPED
     if not named or response.status_code >= 400:
