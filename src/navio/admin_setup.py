@@ -28,9 +28,8 @@ async def create_user(
             repo = IamRepository(uow.session)
             if await repo.user_by_email(email.strip().lower()) is not None:
                 return None
-            service = IamService(
-                repo, uow.events, build_iam_runtime(settings, MemoryCache()), Clock()
-            )
+            runtime = build_iam_runtime(settings, MemoryCache())
+            service = IamService(repo, uow.events, runtime, Clock(), uow.after_commit)
             user = await service.register(email, password, display_name, roles=roles)
             return user.id
     finally:

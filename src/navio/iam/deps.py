@@ -60,7 +60,9 @@ async def iam_service(request: Request) -> IamService:
     # One dependency, not a chain: each FastAPI dependency costs per request.
     uow: UnitOfWork = request.state.uow
     state = request.app.state
-    return IamService(IamRepository(uow.session_source), uow.events, state.iam, state.clock)
+    return IamService(
+        IamRepository(uow.session_source), uow.events, state.iam, state.clock, uow.after_commit
+    )
 
 
 IamServiceDep = Annotated[IamService, Depends(iam_service)]

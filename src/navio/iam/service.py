@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import pyotp
@@ -52,6 +53,7 @@ from navio.kernel.errors import Conflict
 from navio.kernel.events import EventRecorder
 from navio.kernel.pagination import Cursor, Page, page_of
 from navio.kernel.security import TokenError, new_opaque_token, token_digest
+from navio.kernel.uow import AfterCommit
 
 RESET = "password_reset"
 ME_CACHE_SECONDS = 60
@@ -68,6 +70,10 @@ def _me_key(user_id: uuid.UUID) -> str:
     return f"iam:me:{user_id}"
 
 
+def _me_generation_key(user_id: uuid.UUID) -> str:
+    return f"iam:me-generation:{user_id}"
+
+
 def _normalise_recovery(code: str) -> str:
     return code.replace("-", "").strip().lower()
 
@@ -79,11 +85,13 @@ class IamService:
         events: EventRecorder,
         runtime: IamRuntime,
         clock: Clock,
+        after_commit: Callable[[AfterCommit], None],
     ) -> None:
         self.repo = repo
         self.events = events
         self.rt = runtime
         self.clock = clock
+        self.after_commit = after_commit
 
     # ---------------------------------------------------------------- reading users
     async def user_read(self, user: User) -> UserRead:
@@ -111,25 +119,39 @@ class IamService:
     async def me_json(self, principal: Principal) -> bytes:
         """`me` as JSON, served from the cache: clients poll it, and it rarely changes.
 
-        Every change to what it shows calls `_forget_me`; the TTL bounds what a race between a
-        reader and an uncommitted writer could leave behind."""
+        Every change to what it shows calls `_forget_me`, which bumps the entry's generation
+        once the change has committed. A reader stores what it read only if the generation is
+        still the one it saw before reading, so a read that began before a change (and so may
+        hold the data before it) never puts that data back."""
         key = _me_key(principal.user_id)
         cached = await self.rt.cache.get(key)
         if cached is not None:
             return cached
 
         async def load() -> bytes:
+            generation = await self.rt.cache.generation(_me_generation_key(principal.user_id))
             data = (await self.me(principal)).model_dump_json().encode()
-            await self.rt.cache.set(key, data, ttl_seconds=ME_CACHE_SECONDS)
+            await self.rt.cache.set_if_generation(
+                key, data, ME_CACHE_SECONDS, _me_generation_key(principal.user_id), generation
+            )
             return data
 
         # A client's parallel requests all miss when the entry expires: one reads for them all.
         return await self.rt.me_flights.run(key, load)
 
     async def _forget_me(self, user_id: uuid.UUID) -> None:
+        """Drop the cached `me` now and again once the change has committed: until then a
+        reader still reads the data before the change, and after it no reader that began
+        before may store what it read."""
         key = _me_key(user_id)
-        self.rt.me_flights.forget(key)
-        await self.rt.cache.delete(key)
+        generation_key = _me_generation_key(user_id)
+
+        async def forget() -> None:
+            self.rt.me_flights.forget(key)
+            await self.rt.cache.invalidate(key, generation_key)
+
+        await forget()
+        self.after_commit(forget)
 
     async def permissions(self, principal: Principal) -> PermissionsRead:
         memberships = await self.repo.memberships_of(principal.user_id)

@@ -9,6 +9,11 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+# How long a generation counter outlives its last change. A value is stored only under the
+# generation its reader saw before it read, so a counter must outlive any read in flight and
+# every value stored under it (the caller's TTL); a day is far beyond both.
+GENERATION_SECONDS = 86_400
+
 
 class Cache(Protocol):
     backend: str
@@ -19,6 +24,11 @@ class Cache(Protocol):
     async def exists_any(self, keys: list[str]) -> bool: ...
     async def incr_window(self, key: str, window_seconds: int) -> tuple[int, float]: ...
     async def ttl(self, key: str) -> float: ...
+    async def generation(self, gen_key: str) -> int: ...
+    async def set_if_generation(
+        self, key: str, value: bytes, ttl_seconds: float, gen_key: str, generation: int
+    ) -> bool: ...
+    async def invalidate(self, key: str, gen_key: str) -> None: ...
     async def ping(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -83,6 +93,28 @@ class MemoryCache:
             return 0.0
         return max(0.0, item[1] - time.monotonic())
 
+    def _generation(self, gen_key: str) -> int:
+        item = self._live(gen_key)
+        return 0 if item is None else int(item[0])
+
+    async def generation(self, gen_key: str) -> int:
+        return self._generation(gen_key)
+
+    async def set_if_generation(
+        self, key: str, value: bytes, ttl_seconds: float, gen_key: str, generation: int
+    ) -> bool:
+        # Check and write without suspending: atomic within the event loop.
+        if self._generation(gen_key) != generation:
+            return False
+        self._evict()
+        self._data[key] = (value, time.monotonic() + ttl_seconds)
+        return True
+
+    async def invalidate(self, key: str, gen_key: str) -> None:
+        bumped = str(self._generation(gen_key) + 1).encode()
+        self._data[gen_key] = (bumped, time.monotonic() + GENERATION_SECONDS)
+        self._data.pop(key, None)
+
     async def ping(self) -> None:
         return None
 
@@ -98,6 +130,20 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {n, ttl}
 """
 
+_SET_IF_GENERATION = """
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+_INVALIDATE = """
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
 
 class RedisCache:
     backend = "redis"
@@ -106,6 +152,8 @@ class RedisCache:
         self._redis = aioredis.Redis.from_url(url)
         self._prefix = prefix
         self._incr = self._redis.register_script(_INCR_WINDOW)
+        self._set_if_generation = self._redis.register_script(_SET_IF_GENERATION)
+        self._invalidate = self._redis.register_script(_INVALIDATE)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -139,6 +187,24 @@ class RedisCache:
     async def ttl(self, key: str) -> float:
         ms = int(await self._redis.pttl(self._k(key)))
         return max(0.0, ms / 1000.0)
+
+    async def generation(self, gen_key: str) -> int:
+        value = await self._redis.get(self._k(gen_key))
+        return 0 if value is None else int(value)
+
+    async def set_if_generation(
+        self, key: str, value: bytes, ttl_seconds: float, gen_key: str, generation: int
+    ) -> bool:
+        px = max(1, int(ttl_seconds * 1000))
+        stored = await self._set_if_generation(
+            keys=[self._k(key), self._k(gen_key)], args=[generation, value, px]
+        )
+        return int(stored) == 1
+
+    async def invalidate(self, key: str, gen_key: str) -> None:
+        await self._invalidate(
+            keys=[self._k(key), self._k(gen_key)], args=[GENERATION_SECONDS * 1000]
+        )
 
     async def ping(self) -> None:
         await self._redis.ping()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import structlog
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -17,6 +18,10 @@ from navio.kernel.events import EventRecorder
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+log = structlog.get_logger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+
 
 class UnitOfWork:
     """Lazily opens a session; the owner (route wrapper or job runner) commits or rolls back."""
@@ -27,6 +32,15 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._events: EventRecorder | None = None
         self._on_events = on_events
+        self._after_commit: list[AfterCommit] = []
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        """Run `hook` once this unit of work has committed (never if it rolls back).
+
+        For what must not happen before others can read the change, such as dropping a cache
+        entry a concurrent reader could otherwise fill again with the data before it. The
+        change is durable by then: a hook that fails is logged, not raised."""
+        self._after_commit.append(hook)
 
     @property
     def session(self) -> AsyncSession:
@@ -44,17 +58,23 @@ class UnitOfWork:
         return self._events
 
     async def commit(self) -> None:
-        if self._session is None:
-            return
-        try:
-            await self._session.commit()
-        finally:
-            await self._session.close()
-            self._session = None
+        if self._session is not None:
+            try:
+                await self._session.commit()
+            finally:
+                await self._session.close()
+                self._session = None
         if self._events is not None and self._events.recorded and self._on_events:
             self._on_events()
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("after_commit_failed", hook=getattr(hook, "__qualname__", repr(hook)))
 
     async def rollback(self) -> None:
+        self._after_commit = []
         if self._session is None:
             return
         try:

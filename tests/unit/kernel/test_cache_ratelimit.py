@@ -117,6 +117,47 @@ async def test_ping(cache: Cache) -> None:
     await cache.ping()
 
 
+# ---------------------------------------------------------------- generations
+
+
+async def test_a_value_is_stored_only_under_the_generation_its_reader_saw(cache: Cache) -> None:
+    assert await cache.generation("gen") == 0
+    assert await cache.set_if_generation("k", b"v0", 60, "gen", 0) is True
+    assert await cache.get("k") == b"v0"
+    assert 50 < await cache.ttl("k") <= 60
+
+    await cache.invalidate("k", "gen")
+    assert await cache.get("k") is None
+    assert await cache.generation("gen") == 1
+    # a reader that saw generation 0 read before the change: what it read is not stored
+    assert await cache.set_if_generation("k", b"stale", 60, "gen", 0) is False
+    assert await cache.get("k") is None
+    assert await cache.set_if_generation("k", b"v1", 60, "gen", 1) is True
+    assert await cache.get("k") == b"v1"
+
+    await cache.invalidate("k", "gen")
+    await cache.invalidate("k", "gen")
+    assert await cache.generation("gen") == 3
+    assert await cache.set_if_generation("k", b"v2", 60, "gen", 2) is False
+    assert await cache.get("k") is None
+
+
+async def test_a_generation_outlives_the_values_stored_under_it(cache: Cache) -> None:
+    await cache.invalidate("k", "gen")
+    assert await cache.ttl("gen") > 3_600
+    assert await cache.set_if_generation("k", b"v", SHORT, "gen", 1) is True
+    await asyncio.sleep(WAIT)
+    assert await cache.get("k") is None
+    assert await cache.generation("gen") == 1
+
+
+async def test_generations_are_per_key(cache: Cache) -> None:
+    await cache.invalidate("a", "gen-a")
+    assert await cache.generation("gen-a") == 1
+    assert await cache.generation("gen-b") == 0
+    assert await cache.set_if_generation("b", b"v", 60, "gen-b", 0) is True
+
+
 # ---------------------------------------------------------------- incr_window
 
 
