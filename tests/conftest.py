@@ -184,10 +184,19 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
         yield instance
 
 
+@asynccontextmanager
+async def asgi_client(
+    app: FastAPI, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to `app` in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as c:
+        yield c
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         yield c
 
 
@@ -200,18 +209,18 @@ def cache_url(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-async def cache_app(cache_url: str | None, sqlite_url: str) -> AsyncIterator[FastAPI]:
-    """An app whose cache (rate limits, revocations) is in-process or the real Redis."""
+async def cache_app(cache_url: str | None, database_url: str) -> AsyncIterator[FastAPI]:
+    """An app whose cache (rate limits, revocations, `me`) is in-process or the real Redis, over
+    SQLite or PostgreSQL: the embedded mode, the scaled-out one and the two mixed."""
     if cache_url:
         await flush_redis(cache_url)
-    async with running_app(make_settings(sqlite_url, redis_url=cache_url)) as instance:
+    async with running_app(make_settings(database_url, redis_url=cache_url)) as instance:
         yield instance
 
 
 @pytest.fixture
 async def cache_client(cache_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=cache_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(cache_app) as c:
         yield c
 
 
@@ -251,6 +260,5 @@ async def places_app(places_database_url: str) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def places_client(places_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=places_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(places_app) as c:
         yield c

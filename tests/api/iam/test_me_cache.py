@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pyotp
-import pytest
 from fastapi import FastAPI
 
 from navio.kernel.cache import Cache
-from tests.conftest import flush_redis, make_settings, running_app
 from tests.factories.iam import AuthedUser, user
 
 ME_KEY = "iam:me:"
@@ -52,23 +50,6 @@ class Hold:
             return result
 
         return held
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def me_app(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[FastAPI]:
-    cache_url: str | None = None
-    if request.param == "redis":
-        cache_url = request.getfixturevalue("redis_url")
-        await flush_redis(cache_url)
-    async with running_app(make_settings(database_url, redis_url=cache_url)) as instance:
-        yield instance
-
-
-@pytest.fixture
-async def me_client(me_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=me_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 async def me(client: httpx.AsyncClient, account: AuthedUser) -> dict[str, Any]:
@@ -111,33 +92,36 @@ async def while_held(
 
 
 async def test_a_read_begun_before_a_change_does_not_store_what_it_read(
-    me_app: FastAPI, me_client: httpx.AsyncClient
+    cache_app: FastAPI, cache_client: httpx.AsyncClient
 ) -> None:
-    account = await user(me_client)
-    secret = await pending_two_factor(me_client, account)
-    hold = Hold(me_app.state.iam.cache, {"set", "set_if_generation"}, ME_KEY, after=False)
+    account = await user(cache_client)
+    secret = await pending_two_factor(cache_client, account)
+    hold = Hold(cache_app.state.iam.cache, {"set", "set_if_generation"}, ME_KEY, after=False)
     # The read has the account as it was and is about to cache it when 2FA is turned on.
     before, _ = await while_held(
-        me_app, hold, me(me_client, account), lambda: confirm_two_factor(me_client, account, secret)
+        cache_app,
+        hold,
+        me(cache_client, account),
+        lambda: confirm_two_factor(cache_client, account, secret),
     )
     assert before["mfa_enabled"] is False
-    assert (await me(me_client, account))["mfa_enabled"] is True
+    assert (await me(cache_client, account))["mfa_enabled"] is True
 
 
 async def test_a_read_between_a_change_and_its_commit_does_not_outlive_the_commit(
-    me_app: FastAPI, me_client: httpx.AsyncClient
+    cache_app: FastAPI, cache_client: httpx.AsyncClient
 ) -> None:
-    account = await user(me_client)
-    secret = await pending_two_factor(me_client, account)
-    assert (await me(me_client, account))["mfa_enabled"] is False  # cached
-    hold = Hold(me_app.state.iam.cache, {"delete", "invalidate"}, ME_KEY, after=True)
+    account = await user(cache_client)
+    secret = await pending_two_factor(cache_client, account)
+    assert (await me(cache_client, account))["mfa_enabled"] is False  # cached
+    hold = Hold(cache_app.state.iam.cache, {"delete", "invalidate"}, ME_KEY, after=True)
     # 2FA is turned on and its cache entry dropped, but the change is not committed yet: a
     # read in that window reads (and may cache) the account as it was.
     _, between = await while_held(
-        me_app,
+        cache_app,
         hold,
-        confirm_two_factor(me_client, account, secret),
-        lambda: me(me_client, account),
+        confirm_two_factor(cache_client, account, secret),
+        lambda: me(cache_client, account),
     )
     assert between["mfa_enabled"] is False
-    assert (await me(me_client, account))["mfa_enabled"] is True
+    assert (await me(cache_client, account))["mfa_enabled"] is True

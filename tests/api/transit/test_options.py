@@ -20,7 +20,7 @@ from navio.kernel.uow import UnitOfWork
 from navio.transit import service as transit_service
 from navio.transit.repository import TransitRepository
 from navio.transit.service import TransitService
-from tests.conftest import make_settings, running_app
+from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import assert_problem
 from tests.factories.trips import API
 
@@ -52,8 +52,7 @@ async def app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with asgi_client(app, "http://t") as client:
         yield client
 
 

@@ -20,7 +20,7 @@ from navio.transit import service as transit_service
 from navio.transit.gtfs import GtfsError
 from navio.transit.repository import TransitRepository
 from navio.transit.service import TransitService
-from tests.conftest import make_settings, running_app
+from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import assert_problem
 from tests.factories.trips import API
 
@@ -45,8 +45,7 @@ async def transit_app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAP
 
 @pytest.fixture
 async def transit_client(transit_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=transit_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with asgi_client(transit_app, "http://t") as client:
         yield client
 
 
