@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -91,6 +92,18 @@ def money_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
     ]
 
 
+def profile_change_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
+    """`/auth/me` is cached (in Redis): A has it cached when two-factor is turned on through B,
+    and A's next answer shows it."""
+    assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["mfa_enabled"] is False
+    setup = httpx.post(f"{b}/api/v1/auth/2fa/enable", headers=headers)
+    assert setup.status_code == 200, setup.text
+    code = pyotp.TOTP(setup.json()["secret"]).at(time.time() - 30)
+    verified = httpx.post(f"{b}/api/v1/auth/2fa/verify", json={"code": code}, headers=headers)
+    assert verified.status_code == 200, verified.text
+    assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["mfa_enabled"] is True
+
+
 def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
     ports = free_ports(2)
     common = {
@@ -122,6 +135,7 @@ def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
         # a WebSocket connected to B
         trip_live_across_processes(a, b, headers)
         money_across_processes(a, b, headers)
+        profile_change_across_processes(a, b, headers)
         # revocation through Redis: logout on B is refused on A at once
         assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
         revoked = httpx.get(f"{a}/api/v1/auth/me", headers=headers)
