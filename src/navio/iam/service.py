@@ -127,12 +127,13 @@ class IamService:
         cached = await self.rt.cache.get(key)
         if cached is not None:
             return cached
+        generation_key = _me_generation_key(principal.user_id)
 
         async def load() -> bytes:
-            generation = await self.rt.cache.generation(_me_generation_key(principal.user_id))
+            generation = await self.rt.cache.generation(generation_key)
             data = (await self.me(principal)).model_dump_json().encode()
             await self.rt.cache.set_if_generation(
-                key, data, ME_CACHE_SECONDS, _me_generation_key(principal.user_id), generation
+                key, data, ME_CACHE_SECONDS, generation_key, generation
             )
             return data
 
