@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 # generation its reader saw before it read, so a counter must outlive any read in flight and
 # every value stored under it (the caller's TTL); a day is far beyond both.
 GENERATION_SECONDS = 86_400
+_GENERATION_COUNTER = "cache:generations"
 
 
 class Cache(Protocol):
@@ -40,6 +41,9 @@ class MemoryCache:
         self._data: dict[str, tuple[bytes, float | None]] = {}
         self._max = max_entries
         self._lock = asyncio.Lock()
+        # Generations come from one counter: a generation key evicted (or expired) and bumped
+        # again never returns to a value a reader in flight may have seen.
+        self._generations = 0
 
     def _live(self, key: str) -> tuple[bytes, float | None] | None:
         item = self._data.get(key)
@@ -63,10 +67,13 @@ class MemoryCache:
         item = self._live(key)
         return None if item is None else item[0]
 
-    async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+    def _put(self, key: str, value: bytes, ttl_seconds: float | None) -> None:
         self._evict()
         expires = None if ttl_seconds is None else time.monotonic() + ttl_seconds
         self._data[key] = (value, expires)
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+        self._put(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
@@ -106,13 +113,12 @@ class MemoryCache:
         # Check and write without suspending: atomic within the event loop.
         if self._generation(gen_key) != generation:
             return False
-        self._evict()
-        self._data[key] = (value, time.monotonic() + ttl_seconds)
+        self._put(key, value, ttl_seconds)
         return True
 
     async def invalidate(self, key: str, gen_key: str) -> None:
-        bumped = str(self._generation(gen_key) + 1).encode()
-        self._data[gen_key] = (bumped, time.monotonic() + GENERATION_SECONDS)
+        self._generations += 1
+        self._put(gen_key, str(self._generations).encode(), GENERATION_SECONDS)
         self._data.pop(key, None)
 
     async def ping(self) -> None:
@@ -137,9 +143,11 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 """
 
+# Generations come from one counter (KEYS[3], no TTL): a generation key evicted (or expired)
+# and bumped again never returns to a value a reader in flight may have seen.
 _INVALIDATE = """
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+local generation = redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[2], generation, 'PX', ARGV[1])
 redis.call('DEL', KEYS[1])
 return 1
 """
@@ -203,7 +211,8 @@ class RedisCache:
 
     async def invalidate(self, key: str, gen_key: str) -> None:
         await self._invalidate(
-            keys=[self._k(key), self._k(gen_key)], args=[GENERATION_SECONDS * 1000]
+            keys=[self._k(key), self._k(gen_key), self._k(_GENERATION_COUNTER)],
+            args=[GENERATION_SECONDS * 1000],
         )
 
     async def ping(self) -> None:

@@ -151,6 +151,15 @@ async def test_a_generation_outlives_the_values_stored_under_it(cache: Cache) ->
     assert await cache.generation("gen") == 1
 
 
+async def test_a_lost_generation_never_comes_back_to_a_value_seen_before(cache: Cache) -> None:
+    await cache.invalidate("k", "gen")
+    seen = await cache.generation("gen")  # a reader starts here
+    await cache.delete("gen")  # the counter is evicted (memory full, Redis maxmemory)
+    await cache.invalidate("k", "gen")  # a change
+    assert await cache.generation("gen") != seen
+    assert await cache.set_if_generation("k", b"stale", 60, "gen", seen) is False
+
+
 async def test_generations_are_per_key(cache: Cache) -> None:
     await cache.invalidate("a", "gen-a")
     assert await cache.generation("gen-a") == 1
