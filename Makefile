@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench migrate demo worker clean tesseract
+.PHONY: run test test-fast lint format bench migrate demo worker clean tesseract chromium
 
 $(STAMP): pyproject.toml setup.py src/navio/itinerary/_ils.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,13 +19,19 @@ $(STAMP): pyproject.toml setup.py src/navio/itinerary/_ils.c
 
 .venv: $(STAMP) tesseract
 
-# Receipt OCR runs Debian's Tesseract (through pytesseract); installed where missing.
-tesseract:
-	@command -v tesseract >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q tesseract-ocr tesseract-ocr-eng >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q tesseract-ocr tesseract-ocr-eng >/dev/null; }; }
+# Debian packages installed where missing: $(call apt,<command>,<packages>)
+apt = command -v $(1) >/dev/null 2>&1 || { \
+  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+  $$SUDO apt-get install -y -q $(2) >/dev/null 2>&1 || \
+  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(2) >/dev/null; }; }
 
+# Receipt OCR runs Debian's Tesseract (through pytesseract).
+tesseract:
+	@$(call apt,tesseract,tesseract-ocr tesseract-ocr-eng)
+
+# The browser tests (tests/e2e) drive Debian's chromium with Playwright.
+chromium:
+	@$(call apt,chromium,chromium)
 
 var/.demo-loaded: $(STAMP)
 	@mkdir -p var
@@ -44,10 +50,10 @@ demo: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/navio worker
 
-test: $(STAMP) tesseract
+test: $(STAMP) tesseract chromium
 	$(BIN)/python -m pytest -q -n 2
 
-test-fast: $(STAMP) tesseract
+test-fast: $(STAMP) tesseract chromium
 	$(BIN)/python -m pytest -q -x
 
 lint: $(STAMP)

@@ -56,6 +56,7 @@ from navio.transit import api as transit_api
 from navio.trips import api as trips_api
 from navio.trips import handlers as trips_handlers
 from navio.wallet import api as wallet_api
+from navio.web import api as web_api
 
 API_PREFIX = "/api/v1"
 
@@ -348,6 +349,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())
+    # the traveler pages and their assets, clients of the API above
+    app.include_router(web_api.router)
+    app.mount(web_api.STATIC_URL, web_api.static_files(), name="static")
     # no text Navio keeps may hold a NUL character (PostgreSQL refuses it): a 422 before any
     # route, inside CORS (a browser can read it) and the body cap below
     app.add_middleware(RejectNulMiddleware)

@@ -1,0 +1,475 @@
+// Navio's pages: a client of the public API (/api/v1), as the apps are. The signed-in
+// traveler's tokens live in this tab's sessionStorage; every text shown is set as text, never
+// parsed as HTML.
+
+const API = "/api/v1";
+const ACCESS = "navio.access";
+const REFRESH = "navio.refresh";
+const NAME = "navio.name";
+const SIGNED_OUT = "signed_out"; // the page is on its way to the sign-in page
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `request failed (${status})`);
+    this.status = status;
+    this.code = problem ? problem.code : undefined;
+  }
+}
+
+const store = window.sessionStorage;
+const signedIn = () => store.getItem(ACCESS) !== null;
+
+function keepTokens(pair) {
+  store.setItem(ACCESS, pair.access_token);
+  store.setItem(REFRESH, pair.refresh_token);
+}
+
+function forget() {
+  for (const key of [ACCESS, REFRESH, NAME]) store.removeItem(key);
+}
+
+function toLogin() {
+  const here = location.pathname + location.search;
+  location.assign(`/login?next=${encodeURIComponent(here)}`);
+}
+
+let refreshing = null;
+
+async function refresh() {
+  // one refresh for every request that found its token expired (refresh tokens rotate)
+  refreshing ??= (async () => {
+    const token = store.getItem(REFRESH);
+    if (!token) return false;
+    const response = await fetch(`${API}/auth/refresh`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ refresh_token: token }),
+    });
+    if (!response.ok) return false;
+    keepTokens(await response.json());
+    return true;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function api(path, { method = "GET", body, auth = true, retried = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const token = store.getItem(ACCESS);
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(API + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401 && auth) {
+    if (!retried && (await refresh())) return api(path, { method, body, auth, retried: true });
+    forget();
+    toLogin();
+    throw new ApiError(401, { detail: "please sign in again", code: SIGNED_OUT });
+  }
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : null;
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const $ = (selector) => document.querySelector(selector);
+
+function alertBox(message) {
+  const box = $("#alert");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function failed(error) {
+  if (error instanceof ApiError && error.code === SIGNED_OUT) return;
+  alertBox(error instanceof Error ? error.message : String(error));
+}
+
+function formJson(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+// Runs `work` for a form's submit with its button disabled; errors land in the alert box.
+function onSubmit(form, work) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    alertBox("");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      await work(form);
+    } catch (error) {
+      failed(error);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+}
+
+function nextPath() {
+  const next = new URLSearchParams(location.search).get("next");
+  // only a path on this site: never "//other.example" or "https://..."
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
+    ? next
+    : "/trips";
+}
+
+function requireSignIn() {
+  if (signedIn()) return true;
+  toLogin();
+  return false;
+}
+
+// ---- navigation --------------------------------------------------------------------------
+
+async function header() {
+  const inside = signedIn();
+  document.querySelectorAll("[data-signed-in]").forEach((n) => (n.hidden = !inside));
+  document.querySelectorAll("[data-signed-out]").forEach((n) => (n.hidden = inside));
+  const who = $(".who");
+  if (inside) {
+    if (!store.getItem(NAME)) {
+      try {
+        store.setItem(NAME, (await api("/auth/me")).display_name);
+      } catch (error) {
+        failed(error);
+      }
+    }
+    who.textContent = store.getItem(NAME) || "";
+  }
+  $("#sign-out").addEventListener("click", async () => {
+    const token = store.getItem(REFRESH);
+    try {
+      await api("/auth/logout", { method: "POST", body: token ? { refresh_token: token } : {} });
+    } catch (error) {
+      // signed out here whatever the server said: the tokens are dropped below
+    }
+    forget();
+    location.assign("/");
+  });
+}
+
+// ---- pages -------------------------------------------------------------------------------
+
+function home() {
+  const form = $("#search-form");
+  const input = $("#q");
+  const results = $("#results");
+  const summary = $("#search-summary");
+
+  async function search(q) {
+    const data = await api(`/search?q=${encodeURIComponent(q)}&limit=20`, { auth: false });
+    results.replaceChildren(
+      ...data.items.map((hit) =>
+        el(
+          "li",
+          { class: "result", dataset: { kind: hit.kind } },
+          el("strong", {}, hit.name),
+          " ",
+          el("span", { class: "tag" }, hit.category.replaceAll("_", " ")),
+          el(
+            "div",
+            { class: "muted" },
+            [hit.locality, hit.country_code].filter(Boolean).join(", "),
+            hit.rating !== null ? ` · rated ${hit.rating.toFixed(1)}` : "",
+          ),
+        ),
+      ),
+    );
+    const fixed = Object.entries(data.query.corrections || {});
+    summary.textContent =
+      `${data.total} place${data.total === 1 ? "" : "s"} for “${q}”` +
+      (fixed.length ? ` (read as ${fixed.map(([, to]) => to[0]).join(", ")})` : "");
+  }
+
+  onSubmit(form, async () => {
+    const q = input.value.trim();
+    history.replaceState(null, "", `/?q=${encodeURIComponent(q)}`);
+    await search(q);
+  });
+  const initial = new URLSearchParams(location.search).get("q");
+  if (initial) {
+    input.value = initial;
+    search(initial).catch(failed);
+  }
+}
+
+async function signedInWith(pair) {
+  keepTokens(pair);
+  location.assign(nextPath());
+}
+
+function login() {
+  let challenge = null;
+  onSubmit($("#login-form"), async (form) => {
+    const result = await api("/auth/login", { method: "POST", body: formJson(form), auth: false });
+    if (result.mfa_required) {
+      challenge = result.mfa_token;
+      form.hidden = true;
+      $("#mfa-form").hidden = false;
+      $("#code").focus();
+      return;
+    }
+    await signedInWith(result);
+  });
+  onSubmit($("#mfa-form"), async () => {
+    const code = $("#code").value.trim();
+    const body = /^\d{6}$/.test(code)
+      ? { mfa_token: challenge, code }
+      : { mfa_token: challenge, recovery_code: code };
+    await signedInWith(await api("/auth/login/2fa", { method: "POST", body, auth: false }));
+  });
+}
+
+function register() {
+  onSubmit($("#register-form"), async (form) => {
+    const body = formJson(form);
+    await api("/auth/register", { method: "POST", body, auth: false });
+    const pair = await api("/auth/login", {
+      method: "POST",
+      body: { email: body.email, password: body.password },
+      auth: false,
+    });
+    await signedInWith(pair);
+  });
+}
+
+function dateRange(trip) {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+  const at = (iso) => format.format(new Date(`${iso}T00:00:00Z`));
+  return `${at(trip.start_date)} – ${at(trip.end_date)}`;
+}
+
+async function trips() {
+  if (!requireSignIn()) return;
+  const list = $("#trip-list");
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
+  $("#zones").replaceChildren(...zones.map((zone) => el("option", { value: zone })));
+  $("#timezone").value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+
+  const cities = new Map();
+  const destination = $("#destination");
+  let typed = null;
+  destination.addEventListener("input", () => {
+    clearTimeout(typed);
+    const q = destination.value.trim();
+    if (q.length < 2) return;
+    typed = setTimeout(async () => {
+      try {
+        const found = await api(`/search/suggest?q=${encodeURIComponent(q)}&kind=city`, {
+          auth: false,
+        });
+        for (const city of found.items) cities.set(city.label, city);
+        $("#destination-options").replaceChildren(
+          ...found.items.map((city) => el("option", { value: city.label })),
+        );
+      } catch (error) {
+        failed(error);
+      }
+    }, 150);
+  });
+
+  async function city(text) {
+    if (cities.has(text)) return cities.get(text);
+    const found = await api(`/search/suggest?q=${encodeURIComponent(text)}&kind=city&limit=1`, {
+      auth: false,
+    });
+    if (!found.items.length) throw new Error(`no city called “${text}” is known`);
+    return found.items[0];
+  }
+
+  onSubmit($("#trip-form"), async (form) => {
+    const fields = formJson(form);
+    const place = await city(fields.destination.trim());
+    const made = await api("/trips", {
+      method: "POST",
+      body: {
+        title: fields.title,
+        destinations: [
+          {
+            name: place.name,
+            country_code: place.country_code || undefined,
+            lat: place.lat,
+            lon: place.lon,
+          },
+        ],
+        start_date: fields.start_date,
+        end_date: fields.end_date,
+        timezone: fields.timezone,
+        travelers: Number(fields.travelers),
+      },
+    });
+    location.assign(`/trips/${made.id}`);
+  });
+
+  const page = await api("/trips?limit=100");
+  list.replaceChildren(
+    ...page.items.map((trip) =>
+      el(
+        "li",
+        { class: "card" },
+        el("a", { href: `/trips/${trip.id}` }, trip.title),
+        el("div", { class: "muted" }, `${dateRange(trip)} · ${trip.my_role}`),
+      ),
+    ),
+  );
+  $("#no-trips").hidden = page.items.length > 0;
+}
+
+const clock = (iso) => iso.slice(11, 16); // the API gives times in the trip's own zone
+
+function money(minor, currency) {
+  return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+}
+
+function leg(travel) {
+  if (!travel || travel.minutes <= 0) return "";
+  const km = travel.metres >= 1000 ? `${(travel.metres / 1000).toFixed(1)} km` : `${travel.metres} m`;
+  return `${travel.mode} ${Math.round(travel.minutes)} min, ${km}`;
+}
+
+function why(terms) {
+  return Object.entries(terms)
+    .filter(([, value]) => value > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, value]) => `${name.replaceAll("_", " ")} ${value.toFixed(1)}`)
+    .join(" · ");
+}
+
+async function trip() {
+  if (!requireSignIn()) return;
+  const tripId = location.pathname.split("/")[2];
+  const base = `/planner/${tripId}`;
+  const status = $("#plan-status");
+  let trip;
+  try {
+    trip = await api(`/trips/${tripId}`);
+  } catch (error) {
+    if (error.status === 404) {
+      $("#trip-title").textContent = "Trip not found";
+      $("#trip-meta").textContent = "There is no such trip, or it is not shared with you.";
+      return;
+    }
+    throw error;
+  }
+  document.title = `${trip.title} · Navio`;
+  $("#trip-title").textContent = trip.title;
+  $("#trip-meta").textContent = [
+    trip.destinations.map((d) => d.name).join(", "),
+    dateRange(trip),
+    `${trip.travelers} traveler${trip.travelers === 1 ? "" : "s"}`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  const editor = trip.my_role === "owner" || trip.my_role === "editor";
+  $("#planner").hidden = !editor;
+
+  function show(plan) {
+    const days = plan.days.map((day) => {
+      const heading = new Intl.DateTimeFormat(undefined, {
+        weekday: "long",
+        day: "numeric",
+        month: "long",
+        timeZone: "UTC",
+      }).format(new Date(`${day.date}T00:00:00Z`));
+      const stops = day.stops.map((stop) =>
+        el(
+          "li",
+          { class: `stop ${stop.kind}`, dataset: { stop: stop.id } },
+          editor && stop.kind === "visit" && !stop.locked
+            ? el("button", { type: "button", class: "link remove", dataset: { remove: stop.id }, "aria-label": `Remove ${stop.name}` }, "Remove")
+            : "",
+          el("span", { class: "time" }, `${clock(stop.start)}–${clock(stop.end)}`),
+          " ",
+          el("strong", {}, stop.name),
+          " ",
+          el("span", { class: "tag" }, stop.kind === "visit" ? stop.category.replaceAll("_", " ") : stop.kind),
+          stop.cost_minor > 0 ? el("span", { class: "cost" }, ` ${money(stop.cost_minor, plan.currency)}`) : "",
+          el("div", { class: "muted" }, [leg(stop.travel), stop.kind === "visit" ? why(stop.why) : ""].filter(Boolean).join(" — ")),
+        ),
+      );
+      return el(
+        "section",
+        { class: "day", dataset: { day: day.day } },
+        el("h3", {}, `Day ${day.day} · ${heading}`),
+        stops.length ? el("ol", { class: "stops" }, stops) : el("p", { class: "muted" }, "Nothing planned."),
+        ...day.notes.map((note) => el("p", { class: "note" }, note)),
+        day.return_leg && day.return_leg.minutes > 0 ? el("p", { class: "muted" }, `Back to base: ${leg(day.return_leg)}`) : "",
+      );
+    });
+    $("#days").replaceChildren(...days);
+    status.textContent =
+      `Plan version ${plan.version}` +
+      (plan.total_cost_minor > 0 ? ` · entries ${money(plan.total_cost_minor, plan.currency)}` : "") +
+      (plan.checked ? " · every day checked against opening hours and travel times" : "");
+  }
+
+  $("#days").addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-remove]");
+    if (!button) return;
+    button.disabled = true;
+    alertBox("");
+    try {
+      show(await api(`${base}/activity/${encodeURIComponent(button.dataset.remove)}`, { method: "DELETE" }));
+    } catch (error) {
+      button.disabled = false;
+      failed(error);
+    }
+  });
+
+  onSubmit($("#plan-form"), async (form) => {
+    const fields = formJson(form);
+    const interests = fields.interests.split(",").map((s) => s.trim()).filter(Boolean);
+    status.textContent = "Planning…";
+    const body = {
+      mode: fields.mode,
+      day_start: `${fields.day_start}:00`.slice(0, 8),
+      day_end: `${fields.day_end}:00`.slice(0, 8),
+      meals: form.querySelector("#meals").checked,
+    };
+    if (interests.length) body.interests = interests;
+    try {
+      show(await api(`${base}/generate`, { method: "POST", body }));
+    } catch (error) {
+      status.textContent = "";
+      throw error;
+    }
+  });
+
+  try {
+    show(await api(`${base}/itinerary`));
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    status.textContent = editor ? "No plan yet: choose what you like and plan your days." : "No plan yet.";
+  }
+}
+
+const pages = { home, login, register, trips, trip };
+
+async function start() {
+  await header();
+  const run = pages[document.body.dataset.page];
+  if (run) await run();
+}
+
+start().catch(failed);

@@ -1,0 +1,78 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright, against a real
+`navio serve` process over a copy of the test catalogue (Helsinki's OpenStreetMap points of
+interest and the GeoNames cities)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, async_playwright
+
+from tests.conftest import REQUIRE_SERVICES
+from tests.integration.processes import free_port, navio_env, processes, serve, wait_ready
+
+CHROMIUM = Path(os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="module")
+def site(places_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a served Navio whose database is a copy of the catalogue (the session's
+    catalogue file stays as the other tests expect it)."""
+    source = places_sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    copy = tmp_path_factory.mktemp("e2e") / "site.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    port = free_port()
+    env = navio_env(NAVIO_DATABASE_URL=f"sqlite+aiosqlite:///{copy}")
+    with processes((serve(port), env)) as procs:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, procs, timeout=60)
+        yield base
+
+
+@pytest.fixture
+async def api(site: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The served API, for what a test checks or prepares beside the browser."""
+    async with httpx.AsyncClient(base_url=f"{site}/api/v1") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = f"no chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " (NAVIO_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=["--no-sandbox"]
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (its own session storage) whose page errors fail the test."""
+    made = await browser.new_context(locale="en-GB", timezone_id="Europe/Helsinki")
+    errors: list[str] = []
+    made.on("weberror", lambda error: errors.append(str(error.error)))
+    made.set_default_timeout(15_000)
+    try:
+        yield made
+    finally:
+        await made.close()
+    assert not errors, errors
