@@ -32,14 +32,40 @@ async def _token(page: Page) -> str:
     return token
 
 
-async def _api_user(api: httpx.AsyncClient) -> dict[str, str]:
+async def _api_user(api: httpx.AsyncClient, name: str = "Owner") -> dict[str, str]:
     email = unique_email("web-api")
     made = await api.post(
-        "/auth/register", json={"email": email, "password": PASSWORD, "display_name": "Owner"}
+        "/auth/register", json={"email": email, "password": PASSWORD, "display_name": name}
     )
     assert made.status_code == 201, made.text
     tokens = await api.post("/auth/login", json={"email": email, "password": PASSWORD})
-    return {"email": email, "Authorization": f"Bearer {tokens.json()['access_token']}"}
+    return {
+        "id": made.json()["id"],
+        "email": email,
+        "Authorization": f"Bearer {tokens.json()['access_token']}",
+    }
+
+
+async def _sign_in(page: Page, site: str, user: dict[str, str], next_path: str) -> None:
+    await page.goto(f"{site}/login?next={next_path}")
+    await page.get_by_label("Email").fill(user["email"])
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(f"{site}{next_path}")
+
+
+async def _shows(page: Page, plan: dict[str, Any]) -> None:
+    """The page shows this version of the plan, stop for stop, day by day."""
+    await expect(page.locator("#plan-status")).to_contain_text(f"Plan version {plan['version']}")
+    days = page.locator("section.day")
+    await expect(days).to_have_count(len(plan["days"]))
+    for index, day in enumerate(plan["days"]):
+        names = days.nth(index).locator("li.stop strong")
+        await expect(names).to_have_text([s["name"] for s in day["stops"]])
+
+
+def _visit_ids(plan: dict[str, Any], day: int) -> list[str]:
+    return [s["id"] for s in plan["days"][day - 1]["stops"] if s["kind"] == "visit"]
 
 
 def _minutes(clock: str) -> int:
@@ -113,7 +139,7 @@ async def test_sign_up_create_plan_edit_and_sign_out(
 
     # remove the first visit: the planner re-optimises and the page shows version 2 without it
     gone = visits[0]
-    await page.locator(f'[data-remove="{gone["id"]}"]').click()
+    await page.locator(f'[data-action="remove"][data-stop="{gone["id"]}"]').click()
     await expect(page.locator("#plan-status")).to_contain_text("Plan version 2")
     await expect(page.locator(f'li[data-stop="{gone["id"]}"]')).to_have_count(0)
     await page.reload()
@@ -189,3 +215,115 @@ async def test_a_stranger_sees_no_trip_but_their_own(
     await expect(page.locator("#no-trips")).to_be_visible()
     await page.goto(f"{site}/trips/not-a-trip")
     await expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+
+
+async def test_reorder_lock_add_and_a_stale_edit(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    owner = await _api_user(api)
+    auth = {"Authorization": owner["Authorization"]}
+    made = await api.post(
+        "/trips",
+        json=trip_body(title="Edited plans", start_date="2027-06-01", end_date="2027-06-03"),
+        headers=auth,
+    )
+    trip_id = made.json()["id"]
+    request = {"interests": ["museums", "art", "history"], "day_end": "21:30:00", "seed": 7}
+    generated = await api.post(f"/planner/{trip_id}/generate", json=request, headers=auth)
+    assert generated.status_code == 200, generated.text
+    plan = generated.json()
+
+    page = await context.new_page()
+    await _sign_in(page, site, owner, f"/trips/{trip_id}")
+    await _shows(page, plan)
+
+    async def latest() -> dict[str, Any]:
+        answer: dict[str, Any] = (
+            await api.get(f"/planner/{trip_id}/itinerary", headers=auth)
+        ).json()
+        return answer
+
+    # move the first visit of day 1 one place later: the day starts in the traveler's order
+    first, second = _visit_ids(plan, 1)[:2]
+    await page.locator(f'[data-action="down"][data-stop="{first}"]').click()
+    await expect(page.locator("#plan-status")).to_contain_text("Plan version 2")
+    plan = await latest()
+    assert _visit_ids(plan, 1)[:2] == [second, first]
+    await _shows(page, plan)
+
+    ordered = page.locator(f'li[data-stop="{first}"]')
+    await expect(ordered.locator(".pinned")).to_have_text("in your order")
+
+    # lock a visit the order left free: it stays on the day, no longer removable; then unlock it
+    third = _visit_ids(plan, 1)[2]
+    await page.locator(f'[data-action="lock"][data-stop="{third}"]').click()
+    await expect(page.locator("#plan-status")).to_contain_text("Plan version 3")
+    plan = await latest()
+    locked = {s["id"]: s["ordered"] for s in plan["days"][0]["stops"] if s["locked"]}
+    assert locked == {second: True, first: True, third: False}
+    await _shows(page, plan)
+    stop = page.locator(f'li[data-stop="{third}"]')
+    await expect(stop.locator(".pinned")).to_have_text("locked")
+    await expect(stop.locator('[data-action="remove"]')).to_have_count(0)
+    await expect(stop.locator('[data-action="lock"]')).to_have_attribute("aria-pressed", "true")
+    await stop.locator('[data-action="lock"]').click()
+    await expect(page.locator("#plan-status")).to_contain_text("Plan version 4")
+    plan = await latest()
+    assert {s["id"] for s in plan["days"][0]["stops"] if s["locked"]} == {first, second}
+    await _shows(page, plan)
+
+    # add a museum that is not planned yet, pinned to day 2, found through the autocomplete
+    planned = {s["place_id"] for d in plan["days"] for s in d["stops"]}
+    museums = await api.get(
+        "/search", params={"q": "museum", "lat": 60.17, "lon": 24.94, "radius_m": 3000}
+    )
+    extra = None
+    for hit in museums.json()["items"]:
+        if hit["id"] in planned:
+            continue
+        labels = (
+            await api.get("/search/suggest", params={"q": hit["name"], "kind": "poi"})
+        ).json()["items"]
+        mine = [s for s in labels if s["id"] == hit["id"]]
+        if mine and sum(s["label"] == mine[0]["label"] for s in labels) == 1:
+            extra = mine[0]
+            break
+    assert extra is not None, "a museum to add"
+    await page.get_by_label("Add a place to the plan").fill(extra["label"])
+    await expect(page.locator(f'#place-options option[value="{extra["label"]}"]')).to_have_count(1)
+    await page.locator("#add-day").select_option("2")
+    await page.get_by_role("button", name="Add to plan").click()
+    await expect(page.locator("#plan-status")).to_contain_text("Plan version 5")
+    plan = await latest()
+    assert extra["id"] in {s["place_id"] for s in plan["days"][1]["stops"]}
+    await _shows(page, plan)
+
+    # someone else changes the plan behind the page's back: the page's next edit is refused,
+    # and it shows the latest version instead of overwriting it
+    behind = await api.put(
+        f"/planner/{trip_id}/day/3",
+        json={"order": _visit_ids(plan, 3)[::-1]},
+        headers={**auth, "If-Match": f'"{plan["version"]}"'},
+    )
+    assert behind.status_code == 200, behind.text
+    victim = _visit_ids(plan, 3)[0]
+    await page.locator(f'[data-action="remove"][data-stop="{victim}"]').click()
+    await expect(page.get_by_role("alert")).to_contain_text("Someone else changed this plan")
+    await _shows(page, behind.json())
+    assert (await latest())["version"] == behind.json()["version"]
+
+    # a viewer of the trip sees the plan and no way to change it
+    viewer = await _api_user(api, "Viewer")
+    shared = await api.post(
+        f"/trips/{trip_id}/collaborators",
+        json={"user_id": viewer["id"], "role": "viewer"},
+        headers=auth,
+    )
+    assert shared.status_code == 201, shared.text
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url(f"{site}/")
+    await _sign_in(page, site, viewer, f"/trips/{trip_id}")
+    await _shows(page, behind.json())
+    await expect(page.locator("#planner")).to_be_hidden()
+    await expect(page.locator("#add-place-form")).to_be_hidden()
+    await expect(page.locator("[data-action]")).to_have_count(0)

@@ -135,7 +135,8 @@ must-visit but unlocked.  A meal that cannot be placed is explained in the day's
 ends after the dinner window opens (the day ends back at the hotel).
 
 Locking: ``request.locked`` maps keys to solver ``locked`` routes, ``request.order`` to
-``locked_prefix`` (the day's first visits in that order).  Budget: node cost = entry price x
+``locked_prefix`` (the day's first visits in that order; in the final solve the day's meals go
+between them where the traveler takes them and the day still fits, ``_prefixes_with_meals``).  Budget: node cost = entry price x
 travellers, solver budget = ``budget_minor``.  Determinism: the same inputs, seed and
 ``max_iterations`` give the same plan (with only a time limit, the result depends on how many
 iterations fitted).
@@ -963,7 +964,9 @@ def _instance(
     *,
     must_visit: set[int],
     locked: Mapping[int, int],
+    prefixes: Mapping[int, Sequence[int]] | None = None,
 ) -> Instance:
+    """``prefixes`` replaces the locked prefix (node indices) the request's order gives a day."""
     h = model.n_hotels
     n = h + len(nodes)
     m = len(model.days)
@@ -988,6 +991,7 @@ def _instance(
     for r, keys in sorted(model.request.order.items()):
         if keys:
             prefix[r] = [node_of[k] for k in keys]
+    prefix.update({r: list(p) for r, p in (prefixes or {}).items()})
     budget = None if model.request.budget_minor is None else float(model.request.budget_minor)
     # the pace's visits a day, plus that day's meals, and never fewer than the traveler's own
     # locked or ordered visits of that day
@@ -998,9 +1002,10 @@ def _instance(
     for r, nodes_r in prefix.items():
         fixed[r] += sum(1 for j in nodes_r if j not in locked)
     meals = [0] * m
-    for j, r in locked.items():
-        if nodes[j - h].kind != "visit":
-            meals[r] += 1
+    for v in nodes:
+        if v.kind != "visit":
+            for r in range(m):
+                meals[r] += v.closes[r] >= v.opens[r]
     max_visits = [max(per_day + meals[r], fixed[r]) for r in range(m)]
     return Instance(
         travel=travel,
@@ -1126,6 +1131,9 @@ def _where(
 class _MealChoice:
     node: _Node
     day: int
+    # how many of the day's ordered visits (its locked prefix) come before the meal: those the
+    # first plan had begun by the middle of the meal window
+    after: int
 
 
 def _choose_meals(
@@ -1199,6 +1207,8 @@ def _choose_meals(
             )
             c, pt, opens, closes = options[best]
             used.add(c.key)
+            begun = {n for n, b in zip(plan.nodes, plan.start, strict=True) if b < mid}
+            after = sum(1 for n in first.locked_prefix.get(day.index, ()) if n in begun)
             m = len(model.days)
             node_opens = [day.start if r != day.index else opens for r in range(m)]
             node_closes = [-math.inf if r != day.index else closes for r in range(m)]
@@ -1218,7 +1228,7 @@ def _choose_meals(
                 closes=node_closes,
                 rating=c.rating or 0.0,
             )
-            out.append(_MealChoice(node, day.index))
+            out.append(_MealChoice(node, day.index, after))
     return out
 
 
@@ -1337,6 +1347,63 @@ def _output(
 # ---------------------------------------------------------------- entry point
 
 
+def _prefix_fits(model: _Model, day: _Day, seq: Sequence[_Node]) -> bool:
+    """Whether a day can open with exactly these stops (waiting allowed), and still end in time."""
+    t, at, r = day.start, day.start_pt, day.index
+    for v in seq:
+        t = max(t + float(model.minutes[at, v.point]), v.opens[r])
+        if t > v.closes[r] + 1e-9:
+            return False
+        t, at = t + v.service, v.point
+    return t + float(model.minutes[at, day.end_pt]) <= day.solver_end + 1e-9
+
+
+def _prefixes_with_meals(
+    model: _Model,
+    nodes: Sequence[_Node],
+    node_of: Mapping[str, int],
+    meals: Sequence[_MealChoice],
+    base: int,
+) -> dict[int, list[int]]:
+    """The locked prefix of each ordered day with its meals between the ordered visits.
+
+    An ordered day opens with exactly its prefix, so a meal left out of it can only come after
+    the last ordered visit: too late when the traveler takes it in the middle of them. Each
+    meal goes at the position that fits nearest to where the first plan had the traveler at
+    the middle of its window (after ``after`` ordered visits); a meal that fits nowhere inside
+    stays out of the prefix."""
+    h = model.n_hotels
+    out: dict[int, list[int]] = {}
+    for r, keys in sorted(model.request.order.items()):
+        if not keys:
+            continue
+        seq = [node_of[k] for k in keys]
+        for i, meal in enumerate(meals):
+            if meal.day != r or meal.after >= len(keys):
+                continue
+            visits_seen = 0
+            target = 0
+            for pos, j in enumerate(seq):
+                if visits_seen == meal.after:
+                    target = pos
+                    break
+                visits_seen += nodes[j - h].kind == "visit"
+            fits = [
+                pos
+                for pos in range(len(seq))
+                if _prefix_fits(
+                    model,
+                    model.days[r],
+                    [nodes[j - h] for j in (*seq[:pos], base + i, *seq[pos:])],
+                )
+            ]
+            if fits:
+                pos = min(fits, key=lambda p: (abs(p - target), p))
+                seq.insert(pos, base + i)
+        out[r] = seq
+    return out
+
+
 def plan_trip(
     request: PlanRequest,
     candidates: Sequence[Candidate],
@@ -1393,9 +1460,17 @@ def plan_trip(
             final_nodes += [c.node for c in meals]
             meal_must = {base + i for i in range(len(meals))}
             meal_locked = {base + i: c.day for i, c in enumerate(meals)}
+            # a meal the traveler takes in the middle of the visits they ordered goes between
+            # them: an ordered day opens with exactly its prefix, so a meal left out of it could
+            # only come after the last ordered visit, too late for its window
+            prefixes = _prefixes_with_meals(model, final_nodes, node_of, meals, base)
             remaining = request.time_limit - (_time.perf_counter() - t_begin)
             instance = _instance(
-                model, final_nodes, must_visit=must | meal_must, locked={**locked, **meal_locked}
+                model,
+                final_nodes,
+                must_visit=must | meal_must,
+                locked={**locked, **meal_locked},
+                prefixes=prefixes,
             )
             try:
                 solution = _solve(instance, request, remaining)

@@ -69,7 +69,10 @@ class StopRead(BaseModel):
     end: datetime
     travel: LegRead
     cost_minor: int
-    locked: bool
+    locked: bool  # kept on this day when re-optimising (locked, or in the traveler's order)
+    # in the order the traveler set for the day (those visits open it, in that order; meals may
+    # come between them)
+    ordered: bool = False
     score: float
     why: dict[str, float]
 
@@ -96,7 +99,9 @@ class ItineraryRead(BaseModel):
 
 class DayUpdate(Base):
     """The day's visits in the traveler's order (stop ids); those listed in `locked` stay on
-    this day, and the order given is kept as the start of the day when re-optimising."""
+    this day, and the order given is kept as the start of the day when re-optimising. The
+    day's order and locks are replaced: a visit of this day locked before and not listed now
+    is unlocked (it stays in the plan where it still fits best)."""
 
     order: list[Short] = Field(max_length=40)
     locked: list[Short] = Field(default_factory=list, max_length=40)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,7 +158,13 @@ class PlannerService:
                     f"{stop_id!r} is no visit of this itinerary", field="order"
                 )
         stored = dict(row.request)
-        locked = {k: v for k, v in stored.get("locked", {}).items() if k not in body.order}
+        # the day's manual state is replaced: its locks are those listed now (a visit locked to
+        # another day and listed here moves to this one)
+        locked = {
+            k: v
+            for k, v in stored.get("locked", {}).items()
+            if k not in body.order and int(v) != day - 1
+        }
         locked.update(dict.fromkeys(body.locked, day - 1))
         order = {k: v for k, v in stored.get("order", {}).items() if k != str(day - 1)}
         for key, value in list(order.items()):
@@ -273,7 +279,8 @@ class PlannerService:
             raise InvalidPlanRequest(str(exc), field=exc.field) from exc
         now = self.clock.now()
         names = {c.key: c for c in candidates}
-        days_json = [_day_json(day, names) for day in plan.days]
+        ordered = {k for keys in request.order.values() for k in keys}
+        days_json = [_day_json(day, names, ordered) for day in plan.days]
         if row is None:
             row = ItineraryPlan(
                 trip_id=card.id,
@@ -351,7 +358,7 @@ class PlannerService:
         )
 
 
-def _day_json(day: DayPlan, places: Mapping[str, Candidate]) -> dict[str, Any]:
+def _day_json(day: DayPlan, places: Mapping[str, Candidate], ordered: Set[str]) -> dict[str, Any]:
     def leg(mode: str, minutes: float, metres: float) -> LegRead:
         return LegRead(mode=mode, minutes=round(minutes, 1), metres=round(metres))
 
@@ -370,6 +377,7 @@ def _day_json(day: DayPlan, places: Mapping[str, Candidate]) -> dict[str, Any]:
             travel=leg(stop.travel.mode, stop.travel.minutes, stop.travel.metres),
             cost_minor=stop.cost_minor,
             locked=stop.locked,
+            ordered=stop.kind == "visit" and stop.key in ordered,
             score=round(stop.score, 3),
             why={k: round(v, 3) for k, v in stop.why.items()},
         )

@@ -150,6 +150,52 @@ async def test_generate_edit_and_authorization(places_client: httpx.AsyncClient)
     )
 
 
+async def test_a_fully_ordered_day_keeps_its_meals(places_client: httpx.AsyncClient) -> None:
+    """Ordering every visit of a day (as the pages do when a stop is moved) keeps lunch and
+    dinner where the traveler takes them: between the ordered visits, inside their windows."""
+    client = places_client
+    owner = await make_user(client)
+    trip = await _trip(client, owner)
+    url = f"{API}/planner/{trip['id']}"
+    made = await client.post(f"{url}/generate", json=REQUEST, headers=owner.headers)
+    plan = made.json()
+    for index, day in enumerate(plan["days"], start=1):
+        kinds = {s["kind"] for s in day["stops"]}
+        assert {"lunch", "dinner"} <= kinds, day["notes"]
+        visits = [s["id"] for s in day["stops"] if s["kind"] == "visit"]
+        # the day kept as planned: every visit in its place (a plan that had room for the
+        # meals still has)
+        order = visits
+        put = await client.put(f"{url}/day/{index}", json={"order": order}, headers=owner.headers)
+        assert put.status_code == 200, put.text
+        edited = put.json()["days"][index - 1]
+        assert [s["id"] for s in edited["stops"] if s["kind"] == "visit"][: len(order)] == order
+        assert all(s["ordered"] and s["locked"] for s in edited["stops"] if s["id"] in order)
+        assert not any(s["ordered"] for s in edited["stops"] if s["kind"] != "visit")
+        kinds = {s["kind"] for s in edited["stops"]}
+        assert {"lunch", "dinner"} <= kinds, edited["notes"]
+        _check_day(edited, time(9), time(21, 30))
+        # the meals inside their windows (checked by _check_day's day bounds and here)
+        for stop in edited["stops"]:
+            if stop["kind"] in ("lunch", "dinner"):
+                lo, hi = (
+                    (time(12), time(14, 30)) if stop["kind"] == "lunch" else (time(18), time(21))
+                )
+                start = datetime.fromisoformat(stop["start"]).timetz().replace(tzinfo=None)
+                end = datetime.fromisoformat(stop["end"]).timetz().replace(tzinfo=None)
+                assert lo <= start and end <= hi, stop
+
+    # a PUT replaces the day's manual state: a lock alone, then nothing locked or ordered
+    first = next(s["id"] for s in plan["days"][0]["stops"] if s["kind"] == "visit")
+    pinned = await client.put(
+        f"{url}/day/1", json={"order": [], "locked": [first]}, headers=owner.headers
+    )
+    day1 = pinned.json()["days"][0]["stops"]
+    assert [(s["id"], s["ordered"]) for s in day1 if s["locked"]] == [(first, False)]
+    freed = await client.put(f"{url}/day/1", json={"order": []}, headers=owner.headers)
+    assert not any(s["locked"] or s["ordered"] for s in freed.json()["days"][0]["stops"])
+
+
 async def test_bad_input(places_client: httpx.AsyncClient) -> None:
     client = places_client
     owner = await make_user(client)

@@ -54,8 +54,8 @@ async function refresh() {
   return refreshing;
 }
 
-async function api(path, { method = "GET", body, auth = true, retried = false } = {}) {
-  const headers = { Accept: "application/json" };
+async function api(path, { method = "GET", body, auth = true, retried = false, headers: extra } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const token = store.getItem(ACCESS);
   if (auth && token) headers.Authorization = `Bearer ${token}`;
@@ -65,7 +65,9 @@ async function api(path, { method = "GET", body, auth = true, retried = false } 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401 && auth) {
-    if (!retried && (await refresh())) return api(path, { method, body, auth, retried: true });
+    if (!retried && (await refresh())) {
+      return api(path, { method, body, auth, retried: true, headers: extra });
+    }
     forget();
     toLogin();
     throw new ApiError(401, { detail: "please sign in again", code: SIGNED_OUT });
@@ -356,6 +358,51 @@ function why(terms) {
     .join(" · ");
 }
 
+function dayHeading(iso) {
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    timeZone: "UTC",
+  }).format(new Date(`${iso}T00:00:00Z`));
+}
+
+function stopControls(stop, day) {
+  if (stop.kind !== "visit") return "";
+  const act = (action, label, text, extra = {}) =>
+    el("button", { type: "button", class: "link", dataset: { action, stop: stop.id, day }, "aria-label": label, ...extra }, text);
+  return el(
+    "span",
+    { class: "controls" },
+    act("up", `Move ${stop.name} earlier`, "↑"),
+    act("down", `Move ${stop.name} later`, "↓"),
+    act("lock", `${stop.locked ? "Unlock" : "Lock"} ${stop.name}`, stop.locked ? "Unlock" : "Lock", {
+      "aria-pressed": stop.locked ? "true" : "false",
+    }),
+    stop.locked ? "" : act("remove", `Remove ${stop.name}`, "Remove"),
+  );
+}
+
+function stopItem(stop, day, plan, editor) {
+  return el(
+    "li",
+    { class: `stop ${stop.kind}${stop.locked ? " locked" : ""}`, dataset: { stop: stop.id } },
+    editor ? stopControls(stop, day) : "",
+    el("span", { class: "time" }, `${clock(stop.start)}–${clock(stop.end)}`),
+    " ",
+    el("strong", {}, stop.name),
+    " ",
+    el("span", { class: "tag" }, stop.kind === "visit" ? stop.category.replaceAll("_", " ") : stop.kind),
+    stop.locked ? el("span", { class: "tag pinned" }, stop.ordered ? "in your order" : "locked") : "",
+    stop.cost_minor > 0 ? el("span", { class: "cost" }, ` ${money(stop.cost_minor, plan.currency)}`) : "",
+    el(
+      "div",
+      { class: "muted" },
+      [leg(stop.travel), stop.kind === "visit" ? why(stop.why) : ""].filter(Boolean).join(" — "),
+    ),
+  );
+}
+
 async function trip() {
   if (!requireSignIn()) return;
   const tripId = location.pathname.split("/")[2];
@@ -383,58 +430,128 @@ async function trip() {
     .join(" · ");
   const editor = trip.my_role === "owner" || trip.my_role === "editor";
   $("#planner").hidden = !editor;
+  let plan = null;
 
-  function show(plan) {
-    const days = plan.days.map((day) => {
-      const heading = new Intl.DateTimeFormat(undefined, {
-        weekday: "long",
-        day: "numeric",
-        month: "long",
-        timeZone: "UTC",
-      }).format(new Date(`${day.date}T00:00:00Z`));
-      const stops = day.stops.map((stop) =>
+  function show(shown) {
+    plan = shown;
+    $("#days").replaceChildren(
+      ...plan.days.map((day) =>
         el(
-          "li",
-          { class: `stop ${stop.kind}`, dataset: { stop: stop.id } },
-          editor && stop.kind === "visit" && !stop.locked
-            ? el("button", { type: "button", class: "link remove", dataset: { remove: stop.id }, "aria-label": `Remove ${stop.name}` }, "Remove")
+          "section",
+          { class: "day", dataset: { day: day.day } },
+          el("h3", {}, `Day ${day.day} · ${dayHeading(day.date)}`),
+          day.stops.length
+            ? el("ol", { class: "stops" }, day.stops.map((stop) => stopItem(stop, day.day, plan, editor)))
+            : el("p", { class: "muted" }, "Nothing planned."),
+          ...day.notes.map((note) => el("p", { class: "note" }, note)),
+          day.return_leg && day.return_leg.minutes > 0
+            ? el("p", { class: "muted" }, `Back to base: ${leg(day.return_leg)}`)
             : "",
-          el("span", { class: "time" }, `${clock(stop.start)}–${clock(stop.end)}`),
-          " ",
-          el("strong", {}, stop.name),
-          " ",
-          el("span", { class: "tag" }, stop.kind === "visit" ? stop.category.replaceAll("_", " ") : stop.kind),
-          stop.cost_minor > 0 ? el("span", { class: "cost" }, ` ${money(stop.cost_minor, plan.currency)}`) : "",
-          el("div", { class: "muted" }, [leg(stop.travel), stop.kind === "visit" ? why(stop.why) : ""].filter(Boolean).join(" — ")),
         ),
-      );
-      return el(
-        "section",
-        { class: "day", dataset: { day: day.day } },
-        el("h3", {}, `Day ${day.day} · ${heading}`),
-        stops.length ? el("ol", { class: "stops" }, stops) : el("p", { class: "muted" }, "Nothing planned."),
-        ...day.notes.map((note) => el("p", { class: "note" }, note)),
-        day.return_leg && day.return_leg.minutes > 0 ? el("p", { class: "muted" }, `Back to base: ${leg(day.return_leg)}`) : "",
-      );
-    });
-    $("#days").replaceChildren(...days);
+      ),
+    );
+    const days = $("#add-day");
+    days.replaceChildren(
+      el("option", { value: "" }, "any day"),
+      ...plan.days.map((day) => el("option", { value: day.day }, `day ${day.day}`)),
+    );
+    $("#add-place-form").hidden = !editor;
     status.textContent =
       `Plan version ${plan.version}` +
       (plan.total_cost_minor > 0 ? ` · entries ${money(plan.total_cost_minor, plan.currency)}` : "") +
       (plan.checked ? " · every day checked against opening hours and travel times" : "");
   }
 
+  // Every edit names the version it was made on: a plan changed meanwhile by someone else is
+  // shown afresh instead of being overwritten.
+  async function edit(path, options) {
+    try {
+      show(await api(path, { ...options, headers: { "If-Match": `"${plan.version}"` } }));
+    } catch (error) {
+      if (error.status !== 412) throw error;
+      show(await api(`${base}/itinerary`));
+      throw new Error("Someone else changed this plan meanwhile: here is the latest version.");
+    }
+  }
+
+  function visits(dayNumber) {
+    return plan.days[dayNumber - 1].stops.filter((stop) => stop.kind === "visit");
+  }
+
+  // The day's visits as shown: the traveler's ordered ones open it (meals may come between
+  // them); "locked" ones stay on the day wherever the planner puts them.
+  async function act(action, stopId, dayNumber) {
+    if (action === "remove") {
+      return edit(`${base}/activity/${encodeURIComponent(stopId)}`, { method: "DELETE" });
+    }
+    const day = visits(dayNumber);
+    const ids = day.map((stop) => stop.id);
+    let ordered = day.filter((stop) => stop.ordered).map((stop) => stop.id);
+    let pinned = day.filter((stop) => stop.locked && !stop.ordered).map((stop) => stop.id);
+    const stop = day.find((s) => s.id === stopId);
+    if (action === "lock") {
+      if (stop.ordered) ordered = ordered.filter((id) => id !== stopId);
+      else if (stop.locked) pinned = pinned.filter((id) => id !== stopId);
+      else pinned.push(stopId);
+    } else {
+      // a move sets the order of the day up to the two visits it swaps
+      const at = ids.indexOf(stopId);
+      const to = action === "up" ? at - 1 : at + 1;
+      if (to < 0 || to >= ids.length) return undefined;
+      [ids[at], ids[to]] = [ids[to], ids[at]];
+      ordered = ids.slice(0, Math.max(ordered.length, at + 1, to + 1));
+      pinned = pinned.filter((id) => !ordered.includes(id));
+    }
+    return edit(`${base}/day/${dayNumber}`, { method: "PUT", body: { order: ordered, locked: pinned } });
+  }
+
   $("#days").addEventListener("click", async (event) => {
-    const button = event.target.closest("[data-remove]");
+    const button = event.target.closest("[data-action]");
     if (!button) return;
-    button.disabled = true;
+    const controls = document.querySelectorAll("#days [data-action]");
+    controls.forEach((b) => (b.disabled = true));
     alertBox("");
     try {
-      show(await api(`${base}/activity/${encodeURIComponent(button.dataset.remove)}`, { method: "DELETE" }));
+      await act(button.dataset.action, button.dataset.stop, Number(button.dataset.day));
     } catch (error) {
-      button.disabled = false;
       failed(error);
+    } finally {
+      document.querySelectorAll("#days [data-action]").forEach((b) => (b.disabled = false));
     }
+  });
+
+  const found = new Map();
+  const placeInput = $("#add-place");
+  let typed = null;
+  placeInput.addEventListener("input", () => {
+    clearTimeout(typed);
+    const q = placeInput.value.trim();
+    if (q.length < 2) return;
+    typed = setTimeout(async () => {
+      try {
+        const hits = await api(`/search/suggest?q=${encodeURIComponent(q)}&kind=poi`, { auth: false });
+        for (const hit of hits.items) found.set(hit.label, hit);
+        $("#place-options").replaceChildren(...hits.items.map((hit) => el("option", { value: hit.label })));
+      } catch (error) {
+        failed(error);
+      }
+    }, 150);
+  });
+
+  onSubmit($("#add-place-form"), async () => {
+    const text = placeInput.value.trim();
+    let place = found.get(text);
+    if (!place) {
+      const hits = await api(`/search/suggest?q=${encodeURIComponent(text)}&kind=poi&limit=1`, { auth: false });
+      if (!hits.items.length) throw new Error(`no place called “${text}” is known`);
+      place = hits.items[0];
+    }
+    const day = $("#add-day").value;
+    await edit(`${base}/activity/add`, {
+      method: "POST",
+      body: day ? { place_id: place.id, day: Number(day) } : { place_id: place.id },
+    });
+    placeInput.value = "";
   });
 
   onSubmit($("#plan-form"), async (form) => {
