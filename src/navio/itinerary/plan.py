@@ -136,10 +136,10 @@ ends after the dinner window opens (the day ends back at the hotel).
 
 Locking: ``request.locked`` maps keys to solver ``locked`` routes, ``request.order`` to
 ``locked_prefix`` (the day's first visits in that order; in the final solve the day's meals go
-between them where the traveler takes them and the day still fits, ``_prefixes_with_meals``).  Budget: node cost = entry price x
-travellers, solver budget = ``budget_minor``.  Determinism: the same inputs, seed and
-``max_iterations`` give the same plan (with only a time limit, the result depends on how many
-iterations fitted).
+between them where the traveler takes them and the day still fits, ``_prefixes_with_meals``).
+Budget: node cost = entry price x travellers, solver budget = ``budget_minor``.  Determinism:
+the same inputs, seed and ``max_iterations`` give the same plan (with only a time limit, the
+result depends on how many iterations fitted).
 """
 
 from __future__ import annotations
