@@ -261,6 +261,36 @@ function dateRange(trip) {
   return `${at(trip.start_date)} – ${at(trip.end_date)}`;
 }
 
+// Suggestions of the catalogue (`kind`: city or poi) for a text input with a datalist; returns
+// a function that resolves the input's text to a suggestion (the one picked, else the best).
+function autocomplete(input, options, kind, noun) {
+  const seen = new Map();
+  const suggest = (q, limit) =>
+    api(`/search/suggest?q=${encodeURIComponent(q)}&kind=${kind}&limit=${limit}`, { auth: false });
+  let typed = null;
+  input.addEventListener("input", () => {
+    clearTimeout(typed);
+    const q = input.value.trim();
+    if (q.length < 2) return;
+    typed = setTimeout(async () => {
+      try {
+        const found = await suggest(q, 8);
+        for (const hit of found.items) seen.set(hit.label, hit);
+        options.replaceChildren(...found.items.map((hit) => el("option", { value: hit.label })));
+      } catch (error) {
+        failed(error);
+      }
+    }, 150);
+  });
+  return async () => {
+    const text = input.value.trim();
+    if (seen.has(text)) return seen.get(text);
+    const found = await suggest(text, 1);
+    if (!found.items.length) throw new Error(`no ${noun} called “${text}” is known`);
+    return found.items[0];
+  };
+}
+
 async function trips() {
   if (!requireSignIn()) return;
   const list = $("#trip-list");
@@ -268,40 +298,11 @@ async function trips() {
   $("#zones").replaceChildren(...zones.map((zone) => el("option", { value: zone })));
   $("#timezone").value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
 
-  const cities = new Map();
-  const destination = $("#destination");
-  let typed = null;
-  destination.addEventListener("input", () => {
-    clearTimeout(typed);
-    const q = destination.value.trim();
-    if (q.length < 2) return;
-    typed = setTimeout(async () => {
-      try {
-        const found = await api(`/search/suggest?q=${encodeURIComponent(q)}&kind=city`, {
-          auth: false,
-        });
-        for (const city of found.items) cities.set(city.label, city);
-        $("#destination-options").replaceChildren(
-          ...found.items.map((city) => el("option", { value: city.label })),
-        );
-      } catch (error) {
-        failed(error);
-      }
-    }, 150);
-  });
-
-  async function city(text) {
-    if (cities.has(text)) return cities.get(text);
-    const found = await api(`/search/suggest?q=${encodeURIComponent(text)}&kind=city&limit=1`, {
-      auth: false,
-    });
-    if (!found.items.length) throw new Error(`no city called “${text}” is known`);
-    return found.items[0];
-  }
+  const city = autocomplete($("#destination"), $("#destination-options"), "city", "city");
 
   onSubmit($("#trip-form"), async (form) => {
     const fields = formJson(form);
-    const place = await city(fields.destination.trim());
+    const place = await city();
     const made = await api("/trips", {
       method: "POST",
       body: {
@@ -520,32 +521,11 @@ async function trip() {
     }
   });
 
-  const found = new Map();
   const placeInput = $("#add-place");
-  let typed = null;
-  placeInput.addEventListener("input", () => {
-    clearTimeout(typed);
-    const q = placeInput.value.trim();
-    if (q.length < 2) return;
-    typed = setTimeout(async () => {
-      try {
-        const hits = await api(`/search/suggest?q=${encodeURIComponent(q)}&kind=poi`, { auth: false });
-        for (const hit of hits.items) found.set(hit.label, hit);
-        $("#place-options").replaceChildren(...hits.items.map((hit) => el("option", { value: hit.label })));
-      } catch (error) {
-        failed(error);
-      }
-    }, 150);
-  });
+  const placeOf = autocomplete(placeInput, $("#place-options"), "poi", "place");
 
   onSubmit($("#add-place-form"), async () => {
-    const text = placeInput.value.trim();
-    let place = found.get(text);
-    if (!place) {
-      const hits = await api(`/search/suggest?q=${encodeURIComponent(text)}&kind=poi&limit=1`, { auth: false });
-      if (!hits.items.length) throw new Error(`no place called “${text}” is known`);
-      place = hits.items[0];
-    }
+    const place = await placeOf();
     const day = $("#add-day").value;
     await edit(`${base}/activity/add`, {
       method: "POST",
