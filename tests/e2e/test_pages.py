@@ -327,3 +327,52 @@ async def test_reorder_lock_add_and_a_stale_edit(
     await expect(page.locator("#planner")).to_be_hidden()
     await expect(page.locator("#add-place-form")).to_be_hidden()
     await expect(page.locator("[data-action]")).to_have_count(0)
+
+
+async def test_preferences_are_kept_and_plan_the_days(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    page = await context.new_page()
+    await _register(page, site, "Picky Planner")
+    await page.get_by_role("link", name="Preferences").click()
+    await expect(page).to_have_url(f"{site}/preferences")
+    await expect(page.get_by_label("Moderate", exact=True)).to_be_checked()
+    await page.get_by_label("Relaxed", exact=True).check()
+    for choice in ("Museums", "Art", "Vegetarian", "Step free"):
+        await page.get_by_label(choice, exact=True).check()
+    await page.get_by_label("Travel style").select_option("slow")
+    # a well-formed code that is no currency: the API's reason is shown, nothing is saved
+    await page.get_by_label("Home currency").fill("ZZZ")
+    await page.get_by_role("button", name="Save preferences").click()
+    await expect(page.get_by_role("alert")).to_contain_text("ISO 4217")
+    headers = {"Authorization": f"Bearer {await _token(page)}"}
+    user_id = await page.evaluate("sessionStorage.getItem('navio.user')")
+    url = f"/users/{user_id}/preferences"
+    assert (await api.get(url, headers=headers)).json()["pace"] == "moderate"
+
+    await page.get_by_label("Home currency").fill("CHF")
+    await page.get_by_role("button", name="Save preferences").click()
+    await expect(page.locator("#saved")).to_contain_text("Saved")
+    saved = (await api.get(url, headers=headers)).json()
+    assert saved["pace"] == "relaxed" and saved["home_currency"] == "CHF"
+    assert saved["interests"] == ["museums", "art"] and saved["dietary"] == ["vegetarian"]
+    assert saved["mobility"] == ["step_free"] and saved["travel_style"] == "slow"
+    await page.reload()
+    await expect(page.get_by_label("Relaxed", exact=True)).to_be_checked()
+    await expect(page.get_by_label("Art", exact=True)).to_be_checked()
+    await expect(page.get_by_label("History", exact=True)).not_to_be_checked()
+    await expect(page.get_by_label("Home currency")).to_have_value("CHF")
+
+    # a plan made without interests uses these: museums and art score, at a relaxed pace
+    made = await api.post(
+        "/trips",
+        json=trip_body(title="My way", start_date="2027-06-01", end_date="2027-06-02"),
+        headers=headers,
+    )
+    await page.goto(f"{site}/trips/{made.json()['id']}")
+    await page.get_by_role("button", name="Plan my days").click()
+    await expect(page.locator("section.day")).to_have_count(2)
+    plan = (await api.get(f"/planner/{made.json()['id']}/itinerary", headers=headers)).json()
+    visits = [s for d in plan["days"] for s in d["stops"] if s["kind"] == "visit"]
+    assert visits and any(s["why"].get("interest", 0) > 0 for s in visits)
+    assert all(sum(s["kind"] == "visit" for s in d["stops"]) <= 4 for d in plan["days"])

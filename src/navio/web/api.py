@@ -15,6 +15,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from navio.profiles import Dietary, Interest, Mobility, Pace, TravelStyle
+
 STATIC_URL = "/static"
 # The pages run only their own script and talk only to this origin; nothing may frame them.
 CSP = (
@@ -46,6 +48,8 @@ def _environment() -> Environment:
         loader=PackageLoader("navio.web", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     # asset URLs carry a digest of their content: a new release is never mixed with a cached
     # script or stylesheet of the old one
@@ -55,6 +59,15 @@ def _environment() -> Environment:
         if path.is_file()
     }
     env.globals["asset"] = lambda name: f"{STATIC_URL}/{name}?v={digests[name]}"
+    # the choices the profile API accepts, in its order
+    env.globals["choices"] = {
+        "pace": [p.value for p in Pace],
+        "interests": [i.value for i in Interest],
+        "dietary": [d.value for d in Dietary],
+        "mobility": [m.value for m in Mobility],
+        "travel_style": [t.value for t in TravelStyle],
+    }
+    env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize()
     return env
 
 
@@ -79,6 +92,7 @@ SHELLS = {
     "/login": ("login.html", "Sign in"),
     "/register": ("register.html", "Create an account"),
     "/trips": ("trips.html", "My trips"),
+    "/preferences": ("preferences.html", "Travel preferences"),
 }
 
 

@@ -10,7 +10,14 @@ import httpx
 from tests.factories.iam import user as make_user
 from tests.factories.trips import create_trip
 
-PAGES = ["/", "/login", "/register", "/trips", "/trips/0b7e1c9a-3f9e-4b8e-9d0a-2f1c7e5d6a41"]
+PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/trips",
+    "/preferences",
+    "/trips/0b7e1c9a-3f9e-4b8e-9d0a-2f1c7e5d6a41",
+]
 
 
 async def test_pages_are_html_with_a_strict_policy(client: httpx.AsyncClient) -> None:

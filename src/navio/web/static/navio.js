@@ -6,11 +6,19 @@ const API = "/api/v1";
 const ACCESS = "navio.access";
 const REFRESH = "navio.refresh";
 const NAME = "navio.name";
+const USER = "navio.user";
 const SIGNED_OUT = "signed_out"; // the page is on its way to the sign-in page
+
+// A problem+json answer as one sentence: its detail, and each invalid field with its reason.
+function explain(status, problem) {
+  if (!problem) return `request failed (${status})`;
+  const fields = (problem.errors || []).map((e) => `${e.field.replaceAll("_", " ")}: ${e.message}`);
+  return fields.length ? fields.join("; ") : problem.detail || problem.title;
+}
 
 class ApiError extends Error {
   constructor(status, problem) {
-    super((problem && (problem.detail || problem.title)) || `request failed (${status})`);
+    super(explain(status, problem));
     this.status = status;
     this.code = problem ? problem.code : undefined;
   }
@@ -25,7 +33,7 @@ function keepTokens(pair) {
 }
 
 function forget() {
-  for (const key of [ACCESS, REFRESH, NAME]) store.removeItem(key);
+  for (const key of [ACCESS, REFRESH, NAME, USER]) store.removeItem(key);
 }
 
 function toLogin() {
@@ -149,9 +157,11 @@ async function header() {
   document.querySelectorAll("[data-signed-out]").forEach((n) => (n.hidden = inside));
   const who = $(".who");
   if (inside) {
-    if (!store.getItem(NAME)) {
+    if (!store.getItem(NAME) || !store.getItem(USER)) {
       try {
-        store.setItem(NAME, (await api("/auth/me")).display_name);
+        const me = await api("/auth/me");
+        store.setItem(NAME, me.display_name);
+        store.setItem(USER, me.id);
       } catch (error) {
         failed(error);
       }
@@ -561,7 +571,40 @@ async function trip() {
   }
 }
 
-const pages = { home, login, register, trips, trip };
+async function preferences() {
+  if (!requireSignIn()) return;
+  const form = $("#preferences-form");
+  const url = `/users/${store.getItem(USER)}/preferences`;
+  const multiple = ["interests", "dietary", "mobility"];
+
+  function fill(saved) {
+    for (const input of form.querySelectorAll("input[type=checkbox], input[type=radio]")) {
+      const value = saved[input.name];
+      input.checked = Array.isArray(value) ? value.includes(input.value) : value === input.value;
+    }
+    for (const name of ["travel_style", "home_currency", "language", "distance_unit"]) {
+      form.elements[name].value = saved[name] ?? "";
+    }
+  }
+
+  onSubmit(form, async () => {
+    $("#saved").textContent = "";
+    const data = new FormData(form);
+    const body = {
+      pace: data.get("pace"),
+      home_currency: data.get("home_currency").trim().toUpperCase(),
+      language: data.get("language").trim(),
+      distance_unit: data.get("distance_unit"),
+      travel_style: data.get("travel_style") || null,
+    };
+    for (const name of multiple) body[name] = data.getAll(name);
+    fill(await api(url, { method: "PUT", body }));
+    $("#saved").textContent = "Saved: new plans use these preferences.";
+  });
+  fill(await api(url));
+}
+
+const pages = { home, login, register, trips, trip, preferences };
 
 async function start() {
   await header();
