@@ -376,3 +376,30 @@ async def test_preferences_are_kept_and_plan_the_days(
     visits = [s for d in plan["days"] for s in d["stops"] if s["kind"] == "visit"]
     assert visits and any(s["why"].get("interest", 0) > 0 for s in visits)
     assert all(sum(s["kind"] == "visit" for s in d["stops"]) <= 4 for d in plan["days"])
+
+
+async def test_an_expired_token_is_renewed_once_then_sign_in_again(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    page = await context.new_page()
+    await _register(page, site, "Long Session")
+    refresh = await page.evaluate("sessionStorage.getItem('navio.refresh')")
+    # the access token is refused (as an expired one is): the page renews it with the
+    # refresh token, once for the requests that found it refused, and carries on
+    await page.evaluate("sessionStorage.setItem('navio.access', 'expired.token.value')")
+    await page.goto(f"{site}/trips")
+    await expect(page.locator("#no-trips")).to_be_visible()
+    await expect(page).to_have_url(f"{site}/trips")
+    renewed = await _token(page)
+    assert renewed != "expired.token.value"
+    assert (await api.get("/trips", headers={"Authorization": f"Bearer {renewed}"})).is_success
+    # refresh tokens rotate: the old one was spent
+    reused = await api.post("/auth/refresh", json={"refresh_token": refresh})
+    assert reused.status_code == 401
+    # with nothing left to renew with, the page asks to sign in again and comes back after
+    await page.evaluate(
+        "sessionStorage.setItem('navio.access', 'x'); sessionStorage.setItem('navio.refresh', 'y')"
+    )
+    await page.goto(f"{site}/trips")
+    await expect(page).to_have_url(f"{site}/login?next=%2Ftrips")
+    await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
