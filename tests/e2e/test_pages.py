@@ -403,3 +403,81 @@ async def test_an_expired_token_is_renewed_once_then_sign_in_again(
     await page.goto(f"{site}/trips")
     await expect(page).to_have_url(f"{site}/login?next=%2Ftrips")
     await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+async def test_expenses_split_balance_and_settle(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    owner = await _api_user(api, "Olli Owner")
+    friend = await _api_user(api, "Frida Friend")
+    auth = {"Authorization": owner["Authorization"]}
+    # a trip already made: ECB rates are known for its days
+    made = await api.post(
+        "/trips",
+        json=trip_body(title="Shared costs", start_date="2026-06-01", end_date="2026-06-05"),
+        headers=auth,
+    )
+    trip_id = made.json()["id"]
+    added = await api.post(
+        f"/trips/{trip_id}/collaborators",
+        json={"user_id": friend["id"], "role": "editor"},
+        headers=auth,
+    )
+    assert added.status_code == 201, added.text
+
+    page = await context.new_page()
+    await _sign_in(page, site, owner, f"/trips/{trip_id}")
+    await expect(page.locator("#money-summary")).to_contain_text("0 expenses")
+    await expect(page.locator("#settle-up")).to_contain_text("All settled.")
+
+    # amounts the currency cannot hold are refused before anything is sent; the API's own
+    # refusals are shown as it gives them
+    await page.get_by_label("Amount").fill("12.345")
+    await page.get_by_role("button", name="Add expense").click()
+    await expect(page.get_by_role("alert")).to_have_text("EUR amounts have at most 2 decimals")
+    await page.get_by_label("Amount").fill("0")
+    await page.get_by_role("button", name="Add expense").click()
+    await expect(page.get_by_role("alert")).to_contain_text("amount")
+    assert (await api.get("/expenses", params={"trip_id": trip_id}, headers=auth)).json()[
+        "items"
+    ] == []
+
+    await page.get_by_label("Amount").fill("90.00")
+    await page.get_by_label("What").fill("Dinner at Savotta")
+    await page.get_by_label("Category").select_option("food")
+    await page.get_by_role("button", name="Add expense").click()
+    await expect(page.locator("#expense-list li")).to_have_count(1)
+    await expect(page.locator("#expense-list li strong")).to_have_text("Dinner at Savotta")
+
+    # a friend's expense in yen, through the API: converted at the frozen ECB rate
+    yen = await api.post(
+        "/expenses",
+        json={
+            "trip_id": trip_id,
+            "amount_minor": 3000,
+            "currency": "JPY",
+            "spent_on": "2026-06-02",
+            "category": "local_transport",
+            "merchant": "Ferry",
+        },
+        headers={"Authorization": friend["Authorization"]},
+    )
+    assert yen.status_code == 201, yen.text
+    await page.reload()
+    await expect(page.locator("#expense-list li")).to_have_count(2)
+    balances = (await api.get(f"/trips/{trip_id}/balances", headers=auth)).json()
+    owed = next(m for m in balances["members"] if m["user_id"] == owner["id"])
+    assert owed["net_minor"] > 0
+    row = page.locator(f'#balances tr[data-member="{owner["id"]}"] td')
+    euros = f"€{owed['net_minor'] // 100}.{owed['net_minor'] % 100:02d}"
+    await expect(row.nth(4)).to_have_text(euros)
+    await expect(page.locator("#settle-up")).to_contain_text(
+        f"Frida Friend pays Olli Owner {euros}"
+    )
+    # the yen expense shows its amount and what it came to in the trip's currency
+    await expect(page.locator("#expense-list")).to_contain_text("¥3,000")
+
+    await page.get_by_role("button", name="Record payment").click()
+    await expect(page.locator("#settle-up")).to_contain_text("All settled.")
+    balances = (await api.get(f"/trips/{trip_id}/balances", headers=auth)).json()
+    assert all(m["net_minor"] == 0 for m in balances["members"])

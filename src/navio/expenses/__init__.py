@@ -3,5 +3,6 @@
 Other contexts import only from here."""
 
 from navio.expenses.directory import Spend, trip_spending
+from navio.expenses.domain import Category
 
-__all__ = ["Spend", "trip_spending"]
+__all__ = ["Category", "Spend", "trip_spending"]

@@ -4,6 +4,7 @@ served with a strict Content-Security-Policy; static assets under `/static`."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from navio.expenses import Category
+from navio.kernel.money import active_currencies, currency_exponent
 from navio.profiles import Dietary, Interest, Mobility, Pace, TravelStyle
 
 STATIC_URL = "/static"
@@ -66,7 +69,13 @@ def _environment() -> Environment:
         "dietary": [d.value for d in Dietary],
         "mobility": [m.value for m in Mobility],
         "travel_style": [t.value for t in TravelStyle],
+        "expense_category": [c.value for c in Category],
     }
+    # minor-unit digits where they are not 2 (JPY 0, BHD 3), as the API counts amounts
+    env.globals["exponents"] = json.dumps(
+        {c: e for c in sorted(active_currencies()) if (e := currency_exponent(c)) != 2},
+        separators=(",", ":"),
+    )
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize()
     return env
 

@@ -350,8 +350,34 @@ async function trips() {
 
 const clock = (iso) => iso.slice(11, 16); // the API gives times in the trip's own zone
 
+// minor-unit digits of a currency, as the API counts them (2 unless the page says otherwise)
+function digitsOf(currency) {
+  const exponents = JSON.parse(document.body.dataset.exponents || "{}");
+  return exponents[currency] ?? 2;
+}
+
 function money(minor, currency) {
-  return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+  const digits = digitsOf(currency);
+  return new Intl.NumberFormat(undefined, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(minor / 10 ** digits);
+}
+
+// "12.50" in EUR -> 1250; refuses what the currency cannot hold ("12.345" EUR, "1.5" JPY)
+function toMinor(text, currency) {
+  const digits = digitsOf(currency);
+  const match = /^(\d{1,15})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!match) throw new Error(`“${text}” is not an amount (write it like 12.50)`);
+  const fraction = match[2] || "";
+  if (fraction.length > digits) {
+    throw new Error(
+      digits ? `${currency} amounts have at most ${digits} decimals` : `${currency} amounts have no decimals`,
+    );
+  }
+  return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");
 }
 
 function leg(travel) {
@@ -412,6 +438,136 @@ function stopItem(stop, day, plan, editor) {
       [leg(stop.travel), stop.kind === "visit" ? why(stop.why) : ""].filter(Boolean).join(" — "),
     ),
   );
+}
+
+// The trip's money: balances, the fewest transfers that settle them, the expenses, a form to
+// add one (shared equally by everyone on the trip).
+async function tripMoney(trip) {
+  const section = $("#money");
+  const me = store.getItem(USER);
+  const writer = trip.my_role !== "viewer";
+  let balances;
+  try {
+    balances = await api(`/trips/${trip.id}/balances`);
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) return; // not for this role
+    throw error;
+  }
+  section.hidden = false;
+  const form = $("#expense-form");
+  form.hidden = !writer;
+  $("#currency").value = trip.currency;
+  $("#spent_on").value = trip.start_date;
+
+  async function load() {
+    balances = await api(`/trips/${trip.id}/balances`);
+    const [settle, expenses] = await Promise.all([
+      api(`/trips/${trip.id}/settle-up`),
+      api(`/expenses?trip_id=${trip.id}&limit=100`),
+    ]);
+    const names = new Map(balances.members.map((m) => [m.user_id, m.display_name]));
+    const cur = balances.currency;
+    $("#money-summary").textContent =
+      `${balances.expenses} expense${balances.expenses === 1 ? "" : "s"}, ` +
+      `${money(balances.total_spent_minor, cur)} in all`;
+    $("#balances tbody").replaceChildren(
+      ...balances.members.map((m) =>
+        el(
+          "tr",
+          { dataset: { member: m.user_id } },
+          el("td", {}, m.display_name),
+          el("td", {}, money(m.paid_minor, cur)),
+          el("td", {}, money(m.share_minor, cur)),
+          el("td", {}, money(m.settled_minor, cur)),
+          el("td", { class: m.net_minor > 0 ? "owed" : m.net_minor < 0 ? "owes" : "" }, money(m.net_minor, cur)),
+        ),
+      ),
+    );
+    $("#settle-up").replaceChildren(
+      ...(settle.transfers.length
+        ? settle.transfers.map((t) =>
+            el(
+              "li",
+              { class: "transfer" },
+              `${t.payer_name} pays ${t.payee_name} ${money(t.amount_minor, settle.currency)} `,
+              writer && (t.payer_id === me || t.payee_id === me || trip.my_role === "owner" || trip.my_role === "editor")
+                ? el(
+                    "button",
+                    {
+                      type: "button",
+                      class: "link",
+                      dataset: { payer: t.payer_id, payee: t.payee_id, amount: t.amount_minor },
+                    },
+                    "Record payment",
+                  )
+                : "",
+            ),
+          )
+        : [el("li", { class: "muted" }, "All settled.")]),
+    );
+    $("#payer").replaceChildren(
+      ...balances.members.map((m) =>
+        el("option", { value: m.user_id, selected: m.user_id === me }, m.display_name),
+      ),
+    );
+    $("#expense-list").replaceChildren(
+      ...expenses.items.map((e) =>
+        el(
+          "li",
+          { class: "result expense", dataset: { expense: e.id } },
+          el("strong", {}, e.merchant || e.category.replaceAll("_", " ")),
+          " ",
+          el("span", { class: "tag" }, e.category.replaceAll("_", " ")),
+          " ",
+          money(e.amount_minor, e.currency),
+          e.currency !== e.group_currency ? ` (${money(e.group_amount_minor, e.group_currency)})` : "",
+          el("div", { class: "muted" }, `${e.spent_on} · paid by ${names.get(e.payer_id) || "a former member"} · split ${e.split_method}`),
+        ),
+      ),
+    );
+  }
+
+  $("#settle-up").addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-payer]");
+    if (!button) return;
+    button.disabled = true;
+    alertBox("");
+    try {
+      await api(`/trips/${trip.id}/settlements`, {
+        method: "POST",
+        body: {
+          payer_id: button.dataset.payer,
+          payee_id: button.dataset.payee,
+          amount_minor: Number(button.dataset.amount),
+        },
+      });
+      await load();
+    } catch (error) {
+      button.disabled = false;
+      failed(error);
+    }
+  });
+
+  onSubmit(form, async () => {
+    const fields = formJson(form);
+    const currency = fields.currency.trim().toUpperCase();
+    const body = {
+      trip_id: trip.id,
+      amount_minor: toMinor(fields.amount, currency),
+      currency,
+      spent_on: fields.spent_on,
+      category: fields.category,
+      payer_id: fields.payer,
+    };
+    if (fields.merchant.trim()) body.merchant = fields.merchant.trim();
+    await api("/expenses", { method: "POST", body });
+    form.reset();
+    $("#currency").value = trip.currency;
+    $("#spent_on").value = fields.spent_on;
+    await load();
+  });
+
+  await load();
 }
 
 async function trip() {
@@ -569,6 +725,7 @@ async function trip() {
     if (error.status !== 404) throw error;
     status.textContent = editor ? "No plan yet: choose what you like and plan your days." : "No plan yet.";
   }
+  await tripMoney(trip);
 }
 
 async function preferences() {
