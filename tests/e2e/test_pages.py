@@ -46,6 +46,30 @@ async def _api_user(api: httpx.AsyncClient, name: str = "Owner") -> dict[str, st
     }
 
 
+async def _api_trip(
+    api: httpx.AsyncClient, user: dict[str, str], title: str, start: str, end: str
+) -> str:
+    made = await api.post(
+        "/trips",
+        json=trip_body(title=title, start_date=start, end_date=end),
+        headers={"Authorization": user["Authorization"]},
+    )
+    assert made.status_code == 201, made.text
+    trip_id: str = made.json()["id"]
+    return trip_id
+
+
+async def _share(
+    api: httpx.AsyncClient, owner: dict[str, str], trip_id: str, who: dict[str, str], role: str
+) -> None:
+    shared = await api.post(
+        f"/trips/{trip_id}/collaborators",
+        json={"user_id": who["id"], "role": role},
+        headers={"Authorization": owner["Authorization"]},
+    )
+    assert shared.status_code == 201, shared.text
+
+
 async def _sign_in(page: Page, site: str, user: dict[str, str], next_path: str) -> None:
     await page.goto(f"{site}/login?next={next_path}")
     await page.get_by_label("Email").fill(user["email"])
@@ -200,10 +224,7 @@ async def test_a_stranger_sees_no_trip_but_their_own(
     context: BrowserContext, site: str, api: httpx.AsyncClient
 ) -> None:
     owner = await _api_user(api)
-    auth = {"Authorization": owner["Authorization"]}
-    made = await api.post("/trips", json=trip_body(title="Private plans"), headers=auth)
-    assert made.status_code == 201, made.text
-    trip_id = made.json()["id"]
+    trip_id = await _api_trip(api, owner, "Private plans", "2027-06-01", "2027-06-05")
 
     page = await context.new_page()
     await _register(page, site, "Curious Stranger")
@@ -222,12 +243,7 @@ async def test_reorder_lock_add_and_a_stale_edit(
 ) -> None:
     owner = await _api_user(api)
     auth = {"Authorization": owner["Authorization"]}
-    made = await api.post(
-        "/trips",
-        json=trip_body(title="Edited plans", start_date="2027-06-01", end_date="2027-06-03"),
-        headers=auth,
-    )
-    trip_id = made.json()["id"]
+    trip_id = await _api_trip(api, owner, "Edited plans", "2027-06-01", "2027-06-03")
     request = {"interests": ["museums", "art", "history"], "day_end": "21:30:00", "seed": 7}
     generated = await api.post(f"/planner/{trip_id}/generate", json=request, headers=auth)
     assert generated.status_code == 200, generated.text
@@ -314,12 +330,7 @@ async def test_reorder_lock_add_and_a_stale_edit(
 
     # a viewer of the trip sees the plan and no way to change it
     viewer = await _api_user(api, "Viewer")
-    shared = await api.post(
-        f"/trips/{trip_id}/collaborators",
-        json={"user_id": viewer["id"], "role": "viewer"},
-        headers=auth,
-    )
-    assert shared.status_code == 201, shared.text
+    await _share(api, owner, trip_id, viewer, "viewer")
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(f"{site}/")
     await _sign_in(page, site, viewer, f"/trips/{trip_id}")
@@ -364,15 +375,11 @@ async def test_preferences_are_kept_and_plan_the_days(
     await expect(page.get_by_label("Home currency")).to_have_value("CHF")
 
     # a plan made without interests uses these: museums and art score, at a relaxed pace
-    made = await api.post(
-        "/trips",
-        json=trip_body(title="My way", start_date="2027-06-01", end_date="2027-06-02"),
-        headers=headers,
-    )
-    await page.goto(f"{site}/trips/{made.json()['id']}")
+    trip_id = await _api_trip(api, headers, "My way", "2027-06-01", "2027-06-02")
+    await page.goto(f"{site}/trips/{trip_id}")
     await page.get_by_role("button", name="Plan my days").click()
     await expect(page.locator("section.day")).to_have_count(2)
-    plan = (await api.get(f"/planner/{made.json()['id']}/itinerary", headers=headers)).json()
+    plan = (await api.get(f"/planner/{trip_id}/itinerary", headers=headers)).json()
     visits = [s for d in plan["days"] for s in d["stops"] if s["kind"] == "visit"]
     assert visits and any(s["why"].get("interest", 0) > 0 for s in visits)
     assert all(sum(s["kind"] == "visit" for s in d["stops"]) <= 4 for d in plan["days"])
@@ -412,18 +419,8 @@ async def test_expenses_split_balance_and_settle(
     friend = await _api_user(api, "Frida Friend")
     auth = {"Authorization": owner["Authorization"]}
     # a trip already made: ECB rates are known for its days
-    made = await api.post(
-        "/trips",
-        json=trip_body(title="Shared costs", start_date="2026-06-01", end_date="2026-06-05"),
-        headers=auth,
-    )
-    trip_id = made.json()["id"]
-    added = await api.post(
-        f"/trips/{trip_id}/collaborators",
-        json={"user_id": friend["id"], "role": "editor"},
-        headers=auth,
-    )
-    assert added.status_code == 201, added.text
+    trip_id = await _api_trip(api, owner, "Shared costs", "2026-06-01", "2026-06-05")
+    await _share(api, owner, trip_id, friend, "editor")
 
     page = await context.new_page()
     await _sign_in(page, site, owner, f"/trips/{trip_id}")
