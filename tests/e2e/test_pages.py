@@ -219,6 +219,22 @@ async def test_sign_in_with_two_factors(
     await expect(page).to_have_url(f"{site}/trips")
     await expect(page.locator(".who")).to_have_text("Owner")
 
+    # without the authenticator: a recovery code signs in once, and only once
+    recovery = verified.json()["recovery_codes"][0]
+    for attempt in range(2):
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page).to_have_url(f"{site}/")
+        await page.goto(f"{site}/login")
+        await page.get_by_label("Email").fill(user["email"])
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_label("Code").fill(recovery)
+        await page.get_by_role("button", name="Verify").click()
+        if attempt == 0:
+            await expect(page).to_have_url(f"{site}/trips")
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await expect(page).to_have_url(f"{site}/login")
+
 
 async def test_a_stranger_sees_no_trip_but_their_own(
     context: BrowserContext, site: str, api: httpx.AsyncClient
