@@ -1381,13 +1381,9 @@ def _prefixes_with_meals(
         for i, meal in enumerate(meals):
             if meal.day != r or meal.after >= len(keys):
                 continue
-            visits_seen = 0
-            target = 0
-            for pos, j in enumerate(seq):
-                if visits_seen == meal.after:
-                    target = pos
-                    break
-                visits_seen += nodes[j - h].kind == "visit"
+            # just after the `after`-th ordered visit (meals placed before count as positions)
+            visits_at = [p for p, j in enumerate(seq) if nodes[j - h].kind == "visit"]
+            target = visits_at[meal.after - 1] + 1 if meal.after else 0
             fits = [
                 pos
                 for pos in range(len(seq))

@@ -62,7 +62,7 @@ def _environment() -> Environment:
         if path.is_file()
     }
     env.globals["asset"] = lambda name: f"{STATIC_URL}/{name}?v={digests[name]}"
-    # the choices the profile API accepts, in its order
+    # the choices the profile and expense APIs accept, in their order
     env.globals["choices"] = {
         "pace": [p.value for p in Pace],
         "interests": [i.value for i in Interest],

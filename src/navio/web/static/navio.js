@@ -351,10 +351,8 @@ async function trips() {
 const clock = (iso) => iso.slice(11, 16); // the API gives times in the trip's own zone
 
 // minor-unit digits of a currency, as the API counts them (2 unless the page says otherwise)
-function digitsOf(currency) {
-  const exponents = JSON.parse(document.body.dataset.exponents || "{}");
-  return exponents[currency] ?? 2;
-}
+const EXPONENTS = JSON.parse(document.body.dataset.exponents || "{}");
+const digitsOf = (currency) => EXPONENTS[currency] ?? 2;
 
 function money(minor, currency) {
   const digits = digitsOf(currency);
@@ -446,22 +444,14 @@ async function tripMoney(trip) {
   const section = $("#money");
   const me = store.getItem(USER);
   const writer = trip.my_role !== "viewer";
-  let balances;
-  try {
-    balances = await api(`/trips/${trip.id}/balances`);
-  } catch (error) {
-    if (error.status === 403 || error.status === 404) return; // not for this role
-    throw error;
-  }
-  section.hidden = false;
   const form = $("#expense-form");
   form.hidden = !writer;
   $("#currency").value = trip.currency;
   $("#spent_on").value = trip.start_date;
 
   async function load() {
-    balances = await api(`/trips/${trip.id}/balances`);
-    const [settle, expenses] = await Promise.all([
+    const [balances, settle, expenses] = await Promise.all([
+      api(`/trips/${trip.id}/balances`),
       api(`/trips/${trip.id}/settle-up`),
       api(`/expenses?trip_id=${trip.id}&limit=100`),
     ]);
@@ -567,10 +557,16 @@ async function tripMoney(trip) {
     await load();
   });
 
-  await load();
+  try {
+    await load();
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) return; // not for this role
+    throw error;
+  }
+  section.hidden = false;
 }
 
-async function trip() {
+async function tripPage() {
   if (!requireSignIn()) return;
   const tripId = location.pathname.split("/")[2];
   const base = `/planner/${tripId}`;
@@ -622,7 +618,7 @@ async function trip() {
       el("option", { value: "" }, "any day"),
       ...plan.days.map((day) => el("option", { value: day.day }, `day ${day.day}`)),
     );
-    $("#add-place-form").hidden = !editor;
+    $("#add-place-form").hidden = !editor; // places are added to a plan
     status.textContent =
       `Plan version ${plan.version}` +
       (plan.total_cost_minor > 0 ? ` · entries ${money(plan.total_cost_minor, plan.currency)}` : "") +
@@ -761,7 +757,7 @@ async function preferences() {
   fill(await api(url));
 }
 
-const pages = { home, login, register, trips, trip, preferences };
+const pages = { home, login, register, trips, trip: tripPage, preferences };
 
 async function start() {
   await header();
