@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -70,9 +70,15 @@ class EventRecorder:
     def __init__(self, session: SessionSource) -> None:
         self._source = session
         self.recorded = 0
+        self._last: datetime | None = None
 
     def record(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
         at = occurred_at or datetime.now(UTC)
+        # the relay delivers by (occurred_at, id) and ids are random: events recorded together
+        # at one instant would go out in any order, so each comes a microsecond after the last
+        if self._last is not None and at <= self._last:
+            at = self._last + timedelta(microseconds=1)
+        self._last = at
         row = OutboxEvent(
             id=new_id(),
             name=event.name,

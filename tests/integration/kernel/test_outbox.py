@@ -194,6 +194,26 @@ async def test_payload_reaches_handlers_intact(db: Database) -> None:
     assert seen[0].occurred_at.tzinfo is not None
 
 
+async def test_events_recorded_together_are_delivered_in_the_order_recorded(
+    db: Database,
+) -> None:
+    labels: list[str] = []
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        labels.append(envelope.payload["label"])
+
+    registry = HandlerRegistry()
+    registry.subscribe(ThingHappened.name, "h", handle)
+    at = datetime.now(UTC) - timedelta(seconds=5)
+    names = [f"step {i}" for i in range(40)]
+    async with db.transaction() as session:
+        recorder = EventRecorder(session)
+        for name in names:  # one instant for all, as a use case's clock gives
+            recorder.record(thing(name), occurred_at=at)
+    await OutboxRelay(db, registry).drain()
+    assert labels == names
+
+
 async def test_events_without_subscribers_are_published(db: Database) -> None:
     (event_id,) = await record(db, thing("nobody listens"))
     relay = OutboxRelay(db, HandlerRegistry())
