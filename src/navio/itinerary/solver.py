@@ -138,7 +138,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from navio.itinerary import _ils
+from navio.itinerary._ils import search as _search
 
 __all__ = ["Instance", "RoutePlan", "Solution", "solve"]
 
@@ -605,7 +605,7 @@ def solve(
     locked[list(c.locked)] = 1
     opn = np.ascontiguousarray(np.stack(c.opn) if c.m else np.zeros((0, c.n)))
     cls = np.ascontiguousarray(np.stack(c.cls) if c.m else np.zeros((0, c.n)))
-    seqs, iterations = _ils.search(
+    seqs, iterations = _search(
         n=c.n,
         m=c.m,
         travel=c.T,
