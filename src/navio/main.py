@@ -52,6 +52,8 @@ from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
+from navio.tracking import api as tracking_api
+from navio.tracking import handlers as tracking_handlers
 from navio.transit import api as transit_api
 from navio.trips import api as trips_api
 from navio.trips import handlers as trips_handlers
@@ -130,6 +132,7 @@ def build_registry(
     )
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
+    tracking_handlers.register(registry, broadcast)
     expenses_handlers.register(registry, EcbRates())
     return registry
 
@@ -346,6 +349,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *bookings_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
+        *tracking_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

@@ -9,7 +9,8 @@ code behind them. `NAVIO_FUZZ_ROLE` says who sends the requests, and so what
 - `stranger`: an ordinary user with no part in any of it: every request naming one of the ids
   gets a 4xx;
 - `viewer`: a member of the owner's trip with the viewer role: they may read what belongs to
-  the trip, and every request that would change it gets a 4xx; what belongs to the owner alone
+  the trip and share their own journey on it, and every request that would change the trip or
+  another's journey gets a 4xx; what belongs to the owner alone
   (their account, cards, organisation, wallet payment, booking, statement import) stays out of
   reach as for a stranger;
 - `anonymous`: no token at all: every operation the document says needs one answers 401, and
@@ -39,9 +40,12 @@ TRIP_SCOPED = frozenset(
         "expense_id",
         "settlement_id",
         "receipt_id",
+        "journey_id",
     )
 )
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# what any member does on a trip for themselves, the viewer too: share their own journey
+MEMBER_ACTIONS = frozenset({"POST /api/v1/trips/{trip_id}/journeys"})
 # computations over a trip that store nothing: reads, though sent as POST
 COMPUTATIONS = frozenset({"POST /api/v1/budget/compute", "POST /api/v1/budget/optimize"})
 # body and query fields that name another object, and the seeded object they should name
@@ -119,11 +123,14 @@ def caller_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
         return None
     sent = _values(case.path_parameters) | _values(case.query) | _values(case.body)
     named = {name for name, value in IDS.items() if value in sent}
-    if ROLE == "viewer" and (case.method.upper() in READS or case.operation.label in COMPUTATIONS):
+    label = case.operation.label
+    if ROLE == "viewer" and (
+        case.method.upper() in READS or label in COMPUTATIONS or label in MEMBER_ACTIONS
+    ):
         named -= TRIP_SCOPED
     if not named or response.status_code >= 400:
         return None
-    own_list = case.operation.label in OWN_LISTS
+    own_list = label in OWN_LISTS
     if not own_list or any(value in response.text for value in OWNED):
         raise AssertionError(
             f"{case.method} {case.formatted_path} answered {response.status_code} "

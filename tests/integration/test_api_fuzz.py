@@ -53,6 +53,10 @@ SWEEP_EXAMPLES = 15
 SWEEP_SKIP = r"auth/logout|auth/password/change|auth/2fa/disable"
 
 
+def _soon() -> str:
+    return (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+
+
 def _made(response: httpx.Response) -> str:
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -164,7 +168,20 @@ def _seed_shared(base: str, ids: dict[str, str], headers: dict[str, str]) -> dic
     # an itinerary (its days are empty: the served database holds no places catalogue)
     planned = httpx.post(f"{api}/planner/{trip}/generate", json={}, headers=headers, timeout=60)
     assert planned.status_code == 200, planned.text
+    # the owner shares a journey, one fix in
+    journey = httpx.post(
+        f"{api}/trips/{trip}/journeys",
+        json={"destination": {"name": "Helsinki Cathedral", "lat": 60.17046, "lon": 24.95211}},
+        headers=headers,
+    )
+    journey_id = _made(journey)
+    fix = {"lat": 60.171, "lon": 24.9414, "accuracy_m": 9.0, "recorded_at": _soon()}
+    sent = httpx.post(
+        f"{api}/journeys/{journey_id}/positions", json={"positions": [fix]}, headers=headers
+    )
+    assert sent.status_code == 200, sent.text
     return {
+        "journey_id": journey_id,
         "settlement_id": _made(settlement),
         "import_id": _made(statement),
         "receipt_id": _made(receipt),
@@ -187,6 +204,8 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/trips/{trip}/balances",
         f"/trips/{trip}/settlements",
         f"/planner/{trip}/itinerary",
+        f"/journeys/{ids['journey_id']}",
+        f"/journeys/{ids['journey_id']}/track",
         f"/expenses/{ids['expense_id']}",
         f"/payments/{ids['payment_id']}",
         f"/bookings/{ids['booking_id']}",

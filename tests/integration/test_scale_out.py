@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -52,6 +53,39 @@ def trip_live_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
                 break
         assert message["subject_id"] == added.json()["id"]
         assert message["data"]["title"] == "pushed across processes"
+        # a journey shared on A, its fixes sent to B, pushed to the socket on B
+        journey = httpx.post(
+            f"{a}/api/v1/trips/{trip_id}/journeys",
+            json={"destination": {"name": "Helsinki Cathedral", "lat": 60.17046, "lon": 24.95211}},
+            headers=headers,
+        )
+        assert journey.status_code == 201, journey.text
+        soon = datetime.now(UTC) + timedelta(seconds=1)
+        fixes = [
+            {
+                "lat": 60.17103,
+                "lon": 24.94142 + 0.0004 * i,
+                "accuracy_m": 8.0,
+                "recorded_at": (soon + timedelta(seconds=15 * i)).isoformat(),
+            }
+            for i in range(3)
+        ]
+        sent = httpx.post(
+            f"{b}/api/v1/journeys/{journey.json()['id']}/positions",
+            json={"positions": fixes},
+            headers=headers,
+        )
+        assert sent.status_code == 200, sent.text
+        while True:
+            message = json.loads(socket_on_b.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if message.get("event") == "tracking.position_recorded":
+                break
+        assert message["data"]["journey"] == sent.json()["journey"]
+        polled = httpx.get(
+            f"{a}/api/v1/journeys/{journey.json()['id']}",
+            headers={**headers, "If-None-Match": sent.headers["ETag"]},
+        )
+        assert polled.status_code == 304
     # a stranger's socket is refused
     stranger = "x" * 20
     with pytest.raises(InvalidStatus):

@@ -4,5 +4,16 @@ Other contexts import only from here."""
 
 from navio.trips.directory import ItemCard, TripCard, trip_card, trip_items
 from navio.trips.errors import TripForbidden, TripNotFound
+from navio.trips.events import TripDeleted
+from navio.trips.handlers import live_channel
 
-__all__ = ["ItemCard", "TripCard", "TripForbidden", "TripNotFound", "trip_card", "trip_items"]
+__all__ = [
+    "ItemCard",
+    "TripCard",
+    "TripDeleted",
+    "TripForbidden",
+    "TripNotFound",
+    "live_channel",
+    "trip_card",
+    "trip_items",
+]

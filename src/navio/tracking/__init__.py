@@ -1,0 +1,2 @@
+"""Tracking: live journeys. A traveler shares their way to a destination with the people on a
+trip: positions, distance, pace, ETA, geofences, status polling with ETags and live push."""
