@@ -14,7 +14,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from navio.kernel.db import Base, SessionSource, resolve_session
+from navio.kernel.db import Base, Database, SessionSource, resolve_session
 from navio.kernel.ids import new_id
 
 
@@ -106,13 +106,17 @@ class Subscription:
 # for); returns how many things it changed. Every relay runs it, so it must be safe to run
 # twice at once (PostgreSQL: SKIP LOCKED; a state that is checked before it changes).
 PeriodicJob = Callable[[AsyncSession, datetime], Awaitable[int]]
+# A job that opens its own transactions, for work that must not hold one open (a message sent
+# over the network): it claims in one transaction, does the work, records the outcome in another.
+DatabaseJob = Callable[[Database, datetime], Awaitable[int]]
 
 
 @dataclass(frozen=True)
 class Periodic:
     name: str
     every_seconds: float
-    job: PeriodicJob
+    job: PeriodicJob | None = None
+    database_job: DatabaseJob | None = None
 
 
 class HandlerRegistry:
@@ -121,11 +125,17 @@ class HandlerRegistry:
         self._periodic: dict[str, Periodic] = {}
 
     def every(self, name: str, seconds: float, job: PeriodicJob) -> None:
-        if name in self._periodic:
-            raise ValueError(f"periodic job {name!r} already registered")
-        if seconds <= 0:
+        self._add(Periodic(name, seconds, job=job))
+
+    def every_with_database(self, name: str, seconds: float, job: DatabaseJob) -> None:
+        self._add(Periodic(name, seconds, database_job=job))
+
+    def _add(self, periodic: Periodic) -> None:
+        if periodic.name in self._periodic:
+            raise ValueError(f"periodic job {periodic.name!r} already registered")
+        if periodic.every_seconds <= 0:
             raise ValueError("a periodic job needs a positive interval")
-        self._periodic[name] = Periodic(name, seconds, job)
+        self._periodic[periodic.name] = periodic
 
     def periodic(self) -> list[Periodic]:
         return list(self._periodic.values())

@@ -31,7 +31,7 @@ def backoff(attempts: int) -> timedelta:
 
 HOUSEKEEPING_SECONDS = 3600.0
 # every relay's own periodic jobs, beside those the contexts register
-BUILT_IN = (Periodic("kernel.idempotency_purge", HOUSEKEEPING_SECONDS, idempotency.purge_in),)
+BUILT_IN = (Periodic("kernel.idempotency_purge", HOUSEKEEPING_SECONDS, job=idempotency.purge_in),)
 
 
 class OutboxRelay:
@@ -166,9 +166,14 @@ class OutboxRelay:
             if not force and tick < self._next_periodic.get(periodic.name, 0.0):
                 continue
             self._next_periodic[periodic.name] = tick + periodic.every_seconds
+            at = now or datetime.now(UTC)
             try:
-                async with self._db.transaction() as session:
-                    done[periodic.name] = await periodic.job(session, now or datetime.now(UTC))
+                if periodic.database_job is not None:
+                    done[periodic.name] = await periodic.database_job(self._db, at)
+                else:
+                    assert periodic.job is not None
+                    async with self._db.transaction() as session:
+                        done[periodic.name] = await periodic.job(session, at)
             except Exception:
                 log.exception("outbox.periodic_failed", job=periodic.name)
                 continue
