@@ -43,6 +43,9 @@ from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.notifications import api as notifications_api
+from navio.notifications import handlers as notifications_handlers
+from navio.notifications.mailer import SmtpMailer
 from navio.payments import PaymentsService, payments_in
 from navio.payments import api as payments_api
 from navio.payments.providers import PaymentProvider, build_provider
@@ -134,6 +137,17 @@ def build_registry(
     trips_handlers.register(registry, broadcast)
     tracking_handlers.register(registry, broadcast)
     expenses_handlers.register(registry, EcbRates())
+    notes = settings.notifications
+    notifications_handlers.register(
+        registry,
+        notes.public_url,
+        SmtpMailer.from_url(notes.smtp_url.get_secret_value(), notes.smtp_timeout_seconds)
+        if notes.smtp_url
+        else None,
+        notes.mail_from,
+        notes.max_attempts,
+        notes.send_interval_seconds,
+    )
     return registry
 
 
@@ -350,6 +364,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *transit_api.routers,
         *itinerary_api.routers,
         *tracking_api.routers,
+        *notifications_api.routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router())

@@ -93,6 +93,29 @@ class BookingsSettings(BaseModel):
     payment_window_minutes: int = Field(30, ge=1, le=1_440)
 
 
+class NotificationsSettings(BaseModel):
+    # smtp://user:password@host:587 (STARTTLS when the server offers it) or smtps://host:465
+    # (TLS from the start); unset: e-mails are kept, marked `skipped`, and not sent
+    smtp_url: SecretStr | None = None
+    mail_from: str = Field("Navio <no-reply@navio.localhost>", min_length=3, max_length=320)
+    # where the links in e-mails point: the site's public address
+    public_url: str = "http://127.0.0.1:8000"
+    send_interval_seconds: float = Field(2.0, gt=0)
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    # an e-mail refused this many times (temporary failures, backing off) is given up
+    max_attempts: int = Field(8, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _check(self) -> NotificationsSettings:
+        if self.smtp_url is not None and not self.smtp_url.get_secret_value().startswith(
+            ("smtp://", "smtps://")
+        ):
+            raise ValueError("NAVIO_NOTIFICATIONS__SMTP_URL must start with smtp:// or smtps://")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ValueError("NAVIO_NOTIFICATIONS__PUBLIC_URL must start with http:// or https://")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -119,6 +142,7 @@ class Settings(BaseSettings):
     places: PlacesSettings = Field(default_factory=PlacesSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     bookings: BookingsSettings = Field(default_factory=BookingsSettings)
+    notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
     # compiled GTFS timetables, one file per feed and service day
     transit_cache_dir: str = "var/transit-cache"
 

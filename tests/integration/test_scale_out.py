@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 from navio.kernel.db import Database, create_engine
 from tests.conftest import empty_database
 from tests.factories.iam import PASSWORD, unique_email
+from tests.factories.mail import Mailbox, smtp_server
 from tests.factories.trips import trip_body
 from tests.integration.processes import (
     eventually,
@@ -139,11 +140,18 @@ def profile_change_across_processes(a: str, b: str, headers: dict[str, str]) -> 
 
 
 def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
+    with smtp_server() as mailbox:
+        scaled_out_with_mail(postgres_url, redis_url, mailbox)
+
+
+def scaled_out_with_mail(postgres_url: str, redis_url: str, mailbox: Mailbox) -> None:
     ports = free_ports(2)
     common = {
         "NAVIO_DATABASE_URL": postgres_url,
         "NAVIO_REDIS_URL": redis_url,
         "NAVIO_OUTBOX__RUN_IN_API": "false",
+        "NAVIO_NOTIFICATIONS__SMTP_URL": mailbox.url,
+        "NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS": "0.2",
     }
     a, b = (f"http://127.0.0.1:{p}" for p in ports)
     with processes(
@@ -165,6 +173,9 @@ def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
                 == "Scaled Traveller"
             )
         )
+        # the worker sends the sign-up's verification e-mail over SMTP
+        address = httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["email"]
+        eventually(lambda: len(mailbox.to(address, "Confirm your e-mail address for Navio")) == 1)
         # live trip changes: made through A, delivered by the worker, pushed through Redis to
         # a WebSocket connected to B
         trip_live_across_processes(a, b, headers)

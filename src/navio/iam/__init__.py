@@ -6,14 +6,28 @@ from navio.iam.deps import ClientIp, CurrentPrincipal, current_principal, requir
 from navio.iam.directory import UserCard, user_by_email, user_cards
 from navio.iam.domain import Permission, Principal, Role
 from navio.iam.errors import PermissionDenied
+from navio.iam.events import (
+    EmailVerificationRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+    RefreshTokenReuseDetected,
+    TwoFactorDisabled,
+    TwoFactorEnabled,
+)
 
 __all__ = [
     "ClientIp",
     "CurrentPrincipal",
+    "EmailVerificationRequested",
+    "PasswordChanged",
+    "PasswordResetRequested",
     "Permission",
     "PermissionDenied",
     "Principal",
+    "RefreshTokenReuseDetected",
     "Role",
+    "TwoFactorDisabled",
+    "TwoFactorEnabled",
     "UserCard",
     "current_principal",
     "require_permission",

@@ -1,0 +1,176 @@
+"""Other contexts' events, turned into e-mails and inbox notices in the handler's transaction
+(exactly once per event), and the periodic e-mail sender.
+
+E-mail: verification and password-reset links, security notices (password changed, two-factor
+on or off, a refresh token used twice) and trip invitations. Inbox: added to a trip, someone on
+the trip arrived, a booking confirmed, cancelled or expired."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from navio.bookings import BookingCancelled, BookingConfirmed, BookingExpired
+from navio.iam import (
+    EmailVerificationRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+    RefreshTokenReuseDetected,
+    TwoFactorDisabled,
+    TwoFactorEnabled,
+    UserCard,
+    user_cards,
+)
+from navio.kernel.clock import Clock
+from navio.kernel.events import Envelope, HandlerRegistry
+from navio.notifications import domain
+from navio.notifications.delivery import Sender
+from navio.notifications.mailer import Mailer
+from navio.notifications.repository import NotificationsRepository
+from navio.notifications.service import NotificationsService
+from navio.tracking import JourneyArrived
+from navio.trips import CollaboratorAdded, InviteSent, trip_card
+
+HANDLER = "notifications.notify"
+SENDER = "notifications.send_email"
+
+
+def _service(session: AsyncSession) -> NotificationsService:
+    return NotificationsService(NotificationsRepository(session), Clock())
+
+
+async def _user(session: AsyncSession, user_id: str | None) -> UserCard | None:
+    if not user_id:
+        return None
+    return (await user_cards(session, [uuid.UUID(user_id)])).get(uuid.UUID(user_id))
+
+
+def register(
+    registry: HandlerRegistry,
+    public_url: str,
+    mailer: Mailer | None,
+    mail_from: str,
+    max_attempts: int,
+    send_every_seconds: float,
+) -> None:
+    site = public_url.rstrip("/")
+
+    def page(path: str, token: str) -> str:
+        return f"{site}{path}?token={quote(token, safe='')}"
+
+    async def account_email(session: AsyncSession, envelope: Envelope) -> None:
+        payload, at = envelope.payload, envelope.occurred_at
+        user = await _user(session, payload["user_id"])
+        if user is None:
+            return  # the account is gone: nobody to write to
+        name = user.display_name
+        message: domain.Email
+        if envelope.name == EmailVerificationRequested.name:
+            link = page("/verify-email", payload["token"])
+            expires = _at(payload["expires_at"])
+            message = domain.verify_email(name, link, expires, site)
+            to = payload["email"]  # the address to confirm, which may be a new one
+        elif envelope.name == PasswordResetRequested.name:
+            link = page("/reset-password", payload["token"])
+            message = domain.password_reset(name, link, _at(payload["expires_at"]), site)
+            to = payload["email"]
+        elif envelope.name == PasswordChanged.name:
+            message = domain.password_changed(name, payload["via_reset"], at, site)
+            to = user.email
+        elif envelope.name == RefreshTokenReuseDetected.name:
+            message = domain.token_reuse(name, at, site)
+            to = user.email
+        else:
+            enabled = envelope.name == TwoFactorEnabled.name
+            message = domain.two_factor(name, enabled, at, site)
+            to = user.email
+        await _service(session).email(to, message, user.id)
+
+    async def invite_email(session: AsyncSession, envelope: Envelope) -> None:
+        data = envelope.payload.get("data") or {}
+        inviter = await _user(session, envelope.payload.get("actor_id"))
+        message = domain.trip_invite(
+            inviter.display_name if inviter else "Someone",
+            data["trip_title"],
+            data["role"],
+            data["link"],
+            _at(data["expires_at"]),
+            site,
+        )
+        await _service(session).email(data["email"], message, None)
+
+    async def added_to_trip(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        card = await trip_card(session, uuid.UUID(payload["trip_id"]))
+        added, actor = payload.get("subject_id"), await _user(session, payload.get("actor_id"))
+        if card is None or added is None or added == payload.get("actor_id"):
+            return  # the trip is gone, or they joined by accepting an invitation themselves
+        role = (payload.get("data") or {}).get("role", "collaborator")
+        notice = domain.added_to_trip(
+            actor.display_name if actor else "Someone", card.title, role, str(card.id)
+        )
+        await _service(session).notify([uuid.UUID(added)], notice)
+
+    async def journey_arrived(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        card = await trip_card(session, uuid.UUID(payload["trip_id"]))
+        traveler = await _user(session, payload["traveler_id"])
+        if card is None:
+            return
+        destination = payload["data"]["journey"]["destination"]["name"]
+        notice = domain.journey_arrived(
+            traveler.display_name if traveler else "A traveler",
+            destination,
+            card.title,
+            str(card.id),
+            payload["journey_id"],
+        )
+        others = [u for u in card.members if str(u) != payload["traveler_id"]]
+        await _service(session).notify(others, notice)
+
+    outcomes = {
+        BookingConfirmed.name: "confirmed",
+        BookingCancelled.name: "cancelled",
+        BookingExpired.name: "expired",
+    }
+
+    async def booking(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        notice = domain.booking(
+            outcomes[envelope.name],
+            payload["amount_minor"],
+            payload["currency"],
+            payload["booking_id"],
+        )
+        await _service(session).notify([uuid.UUID(payload["user_id"])], notice)
+
+    subscriptions: list[tuple[str, Callable[[AsyncSession, Envelope], Awaitable[None]]]] = [
+        *(
+            (event.name, account_email)
+            for event in (
+                EmailVerificationRequested,
+                PasswordResetRequested,
+                PasswordChanged,
+                RefreshTokenReuseDetected,
+                TwoFactorEnabled,
+                TwoFactorDisabled,
+            )
+        ),
+        (InviteSent.name, invite_email),
+        (CollaboratorAdded.name, added_to_trip),
+        (JourneyArrived.name, journey_arrived),
+        *((name, booking) for name in outcomes),
+    ]
+    for name, handler in subscriptions:
+        registry.subscribe(name, HANDLER, handler)
+    registry.every_with_database(
+        SENDER, send_every_seconds, Sender(mailer, mail_from, max_attempts)
+    )
+
+
+def _at(raw: str) -> datetime:
+    return datetime.fromisoformat(raw)

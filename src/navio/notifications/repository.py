@@ -1,0 +1,103 @@
+"""Every notifications query. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+
+from navio.kernel.db import Repository
+from navio.kernel.pagination import Cursor
+from navio.notifications.models import Email, Notice
+
+DUE = ("pending", "failed")
+
+
+class NotificationsRepository(Repository):
+    async def add(self, row: Email | Notice) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def inbox(
+        self, user_id: uuid.UUID, limit: int, before: Cursor | None, unread: bool
+    ) -> list[Notice]:
+        """Newest first."""
+        statement = select(Notice).where(Notice.user_id == user_id)
+        if unread:
+            statement = statement.where(Notice.read_at.is_(None))
+        if before is not None:
+            statement = statement.where(
+                or_(
+                    Notice.created_at < before.created_at,
+                    and_(Notice.created_at == before.created_at, Notice.id < before.id),
+                )
+            )
+        statement = statement.order_by(Notice.created_at.desc(), Notice.id.desc())
+        return list(await self.session.scalars(statement.limit(limit + 1)))
+
+    async def unread(self, user_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+        )
+        return int(count or 0)
+
+    async def notice(self, notice_id: uuid.UUID) -> Notice | None:
+        return await self.session.get(Notice, notice_id)
+
+    async def read_all(self, user_id: uuid.UUID, at: datetime) -> int:
+        result = await self.session.execute(
+            update(Notice)
+            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+            .values(read_at=at)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (
+            Email.status.in_(DUE),
+            Email.next_attempt_at <= now,
+            or_(Email.claimed_until.is_(None), Email.claimed_until < now),
+        )
+
+    async def any_due(self, now: datetime) -> bool:
+        return (
+            await self.session.scalar(select(Email.id).where(*self._due(now)).limit(1)) is not None
+        )
+
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> list[Email]:
+        """E-mails due now that no sender holds, marked as held until `until` (PostgreSQL:
+        rows another sender is claiming are skipped, not waited for)."""
+        statement = (
+            select(Email)
+            .where(*self._due(now))
+            .order_by(Email.next_attempt_at, Email.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self.session.scalars(statement))
+        for row in rows:
+            row.claimed_until = until
+        await self.session.flush()
+        return rows
+
+    async def email(self, email_id: uuid.UUID) -> Email | None:
+        return await self.session.get(Email, email_id)
+
+    async def emails(self, limit: int, before: Cursor | None, status: str | None) -> list[Email]:
+        """Newest first."""
+        statement = select(Email)
+        if status is not None:
+            statement = statement.where(Email.status == status)
+        if before is not None:
+            statement = statement.where(
+                or_(
+                    Email.created_at < before.created_at,
+                    and_(Email.created_at == before.created_at, Email.id < before.id),
+                )
+            )
+        statement = statement.order_by(Email.created_at.desc(), Email.id.desc())
+        return list(await self.session.scalars(statement.limit(limit + 1)))
