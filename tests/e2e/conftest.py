@@ -14,23 +14,39 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from tests.conftest import REQUIRE_SERVICES
+from tests.factories.mail import Mailbox, smtp_server
 from tests.integration.processes import free_port, navio_env, processes, serve, wait_ready
 
 CHROMIUM = Path(os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium"))
 
 
 @pytest.fixture(scope="module")
-def site(places_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mailbox() -> Iterator[Mailbox]:
+    """The SMTP server the served Navio sends its e-mails to."""
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def site(
+    places_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Iterator[str]:
     """The base URL of a served Navio whose database is a copy of the catalogue (the session's
-    catalogue file stays as the other tests expect it)."""
+    catalogue file stays as the other tests expect it); its e-mails go to `mailbox`, their
+    links to itself."""
     source = places_sqlite_url.removeprefix("sqlite+aiosqlite:///")
     copy = tmp_path_factory.mktemp("e2e") / "site.db"
     with sqlite3.connect(source) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
     port = free_port()
-    env = navio_env(NAVIO_DATABASE_URL=f"sqlite+aiosqlite:///{copy}")
+    base = f"http://127.0.0.1:{port}"
+    env = navio_env(
+        NAVIO_DATABASE_URL=f"sqlite+aiosqlite:///{copy}",
+        NAVIO_NOTIFICATIONS__SMTP_URL=mailbox.url,
+        NAVIO_NOTIFICATIONS__PUBLIC_URL=base,
+        NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS="0.2",
+    )
     with processes((serve(port), env)) as procs:
-        base = f"http://127.0.0.1:{port}"
         wait_ready(base, procs, timeout=60)
         yield base
 

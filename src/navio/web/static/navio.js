@@ -81,7 +81,8 @@ async function api(path, { method = "GET", body, auth = true, retried = false, h
     throw new ApiError(401, { detail: "please sign in again", code: SIGNED_OUT });
   }
   const type = response.headers.get("content-type") || "";
-  const data = type.includes("json") ? await response.json() : null;
+  // 204 No Content has no body to parse, whatever its content type says
+  const data = response.status !== 204 && type.includes("json") ? await response.json() : null;
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -263,6 +264,63 @@ function register() {
     });
     await signedInWith(pair);
   });
+}
+
+// The one-time token of an e-mailed link, taken out of the address bar so that it is neither
+// bookmarked nor left in the history.
+function linkToken() {
+  const token = new URLSearchParams(location.search).get("token");
+  if (token) history.replaceState(null, "", location.pathname);
+  return token;
+}
+
+function said(message) {
+  const done = $("#done");
+  done.textContent = message;
+  done.hidden = false;
+}
+
+function forgotPassword() {
+  onSubmit($("#forgot-form"), async (form) => {
+    await api("/auth/password/reset/request", { method: "POST", body: formJson(form), auth: false });
+    form.hidden = true;
+    said("If an account uses this address, a link is on its way: it works for an hour, once.");
+  });
+}
+
+function resetPassword() {
+  const token = linkToken();
+  const form = $("#reset-form");
+  if (!token) {
+    form.hidden = true;
+    said("This page opens from the link in the e-mail. Ask for a new one on the sign-in page.");
+    return;
+  }
+  onSubmit(form, async () => {
+    const password = $("#new_password").value;
+    if (password !== $("#again").value) throw new Error("The two passwords differ.");
+    const body = { token, new_password: password };
+    await api("/auth/password/reset/confirm", { method: "POST", body, auth: false });
+    forget(); // every session ended with the old password
+    form.hidden = true;
+    said("Your password is changed.");
+    $("#done").append(" ", el("a", { href: "/login" }, "Sign in"), ".");
+  });
+}
+
+async function verifyEmail() {
+  const token = linkToken();
+  if (!token) {
+    said("This page opens from the link in the e-mail.");
+    return;
+  }
+  try {
+    await api("/auth/email/verify", { method: "POST", body: { token }, auth: false });
+    said("Thank you: your e-mail address is confirmed.");
+  } catch (error) {
+    said("This link does not work any more: it was used already or has expired.");
+    throw error;
+  }
 }
 
 function dateRange(trip) {
@@ -757,7 +815,17 @@ async function preferences() {
   fill(await api(url));
 }
 
-const pages = { home, login, register, trips, trip: tripPage, preferences };
+const pages = {
+  home,
+  login,
+  register,
+  trips,
+  trip: tripPage,
+  preferences,
+  forgot: forgotPassword,
+  reset: resetPassword,
+  verify: verifyEmail,
+};
 
 async function start() {
   await header();

@@ -1,0 +1,91 @@
+"""The links Navio e-mails, followed in a real browser: a forgotten password reset from the
+sign-in page, and an address confirmed, each link working once. The served Navio sends to a
+real SMTP server in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from email.message import EmailMessage
+
+import httpx
+from playwright.async_api import BrowserContext, expect
+
+from tests.e2e.test_pages import _api_user
+from tests.factories.mail import Mailbox
+
+
+async def _mail(mailbox: Mailbox, address: str, subject: str) -> EmailMessage:
+    async with asyncio.timeout(15):
+        while not (found := mailbox.to(address, subject)):  # noqa: ASYNC110 - another thread fills it
+            await asyncio.sleep(0.1)
+    return found[-1]
+
+
+def _link(message: EmailMessage, site: str, path: str) -> str:
+    found = re.search(rf"{re.escape(site)}{path}\?token=\S+", message.get_content())
+    assert found, message.get_content()
+    return found.group(0)
+
+
+async def test_a_forgotten_password_is_reset_by_the_emailed_link(
+    context: BrowserContext, site: str, api: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    user = await _api_user(api, "Forgetful")
+    page = await context.new_page()
+    await page.goto(f"{site}/login")
+    await page.get_by_role("link", name="Forgot your password?").click()
+    await expect(page).to_have_url(f"{site}/forgot-password")
+    await page.get_by_label("Email").fill(user["email"])
+    await page.get_by_role("button", name="Send the link").click()
+    await expect(page.locator("#done")).to_contain_text("a link is on its way")
+
+    link = _link(
+        await _mail(mailbox, user["email"], "Reset your Navio password"), site, "/reset-password"
+    )
+    await page.goto(link)
+    await expect(page).to_have_url(f"{site}/reset-password")  # the token left the address
+    new_password = "a fresh passphrase for Helsinki"
+    await page.get_by_label("New password").fill(new_password)
+    await page.get_by_label("The same again").fill(new_password + "!")
+    await page.get_by_role("button", name="Save the new password").click()
+    await expect(page.locator("#alert")).to_have_text("The two passwords differ.")
+    await page.get_by_label("The same again").fill(new_password)
+    await page.get_by_role("button", name="Save the new password").click()
+    await expect(page.locator("#done")).to_contain_text("Your password is changed.")
+
+    await page.locator("#done").get_by_role("link", name="Sign in").click()
+    await page.get_by_label("Email").fill(user["email"])
+    await page.get_by_label("Password").fill(new_password)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(f"{site}/trips")
+    await expect(page.locator(".who")).to_have_text("Forgetful")
+
+    # the same link a second time changes nothing
+    again = await context.new_page()
+    await again.goto(link)
+    await again.get_by_label("New password").fill("someone else's password")
+    await again.get_by_label("The same again").fill("someone else's password")
+    await again.get_by_role("button", name="Save the new password").click()
+    await expect(again.locator("#alert")).not_to_be_empty()
+    await expect(again.locator("#done")).to_be_hidden()
+    old = await api.post("/auth/login", json={"email": user["email"], "password": new_password})
+    assert old.status_code == 200
+    # and the account's address heard that its password changed
+    await _mail(mailbox, user["email"], "Your Navio password was changed")
+
+
+async def test_an_address_is_confirmed_by_the_emailed_link(
+    context: BrowserContext, site: str, api: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    user = await _api_user(api, "Newcomer")  # signing up sends the link
+    message = await _mail(mailbox, user["email"], "Confirm your e-mail address for Navio")
+    link = _link(message, site, "/verify-email")
+    page = await context.new_page()
+    await page.goto(link)
+    await expect(page.locator("#done")).to_have_text("Thank you: your e-mail address is confirmed.")
+    await expect(page).to_have_url(f"{site}/verify-email")
+    me = await api.get("/auth/me", headers={"Authorization": user["Authorization"]})
+    assert me.json()["email_verified"] is True
+    await page.goto(link)
+    await expect(page.locator("#done")).to_contain_text("does not work any more")
