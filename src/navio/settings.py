@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -107,10 +108,13 @@ class NotificationsSettings(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> NotificationsSettings:
-        if self.smtp_url is not None and not self.smtp_url.get_secret_value().startswith(
-            ("smtp://", "smtps://")
-        ):
-            raise ValueError("NAVIO_NOTIFICATIONS__SMTP_URL must start with smtp:// or smtps://")
+        if self.smtp_url is not None:
+            smtp = urlsplit(self.smtp_url.get_secret_value())
+            if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+                raise ValueError(
+                    "NAVIO_NOTIFICATIONS__SMTP_URL must be smtp://[user:password@]host[:port] "
+                    "or smtps://..."
+                )
         if not self.public_url.startswith(("http://", "https://")):
             raise ValueError("NAVIO_NOTIFICATIONS__PUBLIC_URL must start with http:// or https://")
         return self

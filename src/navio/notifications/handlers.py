@@ -97,7 +97,7 @@ def register(
             inviter.display_name if inviter else "Someone",
             data["trip_title"],
             data["role"],
-            data["link"],
+            page("/trips/invites/accept", data["token"]),
             _at(data["expires_at"]),
             site,
         )

@@ -40,6 +40,8 @@ def test_settings_refuse_what_cannot_work() -> None:
     with pytest.raises(ValidationError):
         NotificationsSettings(smtp_url="mail.example:25")
     with pytest.raises(ValidationError):
+        NotificationsSettings(smtp_url="smtp://")
+    with pytest.raises(ValidationError):
         NotificationsSettings(public_url="navio.example")
     assert NotificationsSettings(smtp_url="smtps://mail.example").smtp_url is not None
 
