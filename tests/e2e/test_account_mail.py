@@ -11,7 +11,8 @@ from email.message import EmailMessage
 import httpx
 from playwright.async_api import BrowserContext, expect
 
-from tests.e2e.test_pages import _api_user
+from tests.e2e.test_pages import _api_trip, _api_user
+from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.mail import Mailbox
 
 
@@ -87,5 +88,39 @@ async def test_an_address_is_confirmed_by_the_emailed_link(
     await expect(page).to_have_url(f"{site}/verify-email")
     me = await api.get("/auth/me", headers={"Authorization": user["Authorization"]})
     assert me.json()["email_verified"] is True
+    await page.goto(link)
+    await expect(page.locator("#done")).to_contain_text("does not work any more")
+
+
+async def test_an_invitation_by_email_is_accepted_by_a_newcomer(
+    context: BrowserContext, site: str, api: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    owner = await _api_user(api, "Host")
+    trip_id = await _api_trip(api, owner, "Lapland in March", "2027-03-01", "2027-03-05")
+    address = unique_email("invitee")
+    invited = await api.post(
+        f"/trips/{trip_id}/collaborators",
+        json={"email": address, "role": "editor"},
+        headers={"Authorization": owner["Authorization"]},
+    )
+    assert invited.status_code == 201, invited.text
+    message = await _mail(mailbox, address, "Host invited you to “Lapland in March” on Navio")
+    link = _link(message, site, "/trips/invites/accept")
+
+    page = await context.new_page()
+    await page.goto(link)
+    await expect(page.locator("#done")).to_have_text("You are invited to plan a trip on Navio.")
+    await page.locator("#sign-in").get_by_role("link", name="create an account").click()
+    await page.get_by_label("Your name").fill("Invitee")
+    await page.get_by_label("Email").fill(address)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(f"{site}/trips/{trip_id}")
+    await expect(page.get_by_role("heading", name="Lapland in March")).to_be_visible()
+
+    trip = await api.get(f"/trips/{trip_id}", headers={"Authorization": owner["Authorization"]})
+    roles = {m["display_name"]: m["role"] for m in trip.json()["collaborators"]}
+    assert roles["Invitee"] == "editor"
+    # the link was for one use (this tab is still signed in)
     await page.goto(link)
     await expect(page.locator("#done")).to_contain_text("does not work any more")

@@ -120,6 +120,11 @@ for _path, (_template, _title) in SHELLS.items():
     router.add_api_route(_path, _shell(_template, _title), methods=["GET"])
 
 
+@router.get("/trips/invites/accept")
+async def invitation(request: Request) -> Response:
+    return _serve(request, page("invite.html", "Join a trip"))
+
+
 @router.get("/trips/{trip_id}")
 async def trip(request: Request, trip_id: str) -> Response:
     try:

@@ -323,6 +323,31 @@ async function verifyEmail() {
   }
 }
 
+async function invitation() {
+  const here = location.pathname + location.search;
+  const token = new URLSearchParams(location.search).get("token");
+  if (!token) {
+    said("This page opens from the link in the invitation e-mail.");
+    return;
+  }
+  if (!signedIn()) {
+    // the token rides along in `next` until the invitee is signed in
+    said("You are invited to plan a trip on Navio.");
+    $("#to-login").href = `/login?next=${encodeURIComponent(here)}`;
+    $("#to-register").href = `/register?next=${encodeURIComponent(here)}`;
+    $("#sign-in").hidden = false;
+    return;
+  }
+  history.replaceState(null, "", location.pathname);
+  try {
+    const trip = await api("/trips/invites/accept", { method: "POST", body: { token } });
+    location.assign(`/trips/${trip.id}`);
+  } catch (error) {
+    said("This invitation does not work any more: it was used already or has expired.");
+    throw error;
+  }
+}
+
 function dateRange(trip) {
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
   const at = (iso) => format.format(new Date(`${iso}T00:00:00Z`));
@@ -825,6 +850,7 @@ const pages = {
   forgot: forgotPassword,
   reset: resetPassword,
   verify: verifyEmail,
+  invite: invitation,
 };
 
 async function start() {
