@@ -11,7 +11,7 @@ from email.message import EmailMessage
 import httpx
 from playwright.async_api import BrowserContext, expect
 
-from tests.e2e.test_pages import _api_trip, _api_user
+from tests.e2e.test_pages import _api_trip, _api_user, _share, _sign_in
 from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.mail import Mailbox
 
@@ -124,3 +124,30 @@ async def test_an_invitation_by_email_is_accepted_by_a_newcomer(
     # the link was for one use (this tab is still signed in)
     await page.goto(link)
     await expect(page.locator("#done")).to_contain_text("does not work any more")
+
+
+async def test_the_inbox_shows_and_clears_what_happened(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    host, guest = await _api_user(api, "Host"), await _api_user(api, "Guest")
+    trip_id = await _api_trip(api, host, "Porvoo weekend", "2027-05-01", "2027-05-02")
+    await _share(api, host, trip_id, guest, "editor")
+    guest_auth = {"Authorization": guest["Authorization"]}
+    async with asyncio.timeout(15):  # the relay writes the notice
+        while not (await api.get("/notifications", headers=guest_auth)).json()["items"]:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+
+    page = await context.new_page()
+    await _sign_in(page, site, guest, "/trips")
+    await expect(page.locator("#unread")).to_have_text("1")
+    await page.get_by_role("link", name="Inbox").click()
+    notice = page.locator("#notice-list li")
+    await expect(notice).to_have_count(1)
+    await expect(notice).to_contain_text("Host added you to “Porvoo weekend” as editor.")
+    await notice.get_by_role("button", name="Mark as read").click()
+    await expect(page.locator("#unread")).to_be_hidden()
+    await expect(notice.get_by_role("button", name="Mark as read")).to_have_count(0)
+    count = await api.get("/notifications/unread-count", headers=guest_auth)
+    assert count.json() == {"unread": 0}
+    await notice.get_by_role("link", name="Open the trip").click()
+    await expect(page).to_have_url(f"{site}/trips/{trip_id}")

@@ -102,6 +102,7 @@ SHELLS = {
     "/register": ("register.html", "Create an account"),
     "/trips": ("trips.html", "My trips"),
     "/preferences": ("preferences.html", "Travel preferences"),
+    "/notifications": ("notifications.html", "Inbox"),
     # the links the e-mails carry (the token stays in the address, read by the script)
     "/forgot-password": ("forgot.html", "Forgot your password"),
     "/reset-password": ("reset.html", "Choose a new password"),

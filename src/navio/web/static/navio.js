@@ -152,6 +152,16 @@ function requireSignIn() {
 
 // ---- navigation --------------------------------------------------------------------------
 
+let unread = 0; // the header's count, kept in step by the inbox page
+
+function showUnread(count) {
+  unread = count;
+  const badge = $("#unread");
+  badge.textContent = count ? String(count) : "";
+  badge.hidden = !count;
+  badge.setAttribute("aria-label", `${count} unread`);
+}
+
 async function header() {
   const inside = signedIn();
   document.querySelectorAll("[data-signed-in]").forEach((n) => (n.hidden = !inside));
@@ -168,6 +178,11 @@ async function header() {
       }
     }
     who.textContent = store.getItem(NAME) || "";
+    try {
+      showUnread((await api("/notifications/unread-count")).unread);
+    } catch (error) {
+      failed(error);
+    }
   }
   $("#sign-out").addEventListener("click", async () => {
     const token = store.getItem(REFRESH);
@@ -346,6 +361,66 @@ async function invitation() {
     said("This invitation does not work any more: it was used already or has expired.");
     throw error;
   }
+}
+
+function noticeItem(notice, marked) {
+  const when = new Date(notice.created_at).toLocaleString();
+  const item = el(
+    "li",
+    { class: notice.read_at ? "card" : "card unread", dataset: { id: notice.id } },
+    el("strong", {}, notice.title),
+    el("p", {}, notice.body),
+    el("p", { class: "muted" }, when),
+  );
+  if (notice.data.trip_id) {
+    item.append(el("a", { href: `/trips/${notice.data.trip_id}` }, "Open the trip"));
+  }
+  if (!notice.read_at) {
+    const mark = el("button", { type: "button", class: "link" }, "Mark as read");
+    mark.addEventListener("click", async () => {
+      try {
+        await api(`/notifications/${notice.id}/read`, { method: "POST" });
+        item.classList.remove("unread");
+        mark.remove();
+        marked(1);
+      } catch (error) {
+        failed(error);
+      }
+    });
+    item.append(" ", mark);
+  }
+  return item;
+}
+
+async function notifications() {
+  if (!requireSignIn()) return;
+  const list = $("#notice-list");
+  const more = $("#more");
+  const marked = (count) => showUnread(Math.max(0, unread - count));
+  let cursor = null;
+  async function load() {
+    const query = new URLSearchParams({ limit: "20" });
+    if (cursor) query.set("cursor", cursor);
+    const page = await api(`/notifications?${query}`);
+    list.append(...page.items.map((n) => noticeItem(n, marked)));
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    $("#no-notices").hidden = list.children.length > 0;
+  }
+  more.addEventListener("click", () => load().catch(failed));
+  $("#read-all").addEventListener("click", async () => {
+    try {
+      const done = await api("/notifications/read-all", { method: "POST" });
+      list.querySelectorAll(".unread").forEach((item) => {
+        item.classList.remove("unread");
+        item.querySelector("button")?.remove();
+      });
+      marked(done.marked);
+    } catch (error) {
+      failed(error);
+    }
+  });
+  await load();
 }
 
 function dateRange(trip) {
@@ -851,6 +926,7 @@ const pages = {
   reset: resetPassword,
   verify: verifyEmail,
   invite: invitation,
+  notifications,
 };
 
 async function start() {
