@@ -50,7 +50,7 @@ SECONDS_PER_DAY = 0.15
 MIN_SECONDS = 0.3
 MAX_SECONDS = 1.4
 
-# a traveler's profile interests -> the catalogue's categories (plan/rules.py knows broad groups too)
+# a traveler's profile interests -> the catalogue's categories (plan/rules.py has broad groups)
 PROFILE_INTERESTS: Mapping[str, tuple[str, ...]] = {
     "museums": ("museum",),
     "history": ("historic", "monument", "castle", "museum"),

@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, TypeVarTuple
 
 from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from navio.kernel.errors import InvalidInput
 
@@ -53,6 +55,23 @@ class Page(BaseModel, Generic[T]):
 
 
 R = TypeVar("R")
+Row = TypeVarTuple("Row")
+
+
+def newest_first(
+    statement: Select[*Row],
+    created: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[uuid.UUID],
+    limit: int,
+    before: Cursor | None,
+) -> Select[*Row]:
+    """One page newest first by (created, id), after the cursor's row, with one row more than
+    `limit` so that `page_of` can tell whether another page follows."""
+    if before is not None:
+        statement = statement.where(
+            or_(created < before.created_at, and_(created == before.created_at, ident < before.id))
+        )
+    return statement.order_by(created.desc(), ident.desc()).limit(limit + 1)
 
 
 def page_of(

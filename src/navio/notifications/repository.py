@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from navio.kernel.db import Repository
-from navio.kernel.pagination import Cursor
+from navio.kernel.pagination import Cursor, newest_first
 from navio.notifications.models import Email, Notice
 
 DUE = ("pending", "failed")
@@ -26,15 +26,8 @@ class NotificationsRepository(Repository):
         statement = select(Notice).where(Notice.user_id == user_id)
         if unread:
             statement = statement.where(Notice.read_at.is_(None))
-        if before is not None:
-            statement = statement.where(
-                or_(
-                    Notice.created_at < before.created_at,
-                    and_(Notice.created_at == before.created_at, Notice.id < before.id),
-                )
-            )
-        statement = statement.order_by(Notice.created_at.desc(), Notice.id.desc())
-        return list(await self.session.scalars(statement.limit(limit + 1)))
+        page = newest_first(statement, Notice.created_at, Notice.id, limit, before)
+        return list(await self.session.scalars(page))
 
     async def unread(self, user_id: uuid.UUID) -> int:
         count = await self.session.scalar(
@@ -92,12 +85,5 @@ class NotificationsRepository(Repository):
         statement = select(Email)
         if status is not None:
             statement = statement.where(Email.status == status)
-        if before is not None:
-            statement = statement.where(
-                or_(
-                    Email.created_at < before.created_at,
-                    and_(Email.created_at == before.created_at, Email.id < before.id),
-                )
-            )
-        statement = statement.order_by(Email.created_at.desc(), Email.id.desc())
-        return list(await self.session.scalars(statement.limit(limit + 1)))
+        page = newest_first(statement, Email.created_at, Email.id, limit, before)
+        return list(await self.session.scalars(page))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 
 from navio.kernel.db import Repository
-from navio.kernel.pagination import Cursor
+from navio.kernel.pagination import Cursor, newest_first
 from navio.tracking.models import Journey, Position
 
 
@@ -35,15 +35,8 @@ class TrackingRepository(Repository):
         statement = select(Journey).where(Journey.trip_id == trip_id)
         if status is not None:
             statement = statement.where(Journey.status == status)
-        if before is not None:
-            statement = statement.where(
-                or_(
-                    Journey.started_at < before.created_at,
-                    and_(Journey.started_at == before.created_at, Journey.id < before.id),
-                )
-            )
-        statement = statement.order_by(Journey.started_at.desc(), Journey.id.desc())
-        return list(await self.session.scalars(statement.limit(limit + 1)))
+        page = newest_first(statement, Journey.started_at, Journey.id, limit, before)
+        return list(await self.session.scalars(page))
 
     async def add(self, journey: Journey) -> None:
         self.session.add(journey)

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from navio.kernel.db import Repository
-from navio.kernel.pagination import Cursor
+from navio.kernel.pagination import Cursor, newest_first
 from navio.trips.models import (
     Trip,
     TripActivity,
@@ -195,17 +195,5 @@ class TripsRepository(Repository):
     ) -> list[TripActivity]:
         """Newest first."""
         statement = select(TripActivity).where(TripActivity.trip_id == trip_id)
-        if before is not None:
-            statement = statement.where(
-                or_(
-                    TripActivity.created_at < before.created_at,
-                    and_(
-                        TripActivity.created_at == before.created_at,
-                        TripActivity.id < before.id,
-                    ),
-                )
-            )
-        statement = statement.order_by(
-            TripActivity.created_at.desc(), TripActivity.id.desc()
-        ).limit(limit + 1)
-        return list(await self.session.scalars(statement))
+        page = newest_first(statement, TripActivity.created_at, TripActivity.id, limit, before)
+        return list(await self.session.scalars(page))

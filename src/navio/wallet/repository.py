@@ -11,16 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Table,
     TextClause,
-    and_,
     bindparam,
     func,
-    or_,
     select,
     text,
-    true,
     tuple_,
     update,
 )
@@ -30,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from navio.kernel.db import Repository
-from navio.kernel.pagination import Cursor
+from navio.kernel.pagination import Cursor, newest_first
 from navio.wallet.models import Account, Entry, Transfer
 
 
@@ -264,18 +260,13 @@ class WalletRepository(Repository):
     async def statement(
         self, account_id: uuid.UUID, limit: int, after: Cursor | None
     ) -> list[tuple[Entry, Transfer]]:
-        condition: ColumnElement[bool] = true()
-        if after is not None:
-            condition = or_(
-                Entry.created_at < after.created_at,
-                and_(Entry.created_at == after.created_at, Entry.id < after.id),
-            )
-        rows = await self.session.execute(
+        statement = (
             select(Entry, Transfer)
             .join(Transfer, Transfer.id == Entry.transfer_id)
-            .where(Entry.account_id == account_id, condition)
-            .order_by(Entry.created_at.desc(), Entry.id.desc())
-            .limit(limit + 1)
+            .where(Entry.account_id == account_id)
+        )
+        rows = await self.session.execute(
+            newest_first(statement, Entry.created_at, Entry.id, limit, after)
         )
         return [(e, t) for e, t in rows]
 
