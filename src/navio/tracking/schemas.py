@@ -106,7 +106,10 @@ class JourneyRead(BaseModel):
 class PositionsResult(BaseModel):
     journey: JourneyRead
     accepted: int
-    ignored: int = Field(description="fixes not after the journey's last one (resent or late)")
+    ignored: int = Field(
+        description="fixes not after the journey's last one (resent), or more than 2 minutes "
+        "older than the journey"
+    )
 
 
 class Track(BaseModel):

@@ -45,6 +45,9 @@ from navio.trips import TripCard, TripNotFound, trip_card
 
 # a phone's clock may run a little ahead of ours; beyond this a fix is from the future
 CLOCK_SKEW = timedelta(minutes=2)
+# when sharing starts, a phone first reports its last known position, a little older than the
+# journey: that far back it is where the traveler starts from; older fixes are not the journey's
+LAST_KNOWN = timedelta(minutes=2)
 # about a day at one fix every 10 s
 MAX_POSITIONS = 10_000
 
@@ -136,7 +139,7 @@ class TrackingService:
                     field=f"positions[{index}].recorded_at",
                 )
         progress = Progress.from_json(journey.progress)
-        after = progress.last.at if progress.last else journey.started_at
+        after = progress.last.at if progress.last else journey.started_at - LAST_KNOWN
         fixes: list[Fix] = []
         for position in sorted(body.positions, key=lambda p: p.recorded_at):
             at = position.recorded_at.astimezone(UTC)

@@ -99,6 +99,8 @@ async def test_a_walk_to_the_cathedral(app: FastAPI, client: httpx.AsyncClient) 
     fixes = route()
     app.state.clock.advance(timedelta(minutes=30))
 
+    # the phone's last known position, 90 s before sharing started, is where the walk starts
+    fixes[0] = {**fixes[0], "recorded_at": (T0 - timedelta(seconds=90)).isoformat()}
     # a phone sends what it buffered, out of order: recorded in time order
     first = fixes[:6]
     response = await send(client, friend, journey["id"], [first[3], *first[:3], *first[4:]])
@@ -267,8 +269,9 @@ async def test_bad_input_is_refused_and_nothing_is_written(
     )
     assert future.json()["field"] == "positions[1].recorded_at"
 
-    # fixes from before the journey started are not part of it
-    early = await send(client, friend, journey["id"], [fix(STATION, T0 - timedelta(minutes=1))])
+    # fixes from well before the journey started are not part of it (a last known position
+    # up to 2 minutes old is: tested with the walk)
+    early = await send(client, friend, journey["id"], [fix(STATION, T0 - timedelta(minutes=3))])
     assert (early.json()["accepted"], early.json()["ignored"]) == (0, 1)
 
     journey_id = uuid.UUID(journey["id"])
