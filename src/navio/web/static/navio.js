@@ -598,6 +598,104 @@ function stopItem(stop, day, plan, editor) {
 
 // The trip's money: balances, the fewest transfers that settle them, the expenses, a form to
 // add one (shared equally by everyone on the trip).
+function journeyItem(journey, names) {
+  const who = names.get(journey.traveler_id) || "Someone";
+  const to = journey.destination.name;
+  let state;
+  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  if (journey.status === "arrived") state = `arrived at ${time(journey.arrived_at)}`;
+  else if (journey.status === "ended") state = "stopped sharing";
+  else if (journey.eta_at) {
+    state = `${(journey.remaining_m / 1000).toFixed(1)} km to go, there about ${time(journey.eta_at)}`;
+  } else state = "on the way";
+  return el("li", { class: "card", dataset: { journey: journey.id } }, `${who} → ${to}: ${state}`);
+}
+
+// Journeys on the trip: the latest ones listed and kept current from the trip's live socket;
+// the traveler's own way shared from the browser's position while it is active.
+async function tripJourneys(trip) {
+  const me = store.getItem(USER);
+  const names = new Map(trip.collaborators.map((c) => [c.user_id, c.display_name]));
+  const list = $("#journey-list");
+  const url = `/trips/${trip.id}/journeys`;
+  let watching = null;
+  let buffer = [];
+  let mine = null;
+
+  async function refresh() {
+    const page = await api(`${url}?limit=10`);
+    list.replaceChildren(...page.items.map((j) => journeyItem(j, names)));
+    mine = page.items.find((j) => j.traveler_id === me && j.status === "active") || null;
+    if (mine === null) stopWatching();
+    $("#journey-form").hidden = mine !== null;
+    $("#my-journey").hidden = mine === null;
+    if (mine && watching === null) startWatching();
+  }
+
+  async function flush() {
+    if (!mine || !buffer.length) return;
+    const positions = buffer.splice(0, 100);
+    try {
+      await api(`/journeys/${mine.id}/positions`, { method: "POST", body: { positions } });
+    } catch (error) {
+      if (error.status === 409) return refresh(); // arrived or ended meanwhile
+      throw error;
+    }
+  }
+
+  function startWatching() {
+    if (!navigator.geolocation) return;
+    watching = navigator.geolocation.watchPosition(
+      (position) => {
+        buffer.push({
+          lat: position.coords.latitude,
+          lon: position.coords.longitude,
+          accuracy_m: Math.min(Math.max(position.coords.accuracy || 50, 1), 10000),
+          recorded_at: new Date(position.timestamp).toISOString(),
+        });
+        flush().catch(failed);
+      },
+      () => alertBox("Your browser did not give your position: nothing is shared."),
+      { enableHighAccuracy: true },
+    );
+  }
+
+  function stopWatching() {
+    if (watching !== null) navigator.geolocation.clearWatch(watching);
+    watching = null;
+    buffer = [];
+  }
+
+  const placeOf = autocomplete($("#journey-to"), $("#journey-options"), "poi", "place");
+  onSubmit($("#journey-form"), async (form) => {
+    const place = await placeOf();
+    const destination = { name: place.name || place.label, lat: place.lat, lon: place.lon };
+    await api(url, { method: "POST", body: { destination, mode: formJson(form).mode } });
+    form.reset();
+    await refresh();
+  });
+  $("#journey-stop").addEventListener("click", async () => {
+    try {
+      if (mine) await api(`/journeys/${mine.id}/end`, { method: "POST" });
+      stopWatching();
+      await refresh();
+    } catch (error) {
+      failed(error);
+    }
+  });
+
+  // the trip's live socket: any journey event refreshes the list
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const token = encodeURIComponent(store.getItem(ACCESS) || "");
+  const socket = new WebSocket(`${scheme}://${location.host}${API}/trips/${trip.id}/live?access_token=${token}`);
+  socket.addEventListener("message", (message) => {
+    const data = JSON.parse(message.data);
+    if (typeof data.event === "string" && data.event.startsWith("tracking.")) refresh().catch(failed);
+  });
+  $("#journeys").hidden = false;
+  await refresh();
+}
+
 async function tripMoney(trip) {
   const section = $("#money");
   const me = store.getItem(USER);
@@ -879,6 +977,7 @@ async function tripPage() {
     if (error.status !== 404) throw error;
     status.textContent = editor ? "No plan yet: choose what you like and plan your days." : "No plan yet.";
   }
+  await tripJourneys(trip);
   await tripMoney(trip);
 }
 
