@@ -4,10 +4,12 @@ interest and the GeoNames cities)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,10 +82,10 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
             await launched.close()
 
 
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+@contextlib.asynccontextmanager
+async def checked_context(browser: Browser, **options: Any) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (its own session storage) whose page errors fail the test."""
-    made = await browser.new_context(locale="en-GB", timezone_id="Europe/Helsinki")
+    made = await browser.new_context(locale="en-GB", timezone_id="Europe/Helsinki", **options)
     errors: list[str] = []
     made.on("weberror", lambda error: errors.append(str(error.error)))
     made.set_default_timeout(15_000)
@@ -92,3 +94,9 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     finally:
         await made.close()
     assert not errors, errors
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    async with checked_context(browser) as made:
+        yield made

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
+from tests.e2e.conftest import checked_context
 from tests.e2e.test_pages import _api_trip, _api_user, _share, _sign_in
 
 STATION = {"latitude": 60.17103, "longitude": 24.94142, "accuracy": 10}
@@ -16,21 +17,9 @@ STATION = {"latitude": 60.17103, "longitude": 24.94142, "accuracy": 10}
 
 @pytest.fixture
 async def located(browser: Browser) -> AsyncIterator[BrowserContext]:
-    """A browser profile that lets the page read an emulated position; page errors fail."""
-    made = await browser.new_context(
-        locale="en-GB",
-        timezone_id="Europe/Helsinki",
-        geolocation=STATION,
-        permissions=["geolocation"],
-    )
-    errors: list[str] = []
-    made.on("weberror", lambda error: errors.append(str(error.error)))
-    made.set_default_timeout(15_000)
-    try:
+    """A browser profile that lets the page read an emulated position."""
+    async with checked_context(browser, geolocation=STATION, permissions=["geolocation"]) as made:
         yield made
-    finally:
-        await made.close()
-    assert not errors, errors
 
 
 async def test_a_shared_way_is_followed_live_until_arrival(
