@@ -12,7 +12,7 @@ from navio.iam import CurrentPrincipal
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
-from navio.kernel.versioning import etag
+from navio.kernel.versioning import etag, unchanged
 from navio.tracking.repository import TrackingRepository
 from navio.tracking.schemas import JourneyRead, JourneyStart, PositionsIn, PositionsResult, Track
 from navio.tracking.service import TrackingService
@@ -87,7 +87,7 @@ async def get_journey(
 ) -> JourneyRead | Response:
     journey = await service.journey(principal, journey_id)
     tag = etag(journey.version)
-    if if_none_match is not None and tag in {t.strip() for t in if_none_match.split(",")}:
+    if unchanged(if_none_match, journey.version):
         return Response(
             status_code=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"}
         )

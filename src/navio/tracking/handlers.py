@@ -3,7 +3,6 @@ socket the people on the trip already hold); a deleted trip takes its journeys w
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +11,7 @@ from navio.kernel.events import Envelope, HandlerRegistry
 from navio.kernel.pubsub import Broadcast
 from navio.tracking.events import JOURNEY_EVENTS
 from navio.tracking.repository import TrackingRepository
-from navio.trips import TripDeleted, live_channel
+from navio.trips import TripDeleted, publish_live
 
 LIVE = "tracking.live"
 FORGET = "tracking.forget_deleted_trip"
@@ -21,17 +20,14 @@ FORGET = "tracking.forget_deleted_trip"
 def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
     async def on_journey_event(session: AsyncSession, envelope: Envelope) -> None:
         payload = envelope.payload
-        message = {
-            "type": "event",
-            "id": str(envelope.id),
-            "event": envelope.name,
-            "trip_id": payload["trip_id"],
-            "actor_id": payload["traveler_id"],
-            "subject_id": payload["journey_id"],
-            "data": payload.get("data") or {},
-            "occurred_at": envelope.occurred_at.isoformat(),
-        }
-        await broadcast.publish(live_channel(payload["trip_id"]), json.dumps(message))
+        await publish_live(
+            broadcast,
+            envelope,
+            payload["trip_id"],
+            payload["traveler_id"],
+            payload["journey_id"],
+            payload.get("data") or {},
+        )
 
     async def on_trip_deleted(session: AsyncSession, envelope: Envelope) -> None:
         await TrackingRepository(session).delete_trip(uuid.UUID(envelope.payload["trip_id"]))

@@ -92,7 +92,7 @@ class TrackingService:
             mode=body.mode,
             status="active",
             destination=destination,
-            geofences=[g.model_dump() | {"inside": False} for g in body.geofences],
+            geofences=[g.model_dump() for g in body.geofences],
             progress=Progress().to_json(),
             positions=0,
             version=1,
@@ -167,9 +167,6 @@ class TrackingService:
         )
         journey.progress = progress.to_json()
         journey.positions += len(fixes)
-        journey.geofences = [
-            g | {"inside": g["name"] in progress.inside} for g in journey.geofences
-        ]
         arrival = next((c for c in crossings if c.fence == DESTINATION), None)
         if arrival is not None and arrival.transition == "entered":
             journey.status = "arrived"
@@ -276,7 +273,9 @@ class TrackingService:
             mode=journey.mode,
             status=journey.status,
             destination=DestinationRead(**journey.destination),
-            geofences=[GeofenceRead(**g) for g in journey.geofences],
+            geofences=[
+                GeofenceRead(**g, inside=g["name"] in progress.inside) for g in journey.geofences
+            ],
             started_at=journey.started_at,
             arrived_at=journey.arrived_at,
             ended_at=journey.ended_at,

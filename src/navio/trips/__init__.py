@@ -5,7 +5,7 @@ Other contexts import only from here."""
 from navio.trips.directory import ItemCard, TripCard, trip_card, trip_items
 from navio.trips.errors import TripForbidden, TripNotFound
 from navio.trips.events import CollaboratorAdded, InviteSent, TripDeleted
-from navio.trips.handlers import live_channel
+from navio.trips.handlers import publish_live
 
 __all__ = [
     "CollaboratorAdded",
@@ -15,7 +15,7 @@ __all__ = [
     "TripDeleted",
     "TripForbidden",
     "TripNotFound",
-    "live_channel",
+    "publish_live",
     "trip_card",
     "trip_items",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,29 @@ PRIVATE_KEYS = frozenset({"token", "link"})
 
 def live_channel(trip_id: uuid.UUID | str) -> str:
     return f"trip:{trip_id}"
+
+
+async def publish_live(
+    broadcast: Broadcast,
+    envelope: Envelope,
+    trip_id: str,
+    actor_id: str | None,
+    subject_id: str | None,
+    data: dict[str, Any],
+) -> None:
+    """An event pushed to everyone connected to the trip, in the one shape its socket speaks
+    (other contexts push theirs, journeys for one, through this)."""
+    message = {
+        "type": "event",
+        "id": str(envelope.id),
+        "event": envelope.name,
+        "trip_id": trip_id,
+        "actor_id": actor_id,
+        "subject_id": subject_id,
+        "data": data,
+        "occurred_at": envelope.occurred_at.isoformat(),
+    }
+    await broadcast.publish(live_channel(trip_id), json.dumps(message))
 
 
 def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
@@ -45,17 +69,7 @@ def register(registry: HandlerRegistry, broadcast: Broadcast) -> None:
                     created_at=envelope.occurred_at,
                 )
             )
-        message = {
-            "type": "event",
-            "id": str(envelope.id),
-            "event": envelope.name,
-            "trip_id": str(trip_id),
-            "actor_id": actor,
-            "subject_id": subject,
-            "data": data,
-            "occurred_at": envelope.occurred_at.isoformat(),
-        }
-        await broadcast.publish(live_channel(trip_id), json.dumps(message))
+        await publish_live(broadcast, envelope, str(trip_id), actor, subject, data)
 
     for event in TRIP_EVENTS:
         registry.subscribe(event.name, HANDLER, on_trip_event)

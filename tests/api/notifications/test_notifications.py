@@ -4,7 +4,6 @@ invitations, temporary and permanent refusals, the operators' delivery log, and 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -232,7 +231,6 @@ async def test_the_inbox_is_each_users_own(app: FastAPI, client: httpx.AsyncClie
     await add_collaborator(client, owner, trip_id, late, "editor")
     # the friend shares a walk and arrives: everyone else on the trip hears of it
     journey = await start(client, friend, trip_id)
-    await asyncio.sleep(0.01)
     fixes = [
         {**f, "recorded_at": (datetime.now(UTC) + timedelta(seconds=i)).isoformat()}
         for i, f in enumerate(route(steps=3))

@@ -132,6 +132,8 @@ async def test_a_walk_to_the_cathedral(app: FastAPI, client: httpx.AsyncClient) 
     url = f"{API}/journeys/{journey['id']}"
     polled = await client.get(url, headers={**owner.headers, "If-None-Match": tag})
     assert polled.status_code == 304 and polled.headers["ETag"] == tag
+    weak = await client.get(url, headers={**owner.headers, "If-None-Match": f'"0", W/{tag}'})
+    assert weak.status_code == 304  # compared weakly, among others
     seen = await client.get(url, headers=owner.headers)
     assert seen.status_code == 200 and seen.json() == state
 
