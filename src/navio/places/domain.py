@@ -210,4 +210,6 @@ def poi_popularity(rating: float | None, has_wikidata: bool, has_website: bool) 
 
 def document_text(name: str, alt_names: Iterable[str], *extra: str | None) -> str:
     parts = [name, *alt_names, *(e for e in extra if e)]
-    return " ".join(fold(p) for p in parts if p)
+    # tokens capped as a query's are: a longer one could never be matched, and the term
+    # statistics keep no word longer than that
+    return " ".join(t for p in parts if p for t in tokens(p))

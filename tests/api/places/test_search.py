@@ -191,6 +191,16 @@ async def test_operator_indexing(places_app: FastAPI, places_client: httpx.Async
         )
         assert again.status_code == 200 and again.json()["id"] == place_id
         assert (await suggest(places_client, "kauppatori battery"))[0]["id"] == place_id
+        # one word as long as a locality may be (200 characters) is indexed like a query's,
+        # cut at 40 (it was a 500 on PostgreSQL: the term table keeps words up to 100)
+        word = "kauppatorinranta" + "0" * 184
+        long = await places_client.post(
+            f"{API}/search/index/poi",
+            json={**poi, "name": "Kauppatori Battery Kiosk", "locality": word},
+            headers=boss.headers,
+        )
+        assert long.status_code == 200, long.text
+        assert (await suggest(places_client, "kauppatori battery"))[0]["id"] == place_id
         bad = await places_client.post(
             f"{API}/search/index/poi", json={**poi, "lat": 95}, headers=boss.headers
         )
