@@ -2,7 +2,14 @@
 
 Other contexts import only from here."""
 
-from navio.iam.deps import ClientIp, CurrentPrincipal, current_principal, require_permission
+from navio.iam.deps import (
+    ClientIp,
+    CurrentPrincipal,
+    MaybePrincipal,
+    current_principal,
+    optional_principal,
+    require_permission,
+)
 from navio.iam.directory import UserCard, user_by_email, user_cards
 from navio.iam.domain import Permission, Principal, Role
 from navio.iam.errors import PermissionDenied
@@ -19,6 +26,7 @@ __all__ = [
     "ClientIp",
     "CurrentPrincipal",
     "EmailVerificationRequested",
+    "MaybePrincipal",
     "PasswordChanged",
     "PasswordResetRequested",
     "Permission",
@@ -30,6 +38,7 @@ __all__ = [
     "TwoFactorEnabled",
     "UserCard",
     "current_principal",
+    "optional_principal",
     "require_permission",
     "user_by_email",
     "user_cards",

@@ -36,6 +36,22 @@ current_principal = BearerPrincipal(tokenUrl="/api/v1/auth/login")
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+async def optional_principal(request: Request) -> Principal | None:
+    """For operations anyone may call (public trips, marketplace listings): anonymous callers
+    are None; a bearer token that is present must still be valid."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("malformed authorization header")
+    runtime: IamRuntime = request.app.state.iam
+    return await runtime.authenticate(token)
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
 def require_permission(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """`Depends(require_permission(Permission.X))` admits callers whose roles grant X."""
 

@@ -22,7 +22,7 @@ from fastapi import (
     status,
 )
 
-from navio.iam import CurrentPrincipal, Principal
+from navio.iam import CurrentPrincipal, MaybePrincipal, Principal
 from navio.kernel.db import Database
 from navio.kernel.errors import DomainError, Unauthorized
 from navio.kernel.http import problem_responses
@@ -76,21 +76,7 @@ async def trips_service(request: Request) -> TripsService:
     return _service(request.state.uow, request)
 
 
-async def optional_principal(request: Request) -> Principal | None:
-    """Anonymous callers may read public trips and trips whose link token they hold; a
-    bearer token that is present must still be valid."""
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("malformed authorization header")
-    principal: Principal = await request.app.state.iam.authenticate(token)
-    return principal
-
-
 Service = Annotated[TripsService, Depends(trips_service)]
-MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 LinkToken = Annotated[
     str | None, Query(alias="token", max_length=200, description="a trip's read-only link token")
 ]
