@@ -43,6 +43,7 @@ from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
+from navio.marketplace import api as marketplace_api
 from navio.notifications import api as notifications_api
 from navio.notifications import handlers as notifications_handlers
 from navio.notifications.mailer import SmtpMailer
@@ -361,6 +362,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *wallet_api.routers,
         *payments_api.routers,
         *bookings_api.routers,
+        *marketplace_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
         *tracking_api.routers,

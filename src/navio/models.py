@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import navio.itinerary.models
     import navio.kernel.events
     import navio.kernel.idempotency
+    import navio.marketplace.models
     import navio.notifications.models
     import navio.payments.models
     import navio.places.models

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from navio.iam.repository import IamRepository
+from navio.kernel.db import Database, create_engine
 from tests.conftest import TEST_SECRET
 from tests.factories.iam import PASSWORD, unique_email
 
@@ -112,3 +115,14 @@ def register_and_login(base: str, login_base: str) -> tuple[str, dict[str, str]]
     )
     assert tokens.status_code == 200, tokens.text
     return created.json()["id"], {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+async def grant_roles(database_url: str, user_id: str, roles: list[str]) -> None:
+    """Roles given in the served database, as `navio users create-admin` gives them: tokens
+    issued after this carry them."""
+    db = Database(create_engine(database_url))
+    try:
+        async with db.transaction() as session:
+            await IamRepository(session).set_roles(uuid.UUID(user_id), roles)
+    finally:
+        await db.dispose()

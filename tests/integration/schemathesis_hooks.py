@@ -13,6 +13,8 @@ code behind them. `NAVIO_FUZZ_ROLE` says who sends the requests, and so what
   another's journey gets a 4xx; what belongs to the owner alone
   (their account, cards, organisation, wallet payment, booking, statement import) stays out of
   reach as for a stranger;
+- everyone reads the owner's published listing, its dates and reviews (and another seller's
+  tour the owner reviewed); changing any of it is the seller's alone;
 - `anonymous`: no token at all: every operation the document says needs one answers 401, and
   the public ones (a trip read without its link token among them) treat the caller as a
   stranger.
@@ -44,6 +46,8 @@ TRIP_SCOPED = frozenset(
     )
 )
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# what anyone reads, signed in or not: a published marketplace listing, its dates and reviews
+PUBLIC = frozenset({"listing_id", "tour_id"})
 # what any member does on a trip for themselves, the viewer too: share their own journey
 MEMBER_ACTIONS = frozenset({"POST /api/v1/trips/{trip_id}/journeys"})
 # computations over a trip that store nothing: reads, though sent as POST
@@ -128,6 +132,8 @@ def caller_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
         case.method.upper() in READS or label in COMPUTATIONS or label in MEMBER_ACTIONS
     ):
         named -= TRIP_SCOPED
+    if case.method.upper() in READS:
+        named -= PUBLIC
     if not named or response.status_code >= 400:
         return None
     own_list = label in OWN_LISTS

@@ -16,10 +16,12 @@ requests reach the code behind the input checks.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,10 +32,12 @@ import pytest
 
 from navio.payments.providers.sandbox import CARD_SUCCESS
 from tests.conftest import _drop_postgres, _fresh_postgres
+from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.trips import item_body, trip_body
 from tests.integration.processes import (
     ROOT,
     free_port,
+    grant_roles,
     navio_env,
     processes,
     register_and_login,
@@ -218,6 +222,12 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/users/{user}/payment-methods",
         f"/users/{user}/saved-places",
         "/wallet/balance",
+        "/marketplace/operator",
+        "/marketplace/listings/mine",
+        f"/marketplace/listings/{ids['listing_id']}",
+        f"/marketplace/listings/{ids['listing_id']}/reservations",
+        f"/marketplace/listings/{ids['tour_id']}/reviews",
+        "/marketplace/payouts",
     ]
     view: OwnerView = {}
     for path in paths:
@@ -319,7 +329,7 @@ def _served(database_url: str) -> Iterator[str]:
 
 def test_no_operation_answers_a_server_error(tmp_path: Path, fuzz_database: str) -> None:
     with _served(fuzz_database) as base:
-        headers, ids = _seeded(base)
+        headers, ids = _seeded(base, fuzz_database)
         config = _parameters(tmp_path, ids)
         # deletions last, so that the other operations find the seeded objects
         for selection in (("--exclude-method", "DELETE"), ("--include-method", "DELETE")):
@@ -360,11 +370,97 @@ def _sweep(
     assert run.returncode == 0, report
 
 
-def _seeded(base: str) -> tuple[dict[str, str], dict[str, str]]:
+def _promoted(base: str, database_url: str, roles: list[str]) -> tuple[str, dict[str, str]]:
+    """A user given roles in the database (as `navio users create-admin` does), then signed in."""
+    email = unique_email("fuzz")
+    created = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "display_name": "Fuzz Operator"},
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    asyncio.run(grant_roles(database_url, user_id, roles))
+    tokens = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert tokens.status_code == 200, tokens.text
+    return user_id, {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def _seed_market(base: str, boss: dict[str, str], owner: dict[str, str]) -> dict[str, str]:
+    """The owner sells (a verified operator with a published listing and a date) and has
+    reviewed another seller's tour they went on (a date that began a moment after booking)."""
+    market = f"{base}/api/v1/marketplace"
+    iban = "FI2112345600000785"
+    profile = {"display_name": "Owner", "legal_name": "Owner Oy", "country": "FI", "iban": iban}
+    verdict = {"decision": "verified"}
+
+    def listing(who: dict[str, str], start: datetime, capacity: int) -> tuple[str, str]:
+        made = httpx.post(
+            f"{market}/listings",
+            json={
+                "kind": "activity",
+                "title": "Suomenlinna walk",
+                "lat": 60.14598,
+                "lon": 24.98797,
+                "timezone": "UTC",
+                "currency": "EUR",
+                "price_minor": 1500,
+            },
+            headers=who,
+        )
+        listing_id = _made(made)
+        slots = httpx.post(
+            f"{market}/listings/{listing_id}/slots",
+            json={
+                "from_date": start.date().isoformat(),
+                "to_date": start.date().isoformat(),
+                "times": [start.time().isoformat()],
+                "capacity": capacity,
+            },
+            headers=who,
+        )
+        assert slots.status_code == 201 and slots.json()["created"] == 1, slots.text
+        published = httpx.post(
+            f"{market}/listings/{listing_id}/status", json={"status": "published"}, headers=who
+        )
+        assert published.status_code == 200, published.text
+        slot = httpx.get(f"{market}/listings/{listing_id}/availability", headers=who).json()[0]
+        return listing_id, slot["id"]
+
+    for who in (owner, boss):
+        operator = _made(httpx.post(f"{market}/operator", json=profile, headers=who))
+        decided = httpx.post(
+            f"{base}/api/v1/admin/marketplace/operators/{operator}/kyc", json=verdict, headers=boss
+        )
+        assert decided.status_code == 200, decided.text
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    tour, tour_date = listing(boss, soon, 5)
+    listing_id, slot_id = listing(owner, datetime.now(UTC) + timedelta(days=30), 8)
+    booked = httpx.post(
+        f"{base}/api/v1/bookings",
+        json={"listing": {"slot_id": tour_date, "seats": 1}},
+        headers=owner,
+    )
+    assert booked.status_code == 201, booked.text
+    while datetime.now(UTC) < soon:
+        time.sleep(0.2)
+    review = httpx.post(
+        f"{market}/listings/{tour}/reviews", json={"rating": 5, "body": "Lovely"}, headers=owner
+    )
+    return {
+        "listing_id": listing_id,
+        "slot_id": slot_id,
+        "review_id": _made(review),
+        "tour_id": tour,
+    }
+
+
+def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str]]:
     """An owner with one of everything: their headers and the ids."""
-    owner_id, owner = register_and_login(base, base)
+    owner_id, owner = _promoted(base, database_url, ["operator", "traveler"])
     ids = _seed_objects(base, owner_id, owner)
     ids |= _seed_shared(base, ids, owner)
+    _, boss = _promoted(base, database_url, ["admin", "traveler"])
+    ids |= _seed_market(base, boss, owner)
     return owner, ids
 
 
@@ -399,7 +495,7 @@ def test_nobody_else_reaches_what_is_not_theirs(
     changes nothing and reaches nothing else; without a token only the public operations answer
     (the rules: `schemathesis_hooks.py`). The owner then reads exactly what they read before."""
     with _served(fuzz_database) as base:
-        owner, ids = _seeded(base)
+        owner, ids = _seeded(base, fuzz_database)
         headers = _caller(base, owner, ids, role)
         before = _owner_view(base, ids, owner)
         assert all(status == 200 for status, _ in before.values()), before

@@ -27,6 +27,13 @@ class PolicyIn(BaseModel):
     late_refund_pct: int = Field(default=0, ge=0, le=100)
 
 
+class SeatsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slot_id: uuid.UUID = Field(description="a date of a marketplace listing")
+    seats: int = Field(default=1, ge=1, le=50)
+
+
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,8 +42,17 @@ class BookingCreate(BaseModel):
         default=None, description="book a priced trip item (its title and price)"
     )
     offer: OfferIn | None = Field(default=None, description="or a bookable offer")
-    starts_at: AwareDatetime
-    cancellation: PolicyIn = Field(default_factory=PolicyIn)
+    listing: SeatsIn | None = Field(
+        default=None,
+        description="or seats on a marketplace listing's date: its price, start and "
+        "cancellation policy",
+    )
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="required for an item or offer; a listing's date sets it"
+    )
+    cancellation: PolicyIn | None = Field(
+        default=None, description="for an item or offer (default: free until 24 h before)"
+    )
     pay_with: Literal["wallet", "card"] = "wallet"
     payment_method: PaymentMethod | None = Field(
         default=None, description="card: confirm at once with this method"
@@ -59,6 +75,9 @@ class BookingRead(BaseModel):
     kind: OfferKind
     title: str
     operator_id: uuid.UUID
+    listing_id: uuid.UUID | None = None
+    slot_id: uuid.UUID | None = None
+    seats: int = 1
     amount_minor: int
     currency: str
     starts_at: datetime

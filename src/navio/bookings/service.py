@@ -27,13 +27,15 @@ from navio.bookings.schemas import (
     BookingCreate,
     BookingRead,
     CheckInRead,
+    PolicyIn,
     TicketRead,
 )
-from navio.iam import Permission, Principal
+from navio.iam import Principal
 from navio.kernel.clock import Clock
 from navio.kernel.errors import Forbidden
 from navio.kernel.events import EventRecorder
 from navio.kernel.money import is_currency
+from navio.marketplace import inventory
 from navio.payments import IntentConfirm, PaymentsService, RefundCreate
 from navio.trips import TripNotFound, trip_card, trip_items
 from navio.wallet import PLATFORM, ledger
@@ -82,23 +84,55 @@ class BookingsService:
     # ---------------------------------------------------------------- booking
     async def create(self, principal: Principal, body: BookingCreate) -> BookingRead:
         now = self.clock.now()
-        if body.starts_at <= now:
-            raise InvalidBooking("the booking starts in the past", field="starts_at")
-        if (body.trip_item_id is None) == (body.offer is None):
-            raise InvalidBooking("book either a trip item or an offer", field="offer")
+        sources = [body.trip_item_id, body.offer, body.listing]
+        if sum(source is not None for source in sources) != 1:
+            raise InvalidBooking("book one of a trip item, an offer or a listing", field="offer")
+        booking_id = uuid.uuid4()
         trip_id = body.trip_id
-        if body.trip_item_id is not None:
-            kind, title, amount, currency, operator, trip_id = await self._from_item(
-                principal, body
-            )
-        else:
-            assert body.offer is not None
-            offer = body.offer
-            kind, title = offer.kind, offer.title
-            amount, currency = offer.amount_minor, offer.currency
-            operator = offer.operator_id or PLATFORM
+        policy = body.cancellation or PolicyIn()
+        listing_id = slot_id = None
+        seats = 1
+        if body.listing is not None:
+            if body.cancellation is not None:
+                raise InvalidBooking(
+                    "the listing sets the cancellation policy", field="cancellation"
+                )
             if trip_id is not None:
                 await self._member(principal, trip_id)
+            quote = await inventory(self.repo.session).reserve(
+                slot_id=body.listing.slot_id,
+                seats=body.listing.seats,
+                user_id=principal.user_id,
+                booking_id=booking_id,
+                now=now,
+            )
+            if body.starts_at is not None and body.starts_at != quote.starts_at:
+                raise InvalidBooking("the listing's date starts at another time", field="starts_at")
+            kind, title = OfferKind(quote.kind), quote.title
+            amount, currency, operator = quote.amount_minor, quote.currency, quote.seller_id
+            starts_at = quote.starts_at
+            policy = PolicyIn(
+                free_until_hours=quote.free_until_hours, late_refund_pct=quote.late_refund_pct
+            )
+            listing_id, slot_id, seats = quote.listing_id, quote.slot_id, quote.seats
+        else:
+            if body.starts_at is None:
+                raise InvalidBooking("when does it start?", field="starts_at")
+            starts_at = body.starts_at
+            if starts_at <= now:
+                raise InvalidBooking("the booking starts in the past", field="starts_at")
+            if body.trip_item_id is not None:
+                kind, title, amount, currency, operator, trip_id = await self._from_item(
+                    principal, body
+                )
+            else:
+                assert body.offer is not None
+                offer = body.offer
+                kind, title = offer.kind, offer.title
+                amount, currency = offer.amount_minor, offer.currency
+                operator = offer.operator_id or PLATFORM
+                if trip_id is not None:
+                    await self._member(principal, trip_id)
         if amount <= 0 or amount > MAX_AMOUNT:
             raise InvalidBooking("the price must be above zero", field="amount_minor")
         if not is_currency(currency):
@@ -106,21 +140,24 @@ class BookingsService:
         if body.pay_with == "wallet" and body.payment_method:
             raise InvalidBooking("a payment method is for card payments", field="payment_method")
         booking = Booking(
-            id=uuid.uuid4(),
+            id=booking_id,
             user_id=principal.user_id,
             trip_id=trip_id,
             trip_item_id=body.trip_item_id,
             kind=kind.value,
             title=title,
             operator_id=operator,
+            listing_id=listing_id,
+            slot_id=slot_id,
+            seats=seats,
             amount_minor=amount,
             currency=currency,
             fee_minor=0,
-            starts_at=body.starts_at.astimezone(UTC),
+            starts_at=starts_at.astimezone(UTC),
             status=Status.PENDING.value,
             pay_with=body.pay_with,
-            free_until_hours=body.cancellation.free_until_hours,
-            late_refund_pct=body.cancellation.late_refund_pct,
+            free_until_hours=policy.free_until_hours,
+            late_refund_pct=policy.late_refund_pct,
             refunded_minor=0,
             version=1,
         )
@@ -209,6 +246,8 @@ class BookingsService:
         await self.repo.add(
             Ticket(id=ticket_id, booking_id=booking.id, kid=TICKET_KID, qr=qr, issued_at=now)
         )
+        if booking.slot_id is not None:
+            await inventory(self.repo.session).confirm(booking.id)
         booking.status = Status.CONFIRMED.value
         booking.updated_at = now
         self.events.record(BookingConfirmed(**_event(booking)))
@@ -242,6 +281,8 @@ class BookingsService:
             booking.status = Status.EXPIRED.value
             minutes = int(window.total_seconds() // 60)
             booking.failure = f"not paid within {minutes} minutes"
+            if booking.slot_id is not None:
+                await inventory(self.repo.session).release(booking.id)
             booking.version += 1
             booking.updated_at = now
             self.events.record(BookingExpired(**_event(booking)))
@@ -283,6 +324,8 @@ class BookingsService:
             )
             for ticket in await self.repo.tickets(booking.id):
                 ticket.revoked_at = now
+        if booking.slot_id is not None:
+            await inventory(self.repo.session).release(booking.id)
         booking.version += 1
         booking.updated_at = now
         self.events.record(BookingCancelled(**_event(booking)))
@@ -299,10 +342,9 @@ class BookingsService:
         booking = await self.repo.booking(ticket.booking_id) if ticket else None
         if ticket is None or booking is None or ticket.qr != qr.strip():
             raise TicketInvalid("no such ticket", field="qr")
-        if booking.operator_id != principal.user_id and not principal.can(
-            Permission.LISTING_MANAGE.value
-        ):
-            raise Forbidden("only the operator's staff check tickets in")
+        # the seller checks their own tickets in; another operator's role is no key to them
+        if booking.operator_id != principal.user_id and not principal.is_admin:
+            raise Forbidden("only the ticket's operator checks it in")
         if ticket.revoked_at is not None or booking.status != Status.CONFIRMED.value:
             raise TicketInvalid("the booking was cancelled", field="qr")
         if ticket.used_at is not None:
@@ -341,6 +383,9 @@ class BookingsService:
             kind=OfferKind(booking.kind),
             title=booking.title,
             operator_id=booking.operator_id,
+            listing_id=booking.listing_id,
+            slot_id=booking.slot_id,
+            seats=booking.seats,
             amount_minor=booking.amount_minor,
             currency=booking.currency,
             starts_at=booking.starts_at,

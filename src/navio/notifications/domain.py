@@ -161,3 +161,39 @@ def journey_arrived(
         f"{traveler} arrived at {destination} (“{trip_title}”).",
         {"trip_id": trip_id, "journey_id": journey_id},
     )
+
+
+def sold(amount_minor: int, currency: str, booking_id: str) -> Notice:
+    return Notice(
+        "booking_sold",
+        "New booking",
+        f"A traveler booked and paid {money(amount_minor, currency)}.",
+        {"booking_id": booking_id},
+    )
+
+
+def operator_kyc(status: str, reason: str | None, operator_id: str) -> Notice:
+    if status == "verified":
+        title, body = "Details verified", "Your details are verified: your listings may go on sale."
+    else:
+        title = "Details not accepted"
+        body = f"Your operator details were not accepted: {reason or 'no reason given'}."
+    return Notice(f"operator_{status}", title, body, {"operator_id": operator_id})
+
+
+def review_posted(rating: int, listing_title: str, listing_id: str, review_id: str) -> Notice:
+    return Notice(
+        "review_posted",
+        f"New {rating}★ review",
+        f"A traveler reviewed “{listing_title}”: {rating} of 5.",
+        {"listing_id": listing_id, "review_id": review_id},
+    )
+
+
+def review_replied(listing_title: str, listing_id: str, review_id: str) -> Notice:
+    return Notice(
+        "review_replied",
+        "Your review was answered",
+        f"The operator of “{listing_title}” answered your review.",
+        {"listing_id": listing_id, "review_id": review_id},
+    )

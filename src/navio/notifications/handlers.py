@@ -3,7 +3,8 @@
 
 E-mail: verification and password-reset links, security notices (password changed, two-factor
 on or off, a refresh token used twice) and trip invitations. Inbox: added to a trip, someone on
-the trip arrived, a booking confirmed, cancelled or expired."""
+the trip arrived, a booking confirmed, cancelled or expired; for operators, a booking sold, a
+decision on their details, a review; for reviewers, the operator's answer."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from navio.iam import (
 )
 from navio.kernel.clock import Clock
 from navio.kernel.events import Envelope, HandlerRegistry
+from navio.marketplace import OperatorKycDecided, ReviewPosted, ReviewReplied
 from navio.notifications import domain
 from navio.notifications.delivery import Sender
 from navio.notifications.mailer import Mailer
@@ -34,6 +36,7 @@ from navio.notifications.repository import NotificationsRepository
 from navio.notifications.service import NotificationsService
 from navio.tracking import JourneyArrived
 from navio.trips import CollaboratorAdded, InviteSent, trip_card
+from navio.wallet import PLATFORM
 
 HANDLER = "notifications.notify"
 SENDER = "notifications.send_email"
@@ -147,6 +150,36 @@ def register(
             payload["booking_id"],
         )
         await _service(session).notify([uuid.UUID(payload["user_id"])], notice)
+        seller = uuid.UUID(payload["operator_id"])
+        if envelope.name == BookingConfirmed.name and seller != PLATFORM:
+            sale = domain.sold(payload["amount_minor"], payload["currency"], payload["booking_id"])
+            await _service(session).notify([seller], sale)
+
+    async def kyc_decided(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        notice = domain.operator_kyc(payload["status"], payload["reason"], payload["operator_id"])
+        await _service(session).notify([uuid.UUID(payload["user_id"])], notice)
+
+    async def review(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        if envelope.name == ReviewPosted.name:
+            to, notice = (
+                payload["seller_id"],
+                domain.review_posted(
+                    payload["rating"],
+                    payload["listing_title"],
+                    payload["listing_id"],
+                    payload["review_id"],
+                ),
+            )
+        else:
+            to, notice = (
+                payload["user_id"],
+                domain.review_replied(
+                    payload["listing_title"], payload["listing_id"], payload["review_id"]
+                ),
+            )
+        await _service(session).notify([uuid.UUID(to)], notice)
 
     subscriptions: list[tuple[str, Callable[[AsyncSession, Envelope], Awaitable[None]]]] = [
         *(
@@ -164,6 +197,9 @@ def register(
         (CollaboratorAdded.name, added_to_trip),
         (JourneyArrived.name, journey_arrived),
         *((name, booking) for name in outcomes),
+        (OperatorKycDecided.name, kyc_decided),
+        (ReviewPosted.name, review),
+        (ReviewReplied.name, review),
     ]
     for name, handler in subscriptions:
         registry.subscribe(name, HANDLER, handler)

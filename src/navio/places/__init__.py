@@ -1,5 +1,6 @@
 """Places: cities, airports, points of interest; lexical, geo and semantic search."""
 
+from navio.places.reference import country_names
 from navio.places.repository import (
     PlaceCard,
     PlacePrice,
@@ -14,6 +15,7 @@ __all__ = [
     "PlaceCard",
     "PlacePrice",
     "VisitCandidate",
+    "country_names",
     "place_cards",
     "price_samples",
     "visit_candidates",

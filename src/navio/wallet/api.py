@@ -3,12 +3,11 @@ here a traveler reads balances and the statement."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 
-from navio.iam import CurrentPrincipal, Permission, Principal, require_permission
+from navio.iam import CurrentPrincipal
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
@@ -19,8 +18,6 @@ from navio.wallet.schemas import (
     BalancesRead,
     LedgerLine,
     LedgerPage,
-    PayoutCreate,
-    PayoutRead,
 )
 from navio.wallet.service import WalletService
 
@@ -79,35 +76,6 @@ async def ledger(
             for entry, transfer in rows
         ],
         next_cursor=next_cursor,
-    )
-
-
-@router.post(
-    "/wallet/payouts",
-    response_model=PayoutRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
-    description="Operators: pay out (part of) what bookings earned them. Send an "
-    "Idempotency-Key: a retried payout is never paid twice.",
-)
-async def payout(
-    body: PayoutCreate,
-    principal: Annotated[Principal, Depends(require_permission(Permission.LISTING_MANAGE))],
-    service: Service,
-    request: Request,
-) -> PayoutRead:
-    key = request.headers.get("idempotency-key") or uuid.uuid4().hex
-    transfer, replayed = await service.payout(
-        f"payout:{principal.user_id}:{key}", principal.user_id, body.amount_minor, body.currency
-    )
-    return PayoutRead(
-        transfer_id=transfer.id,
-        amount_minor=transfer.amount_minor,
-        currency=transfer.currency,
-        payable_after_minor=await service.balance_of(
-            AccountKind.OPERATOR_PAYABLE, principal.user_id, body.currency
-        ),
-        replayed=replayed,
     )
 
 

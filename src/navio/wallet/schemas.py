@@ -35,16 +35,3 @@ class LedgerPage(BaseModel):
     account: str
     items: list[LedgerLine]
     next_cursor: str | None
-
-
-class PayoutCreate(BaseModel):
-    amount_minor: int
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-
-
-class PayoutRead(BaseModel):
-    transfer_id: uuid.UUID
-    amount_minor: int
-    currency: str
-    payable_after_minor: int
-    replayed: bool

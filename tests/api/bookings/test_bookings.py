@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from navio.payments.providers.sandbox import CARD_ASYNC, CARD_DECLINED, CARD_SUCCESS
-from tests.factories.iam import AuthedUser, assert_problem, operator
+from tests.factories.iam import AuthedUser, assert_problem
 from tests.factories.iam import user as make_user
 from tests.factories.trips import API, add_collaborator, add_item, create_trip
 
@@ -226,44 +226,6 @@ async def test_trip_items_and_bad_input(client: httpx.AsyncClient) -> None:
         assert_problem(await _book(client, owner, **body), 422, code)
     assert len((await client.get(f"{API}/bookings", headers=owner.headers)).json()) == 1
     assert await _balance(client, owner) == 2600
-
-
-async def test_operator_payouts(client: httpx.AsyncClient, app: FastAPI) -> None:
-    me = await make_user(client)
-    seller = await operator(client, app.state)
-    await _fund(client, me, 10_000)
-    assert (await _book(client, me, offer=_offer(3000, seller))).status_code == 201
-    balances = (await client.get(f"{API}/wallet/balance", headers=seller.headers)).json()
-    assert balances["balances"][0]["payable_minor"] == 3000
-    headers = {**seller.headers, "Idempotency-Key": "payout-1"}
-    first = await client.post(
-        f"{API}/wallet/payouts", json={"amount_minor": 2000, "currency": "EUR"}, headers=headers
-    )
-    assert first.status_code == 201, first.text
-    assert first.json()["payable_after_minor"] == 1000
-    again = await client.post(
-        f"{API}/wallet/payouts", json={"amount_minor": 2000, "currency": "EUR"}, headers=headers
-    )
-    assert again.json()["transfer_id"] == first.json()["transfer_id"]
-    too_much = await client.post(
-        f"{API}/wallet/payouts",
-        json={"amount_minor": 5000, "currency": "EUR"},
-        headers=seller.headers,
-    )
-    assert_problem(too_much, 422, "insufficient_funds")
-    for body, code in [
-        ({"amount_minor": 0, "currency": "EUR"}, "invalid_amount"),
-        ({"amount_minor": 10, "currency": "XYZ"}, "currency_mismatch"),
-    ]:
-        assert_problem(
-            await client.post(f"{API}/wallet/payouts", json=body, headers=seller.headers), 422, code
-        )
-    denied = await client.post(
-        f"{API}/wallet/payouts", json={"amount_minor": 10, "currency": "EUR"}, headers=me.headers
-    )
-    assert denied.status_code == 403
-    after = (await client.get(f"{API}/wallet/balance", headers=seller.headers)).json()
-    assert after["balances"][0]["payable_minor"] == 1000
 
 
 async def test_unpaid_card_bookings_expire_and_late_money_goes_back(

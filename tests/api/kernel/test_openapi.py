@@ -70,6 +70,11 @@ PUBLIC = {
     "GET /api/v1/trips/{trip_id}/places.kml",
     # signed by the payment provider, not by a user
     "POST /api/v1/webhooks/{provider}",
+    # the marketplace's shop window: published listings, their dates and reviews
+    "GET /api/v1/marketplace/listings",
+    "GET /api/v1/marketplace/listings/{listing_id}",
+    "GET /api/v1/marketplace/listings/{listing_id}/availability",
+    "GET /api/v1/marketplace/listings/{listing_id}/reviews",
     "GET /api/v1/transport/local-transit",
     "GET /api/v1/transport/transit-journey",
     "GET /api/v1/transport/options",
