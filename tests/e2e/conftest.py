@@ -30,20 +30,24 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="module")
-def site(
-    places_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
-) -> Iterator[str]:
-    """The base URL of a served Navio whose database is a copy of the catalogue (the session's
-    catalogue file stays as the other tests expect it); its e-mails go to `mailbox`, their
-    links to itself."""
+def site_database(places_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The served Navio's database: a copy of the catalogue (the session's catalogue file stays
+    as the other tests expect it)."""
     source = places_sqlite_url.removeprefix("sqlite+aiosqlite:///")
     copy = tmp_path_factory.mktemp("e2e") / "site.db"
     with sqlite3.connect(source) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
+    return f"sqlite+aiosqlite:///{copy}"
+
+
+@pytest.fixture(scope="module")
+def site(site_database: str, mailbox: Mailbox) -> Iterator[str]:
+    """The base URL of a served Navio on `site_database`; its e-mails go to `mailbox`, their
+    links to itself."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = navio_env(
-        NAVIO_DATABASE_URL=f"sqlite+aiosqlite:///{copy}",
+        NAVIO_DATABASE_URL=site_database,
         NAVIO_NOTIFICATIONS__SMTP_URL=mailbox.url,
         NAVIO_NOTIFICATIONS__PUBLIC_URL=base,
         NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS="0.2",

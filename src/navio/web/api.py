@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from navio.expenses import Category
 from navio.kernel.money import active_currencies, currency_exponent
+from navio.marketplace import ListingKind
 from navio.profiles import Dietary, Interest, Mobility, Pace, TravelStyle
 
 STATIC_URL = "/static"
@@ -70,6 +71,7 @@ def _environment() -> Environment:
         "mobility": [m.value for m in Mobility],
         "travel_style": [t.value for t in TravelStyle],
         "expense_category": [c.value for c in Category],
+        "listing_kind": [k.value for k in ListingKind],
     }
     # minor-unit digits where they are not 2 (JPY 0, BHD 3), as the API counts amounts
     env.globals["exponents"] = json.dumps(
@@ -103,6 +105,7 @@ SHELLS = {
     "/trips": ("trips.html", "My trips"),
     "/preferences": ("preferences.html", "Travel preferences"),
     "/notifications": ("notifications.html", "Inbox"),
+    "/experiences": ("experiences.html", "Tours and tickets"),
     # the links the e-mails carry (the token stays in the address, read by the script)
     "/forgot-password": ("forgot.html", "Forgot your password"),
     "/reset-password": ("reset.html", "Choose a new password"),
@@ -126,13 +129,23 @@ async def invitation(request: Request) -> Response:
     return _serve(request, page("invite.html", "Join a trip"))
 
 
-@router.get("/trips/{trip_id}")
-async def trip(request: Request, trip_id: str) -> Response:
-    try:
-        uuid.UUID(trip_id)
-    except ValueError:
-        return _serve(request, page("not_found.html", "Not found"), 404)
-    return _serve(request, page("trip.html", "Trip"))
+def _object_page(template: str, title: str) -> Callable[[Request, str], Awaitable[Response]]:
+    """The page of one object, named by its id in the address (not found unless an id)."""
+
+    async def show(request: Request, object_id: str) -> Response:
+        try:
+            uuid.UUID(object_id)
+        except ValueError:
+            return _serve(request, page("not_found.html", "Not found"), 404)
+        return _serve(request, page(template, title))
+
+    return show
+
+
+router.add_api_route("/trips/{object_id}", _object_page("trip.html", "Trip"), methods=["GET"])
+router.add_api_route(
+    "/experiences/{object_id}", _object_page("experience.html", "Tour"), methods=["GET"]
+)
 
 
 def static_files() -> StaticFiles:

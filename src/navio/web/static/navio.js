@@ -1014,6 +1014,141 @@ async function preferences() {
   fill(await api(url));
 }
 
+// ---- marketplace -------------------------------------------------------------------------
+
+function stars(average, count) {
+  if (!count) return "no reviews yet";
+  return `${average.toFixed(1)} of 5 (${count} review${count === 1 ? "" : "s"})`;
+}
+
+function listingCard(listing) {
+  return el(
+    "li",
+    { class: "card", dataset: { id: listing.id } },
+    el("a", { href: `/experiences/${listing.id}` }, el("strong", {}, listing.title)),
+    " ",
+    el("span", { class: "tag" }, listing.kind.replaceAll("_", " ")),
+    el(
+      "div",
+      { class: "muted" },
+      `${listing.operator_name} · from ${money(listing.price_minor, listing.currency)} · `,
+      stars(listing.rating_average, listing.rating_count),
+    ),
+  );
+}
+
+async function experiences() {
+  const list = $("#listing-list");
+  const more = $("#more");
+  const form = $("#market-form");
+  let cursor = null;
+  let query = new URLSearchParams(location.search);
+  $("#market-q").value = query.get("q") || "";
+  $("#market-kind").value = query.get("kind") || "";
+  async function load(fresh) {
+    const params = new URLSearchParams({ limit: "20" });
+    for (const name of ["q", "kind"]) if (query.get(name)) params.set(name, query.get(name));
+    if (!fresh && cursor) params.set("cursor", cursor);
+    const page = await api(`/marketplace/listings?${params}`, { auth: false });
+    const cards = page.items.map(listingCard);
+    if (fresh) list.replaceChildren(...cards);
+    else list.append(...cards);
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    $("#no-listings").hidden = list.children.length > 0;
+  }
+  onSubmit(form, async () => {
+    query = new URLSearchParams();
+    for (const [name, value] of Object.entries(formJson(form))) if (value) query.set(name, value);
+    history.replaceState(null, "", `/experiences${query.size ? `?${query}` : ""}`);
+    await load(true);
+  });
+  more.addEventListener("click", () => load(false).catch(failed));
+  await load(true);
+}
+
+function reviewItem(review) {
+  const when = new Date(review.created_at).toLocaleDateString();
+  return el(
+    "li",
+    { class: "card" },
+    el("strong", {}, `${"★".repeat(review.rating)}${"☆".repeat(5 - review.rating)}`),
+    " ",
+    review.title || "",
+    el("p", {}, review.body),
+    el("p", { class: "muted" }, `${review.author_name}, ${when}`),
+    review.reply ? el("p", { class: "muted" }, `The operator answered: ${review.reply}`) : null,
+  );
+}
+
+async function experience() {
+  const id = location.pathname.split("/").pop();
+  const listing = await api(`/marketplace/listings/${id}`);
+  const zone = listing.timezone;
+  const when = new Intl.DateTimeFormat(undefined, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone: zone,
+  });
+  document.title = `${listing.title} · Navio`;
+  $("#listing-title").textContent = listing.title;
+  $("#listing-facts").textContent =
+    `${listing.operator_name} · ${money(listing.price_minor, listing.currency)} a seat · ` +
+    `${listing.duration_minutes} minutes · ${stars(listing.rating_average, listing.rating_count)}`;
+  $("#listing-description").textContent = listing.description;
+  const policy = listing.cancellation;
+  $("#listing-terms").textContent =
+    `Free cancellation until ${policy.free_until_hours} hours before the start` +
+    (policy.late_refund_pct ? `, then ${policy.late_refund_pct} % back.` : ", nothing back after.") +
+    ` Times are local to ${zone}.`;
+
+  async function loadDates() {
+    const slots = await api(`/marketplace/listings/${id}/availability`, { auth: false });
+    const open = slots.filter((s) => !s.closed && s.seats_left > 0);
+    $("#slot").replaceChildren(
+      ...open.map((s) =>
+        el(
+          "option",
+          { value: s.id },
+          `${when.format(new Date(s.starts_at))} · ${money(s.price_minor, s.currency)} · ` +
+            `${s.seats_left} seat${s.seats_left === 1 ? "" : "s"} left`,
+        ),
+      ),
+    );
+    $("#no-dates").hidden = open.length > 0;
+    $("#book-form").hidden = open.length === 0;
+  }
+  onSubmit($("#book-form"), async (form) => {
+    if (!requireSignIn()) return;
+    const data = formJson(form);
+    const booking = await api("/bookings", {
+      method: "POST",
+      body: { listing: { slot_id: data.slot_id, seats: Number(data.seats) } },
+    });
+    $("#booked").textContent =
+      `Booked: ${booking.title}, ${when.format(new Date(booking.starts_at))}, ` +
+      `${money(booking.amount_minor, booking.currency)} (${booking.status.replaceAll("_", " ")}).`;
+    await loadDates();
+  });
+
+  async function loadReviews() {
+    const page = await api(`/marketplace/listings/${id}/reviews?limit=50`, { auth: false });
+    const summary = page.summary;
+    $("#review-summary").textContent = stars(summary.rating_average, summary.rating_count);
+    $("#review-list").replaceChildren(...page.items.map(reviewItem));
+  }
+  onSubmit($("#review-form"), async (form) => {
+    const data = formJson(form);
+    await api(`/marketplace/listings/${id}/reviews`, {
+      method: "POST",
+      body: { rating: Number(data.rating), body: data.body },
+    });
+    form.reset();
+    await loadReviews();
+  });
+  await Promise.all([loadDates(), loadReviews()]);
+}
+
 const pages = {
   home,
   login,
@@ -1026,6 +1161,8 @@ const pages = {
   verify: verifyEmail,
   invite: invitation,
   notifications,
+  experiences,
+  experience,
 };
 
 async function start() {
