@@ -159,14 +159,42 @@ class MarketplaceRepository(Repository):
         await self.session.delete(row)
         await self.session.flush()
 
+    async def slot_on_sale(self, slot_id: uuid.UUID) -> tuple[Slot, Listing] | None:
+        """The slot and its listing in one read (what a booking needs to quote)."""
+        row = (
+            await self.session.execute(
+                select(Slot, Listing)
+                .join(Listing, Listing.id == Slot.listing_id)
+                .where(Slot.id == slot_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
     # ---------------------------------------------------------------- reservations
-    async def reservation(
-        self, booking_id: uuid.UUID, *, for_update: bool = False
-    ) -> Reservation | None:
-        statement = select(Reservation).where(Reservation.booking_id == booking_id)
-        if for_update:
-            statement = statement.with_for_update().execution_options(populate_existing=True)
-        return await self.session.scalar(statement)
+    async def mark(self, booking_id: uuid.UUID, status: str, unless: Sequence[str]) -> bool:
+        """Set a booking's reservation to `status` unless it is in one of `unless`: one
+        update, no read first."""
+        result = await self.session.execute(
+            update(Reservation)
+            .where(Reservation.booking_id == booking_id, Reservation.status.not_in(unless))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, booking_id: uuid.UUID) -> tuple[uuid.UUID, int] | None:
+        """Mark a booking's reservation released unless it is already: its slot and seats, or
+        None when there was nothing to release (both databases answer RETURNING)."""
+        row = (
+            await self.session.execute(
+                update(Reservation)
+                .where(Reservation.booking_id == booking_id, Reservation.status != "released")
+                .values(status="released")
+                .returning(Reservation.slot_id, Reservation.seats)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
 
     async def reservations(
         self, listing_id: uuid.UUID, slot_id: uuid.UUID | None, limit: int, before: Cursor | None

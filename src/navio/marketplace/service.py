@@ -745,10 +745,10 @@ class Inventory:
         booking_id: uuid.UUID,
         now: datetime,
     ) -> Quote:
-        slot = await self.repo.slot(slot_id)
-        listing = await self.repo.listing(slot.listing_id) if slot else None
-        if slot is None or listing is None or listing.status != ListingStatus.PUBLISHED.value:
+        found = await self.repo.slot_on_sale(slot_id)
+        if found is None or found[1].status != ListingStatus.PUBLISHED.value:
             raise SlotNotFound()
+        slot, listing = found
         if listing.seller_id == user_id:
             raise OwnListing(field="listing")
         if not 1 <= seats <= MAX_SEATS:
@@ -792,18 +792,18 @@ class Inventory:
         )
 
     async def confirm(self, booking_id: uuid.UUID) -> None:
-        reservation = await self.repo.reservation(booking_id, for_update=True)
-        if reservation is not None and reservation.status == ReservationStatus.HELD.value:
-            reservation.status = ReservationStatus.CONFIRMED.value
+        await self.repo.mark(
+            booking_id,
+            ReservationStatus.CONFIRMED.value,
+            unless=(ReservationStatus.CONFIRMED.value, ReservationStatus.RELEASED.value),
+        )
 
     async def release(self, booking_id: uuid.UUID) -> None:
         """The booking ended without being used (cancelled, expired, failed): its seats go
-        back, once."""
-        reservation = await self.repo.reservation(booking_id, for_update=True)
-        if reservation is None or reservation.status == ReservationStatus.RELEASED.value:
-            return
-        reservation.status = ReservationStatus.RELEASED.value
-        await self.repo.give_back(reservation.slot_id, reservation.seats)
+        back, once (the reservation's row lock orders two releases racing)."""
+        released = await self.repo.release(booking_id)
+        if released is not None:
+            await self.repo.give_back(*released)
 
 
 # ==================================================================== reads

@@ -1,0 +1,324 @@
+"""Marketplace: what booking seats on a listing's date costs a real server, against booking a
+plain offer of the same price in the same run, and what a race for the last seats yields.
+
+One `navio serve` process on a fresh SQLite file (or `--database-url`, an empty PostgreSQL
+database, migrated first),
+development settings, rate limits off. A verified operator (roles given in the database, as
+`navio users create-admin` does) publishes a tour with dates; travelers with funded wallets:
+
+1. Baseline: `--requests` bookings of an offer (`POST /bookings` with `offer`, paid from the
+   wallet: hold, capture, ticket, event): p50, p95.
+2. Seats: `--requests` bookings of one seat on the tour's dates (`listing`: the listing's
+   price and policy read, the seat taken by a conditional update, the reservation written,
+   then the same payment): p50, p95.
+3. Availability: `--requests` reads of a month of dates (`GET .../availability`, 62 dates)
+   against reads of the listing (`GET /marketplace/listings/{id}`).
+4. Race: `--racers` travelers, each from its own thread, book a date with `--seats` seats at
+   once: how many got one (must be exactly `--seats`), and bookings per second.
+
+Reported: `seats_p50_over_offer_p50` (our goal: at most 1.5) and
+`availability_p50_over_listing_p50`, the latencies and the race. Written to
+`var/bench/marketplace.json`. The exit status is non-zero when a request fails or the race
+sells more or fewer seats than there are, never for a missed goal.
+
+    .venv/bin/python bench/marketplace.py [--requests 300] [--racers 16] [--seats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _servers import (
+    HOST,
+    ROOT,
+    BenchError,
+    child_env,
+    free_port,
+    navio_serve,
+    start_server,
+    terminate_on_sigterm,
+    wait_ready,
+)
+
+from navio.iam.repository import IamRepository
+from navio.kernel.db import Database, create_engine
+from navio.migrate import upgrade
+
+OUTPUT = ROOT / "var" / "bench" / "marketplace.json"
+API = "/api/v1"
+PASSWORD = "correct horse battery staple"
+CARD = "4242424242424242"  # the sandbox provider's card that always succeeds
+
+
+def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    if response.status_code != status:
+        raise BenchError(f"{response.request.method} {response.request.url}: {response.text}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _grant(database_url: str, user_id: str, roles: list[str]) -> None:
+    db = Database(create_engine(database_url))
+    try:
+        async with db.transaction() as session:
+            await IamRepository(session).set_roles(uuid.UUID(user_id), roles)
+    finally:
+        await db.dispose()
+
+
+def _user(
+    client: httpx.Client, database_url: str | None = None, roles: list[str] | None = None
+) -> dict[str, str]:
+    email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
+    user = _ok(
+        client.post(
+            f"{API}/auth/register",
+            json={"email": email, "password": PASSWORD, "display_name": "Bench"},
+        ),
+        201,
+    )
+    if roles and database_url:
+        asyncio.run(_grant(database_url, str(user["id"]), roles))
+    tokens = _ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def _funded(client: httpx.Client, amount: int) -> dict[str, str]:
+    headers = _user(client)
+    _ok(
+        client.post(
+            f"{API}/wallet/top-up",
+            json={"amount_minor": amount, "currency": "EUR", "payment_method": CARD},
+            headers=headers,
+        ),
+        201,
+    )
+    return headers
+
+
+def _timed(send: Any) -> float:
+    began = time.perf_counter()
+    send()
+    return time.perf_counter() - began
+
+
+def _summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 3),
+    }
+
+
+def _tour(client: httpx.Client, seller: dict[str, str], capacity: int, days: int) -> str:
+    listing = _ok(
+        client.post(
+            f"{API}/marketplace/listings",
+            json={
+                "kind": "activity",
+                "title": "Suomenlinna sea fortress walk",
+                "lat": 60.14598,
+                "lon": 24.98797,
+                "timezone": "Europe/Helsinki",
+                "currency": "EUR",
+                "price_minor": 2500,
+            },
+            headers=seller,
+        ),
+        201,
+    )
+    first = (datetime.now(UTC) + timedelta(days=2)).date()
+    _ok(
+        client.post(
+            f"{API}/marketplace/listings/{listing['id']}/slots",
+            json={
+                "from_date": first.isoformat(),
+                "to_date": (first + timedelta(days=days - 1)).isoformat(),
+                "times": ["10:00", "14:00"],
+                "capacity": capacity,
+            },
+            headers=seller,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"{API}/marketplace/listings/{listing['id']}/status",
+            json={"status": "published"},
+            headers=seller,
+        )
+    )
+    return str(listing["id"])
+
+
+def run(base: str, database_url: str, requests: int, racers: int, seats: int) -> dict[str, Any]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        seller = _user(client, database_url, ["operator", "traveler"])
+        boss = _user(client, database_url, ["admin", "traveler"])
+        operator = _ok(
+            client.post(
+                f"{API}/marketplace/operator",
+                json={
+                    "display_name": "Saaristo Tours",
+                    "legal_name": "Saaristo Tours Oy",
+                    "country": "FI",
+                    "iban": "FI2112345600000785",
+                },
+                headers=seller,
+            ),
+            201,
+        )
+        _ok(
+            client.post(
+                f"{API}/admin/marketplace/operators/{operator['id']}/kyc",
+                json={"decision": "verified"},
+                headers=boss,
+            )
+        )
+        tour = _tour(client, seller, capacity=10_000, days=31)
+        slots = client.get(f"{API}/marketplace/listings/{tour}/availability").json()
+        buyer = _funded(client, 2500 * (2 * requests + 10))
+
+        def offer() -> None:
+            _ok(
+                client.post(
+                    f"{API}/bookings",
+                    json={
+                        "offer": {
+                            "kind": "activity",
+                            "title": "Suomenlinna sea fortress walk",
+                            "amount_minor": 2500,
+                            "currency": "EUR",
+                        },
+                        "starts_at": slots[0]["starts_at"],
+                    },
+                    headers=buyer,
+                ),
+                201,
+            )
+
+        def seat(index: int) -> None:
+            slot = slots[index % len(slots)]
+            _ok(
+                client.post(
+                    f"{API}/bookings",
+                    json={"listing": {"slot_id": slot["id"], "seats": 1}},
+                    headers=buyer,
+                ),
+                201,
+            )
+
+        def listing() -> None:
+            _ok(client.get(f"{API}/marketplace/listings/{tour}"))
+
+        def availability() -> None:
+            found = client.get(f"{API}/marketplace/listings/{tour}/availability")
+            if found.status_code != 200 or len(found.json()) < 60:
+                raise BenchError(f"availability: {found.text[:200]}")
+
+        for warm_up in (offer, lambda: seat(0), listing, availability):
+            warm_up()
+        offers = [_timed(offer) for _ in range(requests)]
+        seat_times = [_timed(lambda i=i: seat(i)) for i in range(requests)]
+        listings = [_timed(listing) for _ in range(requests)]
+        availabilities = [_timed(availability) for _ in range(requests)]
+
+        race_tour = _tour(client, seller, capacity=seats, days=1)
+        race_slot = client.get(f"{API}/marketplace/listings/{race_tour}/availability").json()[0]
+        crowd = [_funded(client, 5000) for _ in range(racers)]
+
+    def race(headers: dict[str, str]) -> int:
+        with httpx.Client(base_url=base, timeout=30) as own:
+            answer = own.post(
+                f"{API}/bookings",
+                json={"listing": {"slot_id": race_slot["id"], "seats": 1}},
+                headers=headers,
+            )
+            if answer.status_code == 409 and answer.json()["code"] == "slot_full":
+                return 0
+            _ok(answer, 201)
+            return 1
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(racers) as pool:
+        sold = sum(pool.map(race, crowd))
+    wall = time.perf_counter() - began
+    if sold != seats:
+        raise BenchError(f"the race sold {sold} seats of {seats}")
+
+    offer_stats, seat_stats = _summary(offers), _summary(seat_times)
+    listing_stats, availability_stats = _summary(listings), _summary(availabilities)
+    return {
+        "requests": requests,
+        "offer_booking": offer_stats,
+        "seat_booking": seat_stats,
+        "seats_p50_over_offer_p50": round(seat_stats["p50_ms"] / offer_stats["p50_ms"], 3),
+        "goal_seats_p50_over_offer_p50": 1.5,
+        "listing_read": listing_stats,
+        "availability_read": availability_stats,
+        "availability_p50_over_listing_p50": round(
+            availability_stats["p50_ms"] / listing_stats["p50_ms"], 3
+        ),
+        "race": {
+            "racers": racers,
+            "seats": seats,
+            "sold": sold,
+            "bookings_per_second": round(racers / wall, 1),
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--racers", type=int, default=16)
+    parser.add_argument("--seats", type=int, default=5)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="navio-bench-market-") as tmp,
+        terminate_on_sigterm(),
+    ):
+        tmpdir = Path(tmp)
+        database_url = args.database_url or f"sqlite+aiosqlite:///{tmpdir / 'market.db'}"
+        upgrade(database_url)  # `navio migrate`, as a deployment runs it before serving
+        port = free_port()
+        env = child_env(
+            {
+                "NAVIO_ENV": "development",
+                "NAVIO_LOG_LEVEL": "WARNING",
+                "NAVIO_RATE_LIMIT__ENABLED": "false",
+                "NAVIO_DATABASE_URL": database_url,
+            }
+        )
+        server = start_server("api", navio_serve(port), env, port, tmpdir)
+        try:
+            wait_ready(server)
+            base = f"http://{HOST}:{port}"
+            result = run(base, database_url, args.requests, args.racers, args.seats)
+        except BenchError as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            server.stop()
+    result["database"] = "sqlite" if args.database_url is None else "given"
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
