@@ -3,6 +3,7 @@ starting and stopping them, waiting until they answer, and a user signed in thro
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -126,3 +127,19 @@ async def grant_roles(database_url: str, user_id: str, roles: list[str]) -> None
             await IamRepository(session).set_roles(uuid.UUID(user_id), roles)
     finally:
         await db.dispose()
+
+
+def promoted_user(base: str, database_url: str, roles: list[str]) -> tuple[str, dict[str, str]]:
+    """A user of a served Navio given `roles` before signing in (call it from a thread with no
+    event loop running): their id and headers."""
+    email = unique_email("promoted")
+    created = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "display_name": "Promoted User"},
+    )
+    assert created.status_code == 201, created.text
+    user_id: str = created.json()["id"]
+    asyncio.run(grant_roles(database_url, user_id, roles))
+    tokens = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert tokens.status_code == 200, tokens.text
+    return user_id, {"Authorization": f"Bearer {tokens.json()['access_token']}"}

@@ -16,7 +16,6 @@ requests reach the code behind the input checks.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -32,14 +31,13 @@ import pytest
 
 from navio.payments.providers.sandbox import CARD_SUCCESS
 from tests.conftest import _drop_postgres, _fresh_postgres
-from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.trips import item_body, trip_body
 from tests.integration.processes import (
     ROOT,
     free_port,
-    grant_roles,
     navio_env,
     processes,
+    promoted_user,
     register_and_login,
     serve,
     wait_ready,
@@ -370,21 +368,6 @@ def _sweep(
     assert run.returncode == 0, report
 
 
-def _promoted(base: str, database_url: str, roles: list[str]) -> tuple[str, dict[str, str]]:
-    """A user given roles in the database (as `navio users create-admin` does), then signed in."""
-    email = unique_email("fuzz")
-    created = httpx.post(
-        f"{base}/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "display_name": "Fuzz Operator"},
-    )
-    assert created.status_code == 201, created.text
-    user_id = created.json()["id"]
-    asyncio.run(grant_roles(database_url, user_id, roles))
-    tokens = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert tokens.status_code == 200, tokens.text
-    return user_id, {"Authorization": f"Bearer {tokens.json()['access_token']}"}
-
-
 def _seed_market(base: str, boss: dict[str, str], owner: dict[str, str]) -> dict[str, str]:
     """The owner sells (a verified operator with a published listing and a date) and has
     reviewed another seller's tour they went on (a date that began a moment after booking)."""
@@ -456,10 +439,10 @@ def _seed_market(base: str, boss: dict[str, str], owner: dict[str, str]) -> dict
 
 def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str]]:
     """An owner with one of everything: their headers and the ids."""
-    owner_id, owner = _promoted(base, database_url, ["operator", "traveler"])
+    owner_id, owner = promoted_user(base, database_url, ["operator", "traveler"])
     ids = _seed_objects(base, owner_id, owner)
     ids |= _seed_shared(base, ids, owner)
-    _, boss = _promoted(base, database_url, ["admin", "traveler"])
+    _, boss = promoted_user(base, database_url, ["admin", "traveler"])
     ids |= _seed_market(base, boss, owner)
     return owner, ids
 

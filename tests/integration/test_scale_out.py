@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from navio.kernel.db import Database, create_engine
 from tests.conftest import empty_database
 from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.mail import Mailbox, smtp_server
+from tests.factories.marketplace import listing_body, operator_body
 from tests.factories.trips import trip_body
 from tests.integration.processes import (
     eventually,
@@ -27,6 +29,7 @@ from tests.integration.processes import (
     free_ports,
     navio_env,
     processes,
+    promoted_user,
     register_and_login,
     serve,
     wait_ready,
@@ -127,6 +130,64 @@ def money_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
     ]
 
 
+def seats_across_processes(a: str, b: str, database_url: str) -> None:
+    """Ten travelers race through both processes for a date with four seats: exactly four get
+    one, both processes then show none left, and the worker tells the seller of each sale."""
+    market = "/api/v1/marketplace"
+    _, seller = promoted_user(a, database_url, ["operator", "traveler"])
+    _, boss = promoted_user(b, database_url, ["admin", "traveler"])
+    operator = httpx.post(f"{a}{market}/operator", json=operator_body(), headers=seller)
+    assert operator.status_code == 201, operator.text
+    verified = httpx.post(
+        f"{b}/api/v1/admin/marketplace/operators/{operator.json()['id']}/kyc",
+        json={"decision": "verified"},
+        headers=boss,
+    )
+    assert verified.status_code == 200, verified.text
+    listing = httpx.post(f"{a}{market}/listings", json=listing_body(), headers=seller).json()
+    day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    dates = httpx.post(
+        f"{b}{market}/listings/{listing['id']}/slots",
+        json={"from_date": day, "to_date": day, "times": ["10:00"], "capacity": 4},
+        headers=seller,
+    )
+    assert dates.status_code == 201, dates.text
+    on_sale = {"status": "published"}
+    httpx.post(f"{a}{market}/listings/{listing['id']}/status", json=on_sale, headers=seller)
+    [slot] = httpx.get(f"{b}{market}/listings/{listing['id']}/availability").json()
+    travelers = [register_and_login(a, b)[1] for _ in range(10)]
+    for headers in travelers:
+        funded = httpx.post(
+            f"{a}/api/v1/wallet/top-up",
+            json={"amount_minor": 3000, "currency": "EUR", "payment_method": "4242424242424242"},
+            headers=headers,
+        )
+        assert funded.status_code == 201, funded.text
+
+    def book(index: int) -> int:
+        answer = httpx.post(
+            f"{(a, b)[index % 2]}/api/v1/bookings",
+            json={"listing": {"slot_id": slot["id"], "seats": 1}},
+            headers=travelers[index],
+            timeout=30,
+        )
+        assert answer.status_code in (201, 409), answer.text
+        return answer.status_code
+
+    with ThreadPoolExecutor(len(travelers)) as pool:
+        codes = sorted(pool.map(book, range(len(travelers))))
+    assert codes == [201] * 4 + [409] * 6
+    for base in (a, b):
+        [after] = httpx.get(f"{base}{market}/listings/{listing['id']}/availability").json()
+        assert (after["reserved"], after["seats_left"]) == (4, 0)
+
+    def sold() -> int:
+        inbox = httpx.get(f"{b}/api/v1/notifications", headers=seller).json()["items"]
+        return sum(1 for notice in inbox if notice["kind"] == "booking_sold")
+
+    eventually(lambda: sold() == 4)
+
+
 def profile_change_across_processes(a: str, b: str, headers: dict[str, str]) -> None:
     """`/auth/me` is cached (in Redis): A has it cached when two-factor is turned on through B,
     and A's next answer shows it."""
@@ -180,6 +241,7 @@ def scaled_out_with_mail(postgres_url: str, redis_url: str, mailbox: Mailbox) ->
         # a WebSocket connected to B
         trip_live_across_processes(a, b, headers)
         money_across_processes(a, b, headers)
+        seats_across_processes(a, b, postgres_url)
         profile_change_across_processes(a, b, headers)
         # revocation through Redis: logout on B is refused on A at once
         assert httpx.post(f"{b}/api/v1/auth/logout", headers=headers).status_code == 204
