@@ -56,6 +56,7 @@ from navio.places.semantic import SemanticIndex
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
+from navio.stations import api as stations_api
 from navio.tracking import api as tracking_api
 from navio.tracking import handlers as tracking_handlers
 from navio.transit import api as transit_api
@@ -363,6 +364,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *payments_api.routers,
         *bookings_api.routers,
         *marketplace_api.routers,
+        *stations_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
         *tracking_api.routers,

@@ -14,6 +14,7 @@ def import_all_models() -> None:
     import navio.payments.models
     import navio.places.models
     import navio.profiles.models
+    import navio.stations.models
     import navio.tracking.models
     import navio.transit.models
     import navio.trips.models

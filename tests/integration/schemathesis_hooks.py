@@ -14,7 +14,9 @@ code behind them. `NAVIO_FUZZ_ROLE` says who sends the requests, and so what
   (their account, cards, organisation, wallet payment, booking, statement import) stays out of
   reach as for a stranger;
 - everyone reads the owner's published listing, its dates and reviews (and another seller's
-  tour the owner reviewed); changing any of it is the seller's alone;
+  tour the owner reviewed); changing any of it is the seller's alone; everyone reads the
+  owner's swap station, queues there and reports its faults; its packs, staff, swaps, fault
+  list and the owner's place in its queue stay the owner's;
 - `anonymous`: no token at all: every operation the document says needs one answers 401, and
   the public ones (a trip read without its link token among them) treat the caller as a
   stranger.
@@ -46,8 +48,14 @@ TRIP_SCOPED = frozenset(
     )
 )
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-# what anyone reads, signed in or not: a published marketplace listing, its dates and reviews
-PUBLIC = frozenset({"listing_id", "tour_id"})
+# what anyone reads, signed in or not: a published marketplace listing, its dates and reviews;
+# a swap station's live state
+PUBLIC = frozenset({"listing_id", "tour_id", "station_id"})
+# what anyone signed in does at someone's station: queue there, report a fault (of a pack there
+# too: a report, which takes no pack out of service unless the station's crew file it)
+STATION_ACTIONS = frozenset(
+    {"POST /api/v1/stations/{station_id}/queue", "POST /api/v1/stations/{station_id}/faults"}
+)
 # what any member does on a trip for themselves, the viewer too: share their own journey
 MEMBER_ACTIONS = frozenset({"POST /api/v1/trips/{trip_id}/journeys"})
 # computations over a trip that store nothing: reads, though sent as POST
@@ -134,6 +142,8 @@ def caller_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
         named -= TRIP_SCOPED
     if case.method.upper() in READS:
         named -= PUBLIC
+    if label in STATION_ACTIONS:
+        named -= {"station_id", "battery_id"}
     if not named or response.status_code >= 400:
         return None
     own_list = label in OWN_LISTS

@@ -226,6 +226,10 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/marketplace/listings/{ids['listing_id']}/reservations",
         f"/marketplace/listings/{ids['tour_id']}/reviews",
         "/marketplace/payouts",
+        f"/stations/{ids['station_id']}/batteries",
+        f"/stations/{ids['station_id']}/staff",
+        f"/stations/{ids['station_id']}/swaps",
+        f"/queue/{ids['ticket_id']}",
     ]
     view: OwnerView = {}
     for path in paths:
@@ -437,6 +441,40 @@ def _seed_market(base: str, boss: dict[str, str], owner: dict[str, str]) -> dict
     }
 
 
+def _seed_station(base: str, owner: dict[str, str]) -> dict[str, str]:
+    """The owner runs a swap station with a pack, queues there and has filed a fault."""
+    api = f"{base}/api/v1"
+    station = _made(
+        httpx.post(
+            f"{api}/stations",
+            json={
+                "name": "Kamppi swap point",
+                "lat": 60.16856,
+                "lon": 24.93172,
+                "price_minor": 350,
+                "currency": "EUR",
+            },
+            headers=owner,
+        )
+    )
+    battery = _made(
+        httpx.post(
+            f"{api}/stations/{station}/batteries",
+            json={"serial": "FUZZ-0001", "soc": 100},  # full: its reading stays as it is
+            headers=owner,
+        )
+    )
+    ticket = _made(httpx.post(f"{api}/stations/{station}/queue", headers=owner))
+    fault = _made(
+        httpx.post(
+            f"{api}/stations/{station}/faults",
+            json={"category": "bay", "description": "The bay door sticks"},
+            headers=owner,
+        )
+    )
+    return {"station_id": station, "battery_id": battery, "ticket_id": ticket, "fault_id": fault}
+
+
 def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str]]:
     """An owner with one of everything: their headers and the ids."""
     owner_id, owner = promoted_user(base, database_url, ["operator", "traveler"])
@@ -444,6 +482,7 @@ def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str
     ids |= _seed_shared(base, ids, owner)
     _, boss = promoted_user(base, database_url, ["admin", "traveler"])
     ids |= _seed_market(base, boss, owner)
+    ids |= _seed_station(base, owner)
     return owner, ids
 
 

@@ -197,3 +197,30 @@ def review_replied(listing_title: str, listing_id: str, review_id: str) -> Notic
         f"The operator of “{listing_title}” answered your review.",
         {"listing_id": listing_id, "review_id": review_id},
     )
+
+
+def station_called(station: str, ticket_id: str, station_id: str) -> Notice:
+    return Notice(
+        "station_called",
+        "Your turn",
+        f"You are checked in at {station}: a bay is yours.",
+        {"ticket_id": ticket_id, "station_id": station_id},
+    )
+
+
+def battery_swapped(station: str, amount_minor: int, currency: str, swap_id: str) -> Notice:
+    return Notice(
+        "battery_swapped",
+        "Battery swapped",
+        f"You swapped a battery at {station}: {money(amount_minor, currency)} from your wallet.",
+        {"swap_id": swap_id},
+    )
+
+
+def fault_reported(station: str, category: str, fault_id: str, station_id: str) -> Notice:
+    return Notice(
+        "fault_reported",
+        "Fault reported",
+        f"A {category} fault was reported at {station}.",
+        {"fault_id": fault_id, "station_id": station_id},
+    )

@@ -4,7 +4,8 @@
 E-mail: verification and password-reset links, security notices (password changed, two-factor
 on or off, a refresh token used twice) and trip invitations. Inbox: added to a trip, someone on
 the trip arrived, a booking confirmed, cancelled or expired; for operators, a booking sold, a
-decision on their details, a review; for reviewers, the operator's answer."""
+decision on their details, a review, a fault at their station; for reviewers, the
+operator's answer; for riders, their turn at a station and each swap."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from navio.notifications.delivery import Sender
 from navio.notifications.mailer import Mailer
 from navio.notifications.repository import NotificationsRepository
 from navio.notifications.service import NotificationsService
+from navio.stations import BatterySwapped, FaultReported, TravelerCalled
 from navio.tracking import JourneyArrived
 from navio.trips import CollaboratorAdded, InviteSent, trip_card
 from navio.wallet import PLATFORM
@@ -181,6 +183,24 @@ def register(
             )
         await _service(session).notify([uuid.UUID(to)], notice)
 
+    async def station(session: AsyncSession, envelope: Envelope) -> None:
+        payload = envelope.payload
+        name = payload["station_name"]
+        if envelope.name == TravelerCalled.name:
+            to = payload["user_id"]
+            notice = domain.station_called(name, payload["ticket_id"], payload["station_id"])
+        elif envelope.name == BatterySwapped.name:
+            to = payload["user_id"]
+            notice = domain.battery_swapped(
+                name, payload["amount_minor"], payload["currency"], payload["swap_id"]
+            )
+        else:
+            to = payload["owner_id"]
+            notice = domain.fault_reported(
+                name, payload["category"], payload["fault_id"], payload["station_id"]
+            )
+        await _service(session).notify([uuid.UUID(to)], notice)
+
     subscriptions: list[tuple[str, Callable[[AsyncSession, Envelope], Awaitable[None]]]] = [
         *(
             (event.name, account_email)
@@ -200,6 +220,7 @@ def register(
         (OperatorKycDecided.name, kyc_decided),
         (ReviewPosted.name, review),
         (ReviewReplied.name, review),
+        *((event.name, station) for event in (TravelerCalled, BatterySwapped, FaultReported)),
     ]
     for name, handler in subscriptions:
         registry.subscribe(name, HANDLER, handler)

@@ -75,6 +75,9 @@ PUBLIC = {
     "GET /api/v1/marketplace/listings/{listing_id}",
     "GET /api/v1/marketplace/listings/{listing_id}/availability",
     "GET /api/v1/marketplace/listings/{listing_id}/reviews",
+    # swap stations near a point and their live state
+    "GET /api/v1/stations",
+    "GET /api/v1/stations/{station_id}",
     "GET /api/v1/transport/local-transit",
     "GET /api/v1/transport/transit-journey",
     "GET /api/v1/transport/options",

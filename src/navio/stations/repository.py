@@ -1,0 +1,145 @@
+"""Every station query. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from navio.kernel.db import Repository
+from navio.kernel.geo import bounding_box
+from navio.kernel.pagination import Cursor, newest_first
+from navio.stations.models import Battery, Fault, QueueTicket, Staff, Station, Swap
+
+ACTIVE = ("waiting", "called")
+
+
+class StationsRepository(Repository):
+    async def add(self, row: object) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def delete(self, row: object) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    # ---------------------------------------------------------------- stations
+    async def station(self, station_id: uuid.UUID, *, for_update: bool = False) -> Station | None:
+        statement = select(Station).where(Station.id == station_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def stations_of(self, owner_id: uuid.UUID) -> list[Station]:
+        statement = select(Station).where(Station.owner_id == owner_id).order_by(Station.created_at)
+        return list(await self.session.scalars(statement.limit(1000)))
+
+    async def near(self, lat: float, lon: float, radius_m: float, limit: int) -> list[Station]:
+        """Open stations in the circle's bounding box (the caller measures the circle)."""
+        south, west, north, east = bounding_box(lat, lon, radius_m)
+        statement = select(Station).where(Station.open.is_(True), Station.lat.between(south, north))
+        if west < -180.0:
+            statement = statement.where((Station.lon >= west + 360) | (Station.lon <= east))
+        elif east > 180.0:
+            statement = statement.where((Station.lon >= west) | (Station.lon <= east - 360))
+        else:
+            statement = statement.where(Station.lon.between(west, east))
+        return list(await self.session.scalars(statement.limit(limit)))
+
+    # ---------------------------------------------------------------- staff
+    async def staff(self, station_id: uuid.UUID) -> list[Staff]:
+        statement = select(Staff).where(Staff.station_id == station_id).order_by(Staff.added_at)
+        return list(await self.session.scalars(statement))
+
+    async def is_staff(self, station_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        found = await self.session.get(Staff, (station_id, user_id))
+        return found is not None
+
+    async def staff_member(self, station_id: uuid.UUID, user_id: uuid.UUID) -> Staff | None:
+        return await self.session.get(Staff, (station_id, user_id))
+
+    # ---------------------------------------------------------------- batteries
+    async def battery(self, battery_id: uuid.UUID, *, for_update: bool = False) -> Battery | None:
+        statement = select(Battery).where(Battery.id == battery_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def battery_by_serial(self, serial: str, *, for_update: bool = False) -> Battery | None:
+        statement = select(Battery).where(Battery.serial == serial)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def batteries_at(self, station_ids: Sequence[uuid.UUID]) -> list[Battery]:
+        """Every pack at these stations or on its way to one of them."""
+        if not station_ids:
+            return []
+        statement = select(Battery).where(
+            Battery.station_id.in_(station_ids) | Battery.destination_id.in_(station_ids)
+        )
+        return list(await self.session.scalars(statement.order_by(Battery.serial)))
+
+    async def held_by(self, rider_id: uuid.UUID) -> list[Battery]:
+        statement = (
+            select(Battery)
+            .where(Battery.rider_id == rider_id, Battery.status == "with_rider")
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(await self.session.scalars(statement))
+
+    # ---------------------------------------------------------------- queue
+    async def ticket(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> QueueTicket | None:
+        statement = select(QueueTicket).where(QueueTicket.id == ticket_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def active_ticket(self, user_id: uuid.UUID) -> QueueTicket | None:
+        return await self.session.scalar(
+            select(QueueTicket).where(
+                QueueTicket.user_id == user_id, QueueTicket.status.in_(ACTIVE)
+            )
+        )
+
+    async def queue(self, station_ids: Sequence[uuid.UUID]) -> list[QueueTicket]:
+        """The active tickets of these stations, in the order they joined."""
+        if not station_ids:
+            return []
+        statement = (
+            select(QueueTicket)
+            .where(QueueTicket.station_id.in_(station_ids), QueueTicket.status.in_(ACTIVE))
+            .order_by(QueueTicket.joined_at, QueueTicket.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    # ---------------------------------------------------------------- swaps and faults
+    async def swaps(self, station_id: uuid.UUID, limit: int, before: Cursor | None) -> list[Swap]:
+        statement = select(Swap).where(Swap.station_id == station_id)
+        page = newest_first(statement, Swap.swapped_at, Swap.id, limit, before)
+        return list(await self.session.scalars(page))
+
+    async def fault(self, fault_id: uuid.UUID, *, for_update: bool = False) -> Fault | None:
+        statement = select(Fault).where(Fault.id == fault_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def faults(
+        self, station_id: uuid.UUID, status: str | None, limit: int, before: Cursor | None
+    ) -> list[Fault]:
+        statement = select(Fault).where(Fault.station_id == station_id)
+        if status is not None:
+            statement = statement.where(Fault.status == status)
+        page = newest_first(statement, Fault.created_at, Fault.id, limit, before)
+        return list(await self.session.scalars(page))
+
+    async def open_faults_of(self, battery_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Fault)
+            .where(Fault.battery_id == battery_id, Fault.status != "resolved")
+        )
+        return int(count or 0)
