@@ -1,6 +1,7 @@
 """What the benchmarks that run real servers share: starting `navio serve` (or another ASGI
-server) as its own process, waiting for it, stopping it, and turning SIGTERM into a clean exit.
-Not a benchmark itself (`make bench` skips files starting with an underscore)."""
+server) as its own process, waiting for it, stopping it, and turning SIGTERM into a clean exit;
+checking answers and timing requests one at a time. Not a benchmark itself (`make bench` skips
+files starting with an underscore)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import http.client
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -23,6 +28,30 @@ HOST = "127.0.0.1"
 
 class BenchError(RuntimeError):
     """A real failure: the bench cannot produce trustworthy numbers."""
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    """The JSON body of an answer with the expected status, else BenchError."""
+    if response.status_code != status:
+        raise BenchError(f"{response.request.method} {response.request.url}: {response.text}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def timed(send: Callable[[], object]) -> float:
+    """Seconds one call takes."""
+    began = time.perf_counter()
+    send()
+    return time.perf_counter() - began
+
+
+def latency(seconds: list[float]) -> dict[str, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(seconds)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 3),
+    }
 
 
 def free_port() -> int:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -46,9 +45,12 @@ from _servers import (
     BenchError,
     child_env,
     free_port,
+    latency,
     navio_serve,
+    ok,
     start_server,
     terminate_on_sigterm,
+    timed,
     wait_ready,
 )
 
@@ -60,13 +62,6 @@ OUTPUT = ROOT / "var" / "bench" / "marketplace.json"
 API = "/api/v1"
 PASSWORD = "correct horse battery staple"
 CARD = "4242424242424242"  # the sandbox provider's card that always succeeds
-
-
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    if response.status_code != status:
-        raise BenchError(f"{response.request.method} {response.request.url}: {response.text}")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def _grant(database_url: str, user_id: str, roles: list[str]) -> None:
@@ -82,7 +77,7 @@ def _user(
     client: httpx.Client, database_url: str | None = None, roles: list[str] | None = None
 ) -> dict[str, str]:
     email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-    user = _ok(
+    user = ok(
         client.post(
             f"{API}/auth/register",
             json={"email": email, "password": PASSWORD, "display_name": "Bench"},
@@ -91,13 +86,13 @@ def _user(
     )
     if roles and database_url:
         asyncio.run(_grant(database_url, str(user["id"]), roles))
-    tokens = _ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
+    tokens = ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def _funded(client: httpx.Client, amount: int) -> dict[str, str]:
     headers = _user(client)
-    _ok(
+    ok(
         client.post(
             f"{API}/wallet/top-up",
             json={"amount_minor": amount, "currency": "EUR", "payment_method": CARD},
@@ -108,22 +103,8 @@ def _funded(client: httpx.Client, amount: int) -> dict[str, str]:
     return headers
 
 
-def _timed(send: Any) -> float:
-    began = time.perf_counter()
-    send()
-    return time.perf_counter() - began
-
-
-def _summary(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 3),
-    }
-
-
 def _tour(client: httpx.Client, seller: dict[str, str], capacity: int, days: int) -> str:
-    listing = _ok(
+    listing = ok(
         client.post(
             f"{API}/marketplace/listings",
             json={
@@ -140,7 +121,7 @@ def _tour(client: httpx.Client, seller: dict[str, str], capacity: int, days: int
         201,
     )
     first = (datetime.now(UTC) + timedelta(days=2)).date()
-    _ok(
+    ok(
         client.post(
             f"{API}/marketplace/listings/{listing['id']}/slots",
             json={
@@ -153,7 +134,7 @@ def _tour(client: httpx.Client, seller: dict[str, str], capacity: int, days: int
         ),
         201,
     )
-    _ok(
+    ok(
         client.post(
             f"{API}/marketplace/listings/{listing['id']}/status",
             json={"status": "published"},
@@ -167,7 +148,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
     with httpx.Client(base_url=base, timeout=30) as client:
         seller = _user(client, database_url, ["operator", "traveler"])
         boss = _user(client, database_url, ["admin", "traveler"])
-        operator = _ok(
+        operator = ok(
             client.post(
                 f"{API}/marketplace/operator",
                 json={
@@ -180,7 +161,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
             ),
             201,
         )
-        _ok(
+        ok(
             client.post(
                 f"{API}/admin/marketplace/operators/{operator['id']}/kyc",
                 json={"decision": "verified"},
@@ -192,7 +173,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
         buyer = _funded(client, 2500 * (2 * requests + 10))
 
         def offer() -> None:
-            _ok(
+            ok(
                 client.post(
                     f"{API}/bookings",
                     json={
@@ -211,7 +192,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
 
         def seat(index: int) -> None:
             slot = slots[index % len(slots)]
-            _ok(
+            ok(
                 client.post(
                     f"{API}/bookings",
                     json={"listing": {"slot_id": slot["id"], "seats": 1}},
@@ -221,7 +202,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
             )
 
         def listing() -> None:
-            _ok(client.get(f"{API}/marketplace/listings/{tour}"))
+            ok(client.get(f"{API}/marketplace/listings/{tour}"))
 
         def availability() -> None:
             found = client.get(f"{API}/marketplace/listings/{tour}/availability")
@@ -230,10 +211,10 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
 
         for warm_up in (offer, lambda: seat(0), listing, availability):
             warm_up()
-        offers = [_timed(offer) for _ in range(requests)]
-        seat_times = [_timed(lambda i=i: seat(i)) for i in range(requests)]
-        listings = [_timed(listing) for _ in range(requests)]
-        availabilities = [_timed(availability) for _ in range(requests)]
+        offers = [timed(offer) for _ in range(requests)]
+        seat_times = [timed(lambda i=i: seat(i)) for i in range(requests)]
+        listings = [timed(listing) for _ in range(requests)]
+        availabilities = [timed(availability) for _ in range(requests)]
 
         race_tour = _tour(client, seller, capacity=seats, days=1)
         race_slot = client.get(f"{API}/marketplace/listings/{race_tour}/availability").json()[0]
@@ -248,7 +229,7 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
             )
             if answer.status_code == 409 and answer.json()["code"] == "slot_full":
                 return 0
-            _ok(answer, 201)
+            ok(answer, 201)
             return 1
 
     began = time.perf_counter()
@@ -258,8 +239,8 @@ def run(base: str, database_url: str, requests: int, racers: int, seats: int) ->
     if sold != seats:
         raise BenchError(f"the race sold {sold} seats of {seats}")
 
-    offer_stats, seat_stats = _summary(offers), _summary(seat_times)
-    listing_stats, availability_stats = _summary(listings), _summary(availabilities)
+    offer_stats, seat_stats = latency(offers), latency(seat_times)
+    listing_stats, availability_stats = latency(listings), latency(availabilities)
     return {
         "requests": requests,
         "offer_booking": offer_stats,

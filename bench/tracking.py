@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -41,9 +40,12 @@ from _servers import (
     BenchError,
     child_env,
     free_port,
+    latency,
     navio_serve,
+    ok,
     start_server,
     terminate_on_sigterm,
+    timed,
     wait_ready,
 )
 
@@ -54,23 +56,16 @@ DESTINATION = {"name": "Helsinki Cathedral", "lat": 60.17046, "lon": 24.95211}
 START = (60.17103, 24.94142)  # Helsinki Central railway station
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    if response.status_code != status:
-        raise BenchError(f"{response.request.method} {response.request.url}: {response.text}")
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _user(client: httpx.Client) -> tuple[str, dict[str, str]]:
     email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-    user = _ok(
+    user = ok(
         client.post(
             f"{API}/auth/register",
             json={"email": email, "password": PASSWORD, "display_name": "Bench"},
         ),
         201,
     )
-    tokens = _ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
+    tokens = ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
     return str(user["id"]), {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
@@ -99,24 +94,10 @@ class Phone:
         return {"positions": fixes}
 
 
-def _timed(send: Any) -> float:
-    began = time.perf_counter()
-    send()
-    return time.perf_counter() - began
-
-
-def _summary(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 3),
-    }
-
-
 def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
     with httpx.Client(base_url=base, timeout=30) as client:
         _, owner = _user(client)
-        trip = _ok(
+        trip = ok(
             client.post(
                 f"{API}/trips",
                 json={
@@ -136,7 +117,7 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
         phones = []
         for _ in range(travelers):
             user_id, headers = _user(client)
-            _ok(
+            ok(
                 client.post(
                     f"{API}/trips/{trip['id']}/collaborators",
                     json={"user_id": user_id, "role": "viewer"},
@@ -144,7 +125,7 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
                 ),
                 201,
             )
-            journey = _ok(
+            journey = ok(
                 client.post(
                     f"{API}/trips/{trip['id']}/journeys",
                     json={"destination": DESTINATION, "arrival_radius_m": 20},
@@ -156,10 +137,10 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
             phones.append(Phone(journey["id"], headers, started))
 
         def read(phone: Phone) -> None:
-            _ok(client.get(f"{API}/journeys/{phone.journey_id}", headers=phone.headers))
+            ok(client.get(f"{API}/journeys/{phone.journey_id}", headers=phone.headers))
 
         def send(http: httpx.Client, phone: Phone) -> None:
-            result = _ok(
+            result = ok(
                 http.post(
                     f"{API}/journeys/{phone.journey_id}/positions",
                     json=phone.batch(size),
@@ -172,8 +153,8 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
         for phone in phones:  # warm-up
             read(phone)
             send(client, phone)
-        reads = [_timed(lambda p=phones[i % travelers]: read(p)) for i in range(requests)]
-        batches = [_timed(lambda p=phones[i % travelers]: send(client, p)) for i in range(requests)]
+        reads = [timed(lambda p=phones[i % travelers]: read(p)) for i in range(requests)]
+        batches = [timed(lambda p=phones[i % travelers]: send(client, p)) for i in range(requests)]
 
     per_phone = max(1, requests // travelers)
 
@@ -186,7 +167,7 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
     with ThreadPoolExecutor(travelers) as pool:
         list(pool.map(drive, phones))
     wall = time.perf_counter() - began
-    read_stats, batch_stats = _summary(reads), _summary(batches)
+    read_stats, batch_stats = latency(reads), latency(batches)
     return {
         "travelers": travelers,
         "requests": requests,
