@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -25,3 +28,22 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
     if dlon >= 180.0:
         return min_lat, -180.0, max_lat, 180.0
     return min_lat, lon - dlon, max_lat, lon + dlon
+
+
+def in_box(
+    lat_column: InstrumentedAttribute[float] | InstrumentedAttribute[float | None],
+    lon_column: InstrumentedAttribute[float] | InstrumentedAttribute[float | None],
+    lat: float,
+    lon: float,
+    radius_m: float,
+) -> ColumnElement[bool]:
+    """SQL: the row's point lies in the bounding box of the circle (an index on the columns
+    serves it), the box split in two where it crosses the antimeridian. The caller keeps the
+    rows within the circle itself."""
+    south, west, north, east = bounding_box(lat, lon, radius_m)
+    inside_lat = lat_column.between(south, north)
+    if west < -180.0:
+        return and_(inside_lat, or_(lon_column >= west + 360, lon_column <= east))
+    if east > 180.0:
+        return and_(inside_lat, or_(lon_column >= west, lon_column <= east - 360))
+    return and_(inside_lat, lon_column.between(west, east))

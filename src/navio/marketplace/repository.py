@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from navio.kernel.db import Repository
-from navio.kernel.geo import bounding_box
+from navio.kernel.geo import in_box
 from navio.kernel.pagination import Cursor, newest_first
 from navio.marketplace.models import Listing, Operator, Payout, Reservation, Review, Slot
 
@@ -91,14 +91,7 @@ class MarketplaceRepository(Repository):
         if max_price_minor is not None:
             statement = statement.where(Listing.price_minor <= max_price_minor)
         if near is not None:
-            south, west, north, east = bounding_box(*near)
-            statement = statement.where(Listing.lat.between(south, north))
-            if west < -180.0:  # across the antimeridian
-                statement = statement.where((Listing.lon >= west + 360) | (Listing.lon <= east))
-            elif east > 180.0:
-                statement = statement.where((Listing.lon >= west) | (Listing.lon <= east - 360))
-            else:
-                statement = statement.where(Listing.lon.between(west, east))
+            statement = statement.where(in_box(Listing.lat, Listing.lon, *near))
         page = newest_first(statement, Listing.created_at, Listing.id, limit, before)
         return list(await self.session.scalars(page))
 

@@ -14,7 +14,7 @@ from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository, SessionSource, resolve_session
-from navio.kernel.geo import bounding_box
+from navio.kernel.geo import in_box
 from navio.places.models import Country, IndexStat, Place, Term
 from navio.places.opening_hours import windows_from_json
 from navio.places.vocabulary import TrigramVocabulary, edits1
@@ -178,10 +178,7 @@ async def price_samples(
             clause = and_(clause, Place.country_code == country_code)
         around.append(clause)
     if near is not None:
-        min_lat, min_lon, max_lat, max_lon = bounding_box(near[0], near[1], radius_km * 1000)
-        around.append(
-            and_(Place.lat.between(min_lat, max_lat), Place.lon.between(min_lon, max_lon))
-        )
+        around.append(in_box(Place.lat, Place.lon, near[0], near[1], radius_km * 1000))
     if not around:
         return []
     rows = await resolve_session(source).execute(
@@ -218,7 +215,6 @@ async def visit_candidates(
     source: SessionSource, lat: float, lon: float, radius_m: float, limit: int
 ) -> list[VisitCandidate]:
     """Points of interest within `radius_m` of a point, the most popular first."""
-    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
     session = resolve_session(source)
     rows = await session.execute(
         select(
@@ -234,8 +230,7 @@ async def visit_candidates(
         )
         .where(
             Place.kind == "poi",
-            Place.lat.between(min_lat, max_lat),
-            Place.lon.between(min_lon, max_lon),
+            in_box(Place.lat, Place.lon, lat, lon, radius_m),
         )
         .order_by(Place.popularity.desc(), Place.id)
         .limit(limit)

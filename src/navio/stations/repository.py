@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from navio.kernel.db import Repository
-from navio.kernel.geo import bounding_box
+from navio.kernel.geo import in_box
 from navio.kernel.pagination import Cursor, newest_first
 from navio.stations.models import Battery, Fault, QueueTicket, Staff, Station, Swap
 
@@ -37,14 +37,9 @@ class StationsRepository(Repository):
 
     async def near(self, lat: float, lon: float, radius_m: float, limit: int) -> list[Station]:
         """Open stations in the circle's bounding box (the caller measures the circle)."""
-        south, west, north, east = bounding_box(lat, lon, radius_m)
-        statement = select(Station).where(Station.open.is_(True), Station.lat.between(south, north))
-        if west < -180.0:
-            statement = statement.where((Station.lon >= west + 360) | (Station.lon <= east))
-        elif east > 180.0:
-            statement = statement.where((Station.lon >= west) | (Station.lon <= east - 360))
-        else:
-            statement = statement.where(Station.lon.between(west, east))
+        statement = select(Station).where(
+            Station.open.is_(True), in_box(Station.lat, Station.lon, lat, lon, radius_m)
+        )
         return list(await self.session.scalars(statement.limit(limit)))
 
     # ---------------------------------------------------------------- staff
