@@ -21,6 +21,7 @@ class ApiError extends Error {
     super(explain(status, problem));
     this.status = status;
     this.code = problem ? problem.code : undefined;
+    this.problem = problem || {};
   }
 }
 
@@ -1149,6 +1150,97 @@ async function experience() {
   await Promise.all([loadDates(), loadReviews()]);
 }
 
+// ---- swap stations -----------------------------------------------------------------------
+
+const TICKET = "navio.ticket";
+
+function waitText(minutes) {
+  if (minutes === null) return "no charged battery for you yet";
+  return minutes ? `about ${minutes} min` : "no wait";
+}
+
+function stationItem(pick, join) {
+  const station = pick.station;
+  const queue = el("button", { type: "button" }, "Queue here");
+  queue.addEventListener("click", () => join(station).catch(failed));
+  return el(
+    "li",
+    { class: "card", dataset: { id: station.id } },
+    el("strong", {}, station.name),
+    el(
+      "p",
+      { class: "muted" },
+      `${(pick.distance_m / 1000).toFixed(1)} km · ${pick.travel_minutes} min away · ` +
+        `${station.ready_batteries} charged, ${station.queued} queued · ` +
+        `wait on arrival: ${waitText(pick.wait_minutes_on_arrival)} · ` +
+        money(station.price_minor, station.currency),
+    ),
+    queue,
+  );
+}
+
+async function stations() {
+  if (!requireSignIn()) return;
+  const section = $("#my-ticket");
+  let timer = null;
+
+  function show(ticket) {
+    clearTimeout(timer);
+    const active = ticket && (ticket.status === "waiting" || ticket.status === "called");
+    section.hidden = !active;
+    if (!active) {
+      store.removeItem(TICKET);
+      return;
+    }
+    store.setItem(TICKET, ticket.id);
+    $("#ticket-status").textContent =
+      ticket.status === "called"
+        ? "Your turn: a bay is yours."
+        : `Number ${ticket.position} in the queue · ${waitText(ticket.wait_minutes)}`;
+    $("#ticket-code").textContent = ticket.qr;
+    // the place moves as others are served: poll while waiting
+    timer = setTimeout(() => load(ticket.id).catch(failed), 10_000);
+  }
+  async function load(id) {
+    show(await api(`/queue/${id}`));
+  }
+  async function join(station) {
+    try {
+      show(await api(`/stations/${station.id}/queue`, { method: "POST" }));
+    } catch (error) {
+      // queued elsewhere already (another tab, the app): show that place
+      if (error.code !== "already_queued") throw error;
+      await load(error.problem.ticket_id);
+      alertBox(error.message);
+    }
+  }
+  $("#leave").addEventListener("click", async () => {
+    try {
+      show(await api(`/queue/${store.getItem(TICKET)}/leave`, { method: "POST" }));
+    } catch (error) {
+      failed(error);
+    }
+  });
+  $("#find").addEventListener("click", () => {
+    if (!navigator.geolocation) return alertBox("Your browser cannot tell where you are.");
+    navigator.geolocation.getCurrentPosition(
+      async (position) => {
+        try {
+          const { latitude: lat, longitude: lon } = position.coords;
+          const picks = await api(`/stations?lat=${lat}&lon=${lon}&radius_m=5000`);
+          $("#station-list").replaceChildren(...picks.map((p) => stationItem(p, join)));
+          $("#no-stations").hidden = picks.length > 0;
+        } catch (error) {
+          failed(error);
+        }
+      },
+      () => alertBox("Your browser did not give your position."),
+    );
+  });
+  const kept = store.getItem(TICKET);
+  if (kept) await load(kept);
+}
+
 const pages = {
   home,
   login,
@@ -1163,6 +1255,7 @@ const pages = {
   notifications,
   experiences,
   experience,
+  stations,
 };
 
 async function start() {

@@ -1,0 +1,69 @@
+"""A rider finds the swap station near them (the browser's position, emulated), queues there,
+shows the code the staff scan, sees their turn come, and leaves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, expect
+
+from tests.e2e.conftest import checked_context
+from tests.e2e.test_pages import _api_user, _sign_in
+from tests.factories.iam import PASSWORD
+from tests.factories.stations import KAMPPI, station_body
+from tests.integration.processes import grant_roles
+
+HERE = {"latitude": KAMPPI[0] - 0.002, "longitude": KAMPPI[1], "accuracy": 20}
+
+
+@pytest.fixture
+async def located(browser: Browser) -> AsyncIterator[BrowserContext]:
+    async with checked_context(browser, geolocation=HERE, permissions=["geolocation"]) as made:
+        yield made
+
+
+async def test_a_rider_queues_shows_the_code_and_is_called(
+    located: BrowserContext, site: str, site_database: str, api: httpx.AsyncClient
+) -> None:
+    owner = await _api_user(api, "Station Owner")
+    await grant_roles(site_database, owner["id"], ["operator", "traveler"])
+    tokens = await api.post("/auth/login", json={"email": owner["email"], "password": PASSWORD})
+    crew = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    made = await api.post("/stations", json=station_body(name="Kamppi swap point"), headers=crew)
+    assert made.status_code == 201, made.text
+    station_id = made.json()["id"]
+    for serial, soc in (("E2E-1", 95), ("E2E-2", 30)):
+        packed = await api.post(
+            f"/stations/{station_id}/batteries", json={"serial": serial, "soc": soc}, headers=crew
+        )
+        assert packed.status_code == 201, packed.text
+    rider = await _api_user(api, "Rider")
+
+    page = await located.new_page()
+    await _sign_in(page, site, rider, "/stations")
+    await page.get_by_role("button", name="Find stations near me").click()
+    card = page.locator("#station-list li", has_text="Kamppi swap point")
+    await expect(card).to_contain_text("0.2 km")
+    await expect(card).to_contain_text("1 charged, 0 queued · wait on arrival: no wait · €3.50")
+    await card.get_by_role("button", name="Queue here").click()
+    await expect(page.locator("#ticket-status")).to_have_text("Number 1 in the queue · no wait")
+    code = await page.locator("#ticket-code").text_content()
+    assert code
+
+    # the staff scan the code shown: the rider's page says it is their turn
+    called = await api.post(f"/stations/{station_id}/check-in", json={"qr": code}, headers=crew)
+    assert called.status_code == 200, called.text
+    await page.reload()
+    await expect(page.locator("#ticket-status")).to_have_text("Your turn: a bay is yours.")
+    # queueing again elsewhere shows the place they have
+    await page.get_by_role("button", name="Find stations near me").click()
+    await card.get_by_role("button", name="Queue here").click()
+    await expect(page.locator("#alert")).to_contain_text("leave that queue first")
+    await page.get_by_role("button", name="Leave the queue").click()
+    await expect(page.locator("#my-ticket")).to_be_hidden()
+    ticket = await api.get(
+        f"/queue/{called.json()['id']}", headers={"Authorization": rider["Authorization"]}
+    )
+    assert ticket.json()["status"] == "left"
