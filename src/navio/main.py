@@ -21,6 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio import __version__
+from navio.analytics import api as analytics_api
+from navio.analytics import handlers as analytics_handlers
 from navio.bookings import api as bookings_api
 from navio.bookings import handlers as bookings_handlers
 from navio.bookings.service import ticket_keys
@@ -138,6 +140,7 @@ def build_registry(
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
     tracking_handlers.register(registry, broadcast)
+    analytics_handlers.register(registry)
     expenses_handlers.register(registry, EcbRates())
     notes = settings.notifications
     notifications_handlers.register(
@@ -365,6 +368,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *bookings_api.routers,
         *marketplace_api.routers,
         *stations_api.routers,
+        *analytics_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
         *tracking_api.routers,

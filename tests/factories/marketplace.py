@@ -16,6 +16,8 @@ API = "/api/v1"
 M = f"{API}/marketplace"
 # a real IBAN layout with valid check digits (the ECB's example for Finland)
 IBAN_FI = "FI21 1234 5600 0007 85"
+# the month the factory's listings have dates in (from, to)
+JUNE_2027 = ("2027-06-01T00:00:00Z", "2027-06-30T00:00:00Z")
 # Suomenlinna's main quay, Helsinki (OpenStreetMap)
 QUAY = (60.14598, 24.98797)
 

@@ -23,6 +23,7 @@ class BatterySwapped(Event):
 
     swap_id: uuid.UUID
     station_id: uuid.UUID
+    owner_id: uuid.UUID
     user_id: uuid.UUID
     station_name: str
     amount_minor: int

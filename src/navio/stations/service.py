@@ -533,6 +533,7 @@ class StationsService:
             BatterySwapped(
                 swap_id=swap.id,
                 station_id=station.id,
+                owner_id=station.owner_id,
                 user_id=ticket.user_id,
                 station_name=station.name,
                 amount_minor=swap.amount_minor,

@@ -16,6 +16,7 @@ from tests.factories.iam import admin, assert_problem, operator
 from tests.factories.iam import user as make_user
 from tests.factories.marketplace import (
     API,
+    JUNE_2027,
     QUAY,
     M,
     book_seats,
@@ -28,7 +29,7 @@ from tests.factories.marketplace import (
     shop,
 )
 
-JUNE = ("2027-06-01T00:00:00Z", "2027-06-30T00:00:00Z")
+JUNE = JUNE_2027
 
 
 async def test_nothing_goes_on_sale_before_the_operator_is_verified(

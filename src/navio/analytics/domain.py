@@ -1,0 +1,101 @@
+"""Operator analytics: other contexts' events counted per owner, day (UTC), metric and
+currency. No I/O.
+
+Each metric keeps a count and a total (money in minor units, or the sum of review ratings), so
+a day's figures add up across days and owners exactly, and an average is total / count."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+MAX_DAYS = 366
+NO_CURRENCY = ""  # metrics that are not money
+
+
+class Metric(enum.StrEnum):
+    BOOKINGS = "bookings"  # confirmed and paid; total: amount
+    CANCELLATIONS = "cancellations"  # total: the booking's amount
+    SWAPS = "swaps"  # battery swaps; total: amount
+    FAULTS = "faults"  # reported at the owner's stations
+    REVIEWS = "reviews"  # total: the sum of ratings
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    owner_id: uuid.UUID
+    metric: Metric
+    currency: str
+    total: int
+
+
+def fact_of(name: str, payload: Mapping[str, Any]) -> Fact | None:
+    """What an event adds to its owner's figures (None: nothing)."""
+    if name == "bookings.booking_confirmed":
+        return Fact(
+            uuid.UUID(payload["operator_id"]),
+            Metric.BOOKINGS,
+            payload["currency"],
+            int(payload["amount_minor"]),
+        )
+    if name == "bookings.booking_cancelled":
+        return Fact(
+            uuid.UUID(payload["operator_id"]),
+            Metric.CANCELLATIONS,
+            payload["currency"],
+            int(payload["amount_minor"]),
+        )
+    if name == "stations.battery_swapped" and payload.get("owner_id"):
+        return Fact(
+            uuid.UUID(payload["owner_id"]),
+            Metric.SWAPS,
+            payload["currency"],
+            int(payload["amount_minor"]),
+        )
+    if name == "stations.fault_reported":
+        return Fact(uuid.UUID(payload["owner_id"]), Metric.FAULTS, NO_CURRENCY, 0)
+    if name == "marketplace.review_posted":
+        return Fact(
+            uuid.UUID(payload["seller_id"]), Metric.REVIEWS, NO_CURRENCY, int(payload["rating"])
+        )
+    return None
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def days(start: date, end: date) -> list[date]:
+    """The days of a period, both ends included."""
+    if end < start:
+        raise PeriodError("the period ends before it starts")
+    if (end - start).days >= MAX_DAYS:
+        raise PeriodError(f"at most {MAX_DAYS} days at a time")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    day: date
+    metric: str
+    currency: str
+    count: int
+    total: int
+
+
+def series(period: list[date], rows: Iterable[Row]) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Per (metric, currency): (count, total) for every day of the period, zero where nothing
+    happened."""
+    index = {day: i for i, day in enumerate(period)}
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for row in rows:
+        if row.day not in index:
+            continue
+        line = found.setdefault((row.metric, row.currency), [(0, 0)] * len(period))
+        count, total = line[index[row.day]]
+        line[index[row.day]] = (count + row.count, total + row.total)
+    return found
