@@ -873,19 +873,7 @@ def _slot_read(slot: Slot, listing: Listing) -> SlotRead:
 
 
 def _review_read(review: Review) -> ReviewRead:
-    return ReviewRead(
-        id=review.id,
-        listing_id=review.listing_id,
-        user_id=review.user_id,
-        author_name=review.author_name,
-        rating=review.rating,
-        title=review.title,
-        body=review.body,
-        reply=review.reply,
-        replied_at=review.replied_at,
-        created_at=review.created_at,
-        updated_at=review.updated_at,
-    )
+    return ReviewRead.model_validate(review, from_attributes=True)
 
 
 def _payout_read(payout: Payout) -> PayoutRead:

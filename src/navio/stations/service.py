@@ -740,32 +740,8 @@ def _battery_read(battery: Battery, station: Station, now: datetime) -> BatteryR
 
 
 def _swap_read(swap: Swap) -> SwapRead:
-    return SwapRead(
-        id=swap.id,
-        station_id=swap.station_id,
-        ticket_id=swap.ticket_id,
-        user_id=swap.user_id,
-        staff_id=swap.staff_id,
-        battery_out_id=swap.battery_out_id,
-        battery_in_id=swap.battery_in_id,
-        soc_out=swap.soc_out,
-        soc_in=swap.soc_in,
-        amount_minor=swap.amount_minor,
-        currency=swap.currency,
-        swapped_at=swap.swapped_at,
-    )
+    return SwapRead.model_validate(swap, from_attributes=True)
 
 
 def _fault_read(fault: Fault) -> FaultRead:
-    return FaultRead(
-        id=fault.id,
-        station_id=fault.station_id,
-        battery_id=fault.battery_id,
-        reporter_id=fault.reporter_id,
-        category=fault.category,
-        description=fault.description,
-        status=FaultStatus(fault.status),
-        resolution=fault.resolution,
-        created_at=fault.created_at,
-        resolved_at=fault.resolved_at,
-    )
+    return FaultRead.model_validate(fault, from_attributes=True)
