@@ -5,6 +5,7 @@ files starting with an underscore)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import os
@@ -14,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,40 @@ def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
         raise BenchError(f"{response.request.method} {response.request.url}: {response.text}")
     body: dict[str, Any] = response.json()
     return body
+
+
+PASSWORD = "correct horse battery staple"
+
+
+async def _grant(database_url: str, user_id: str, roles: list[str]) -> None:
+    from navio.iam.repository import IamRepository
+    from navio.kernel.db import Database, create_engine
+
+    db = Database(create_engine(database_url))
+    try:
+        async with db.transaction() as session:
+            await IamRepository(session).set_roles(uuid.UUID(user_id), roles)
+    finally:
+        await db.dispose()
+
+
+def sign_up(
+    client: httpx.Client, database_url: str | None = None, roles: list[str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """A new user of the served Navio (given `roles` in its database first, as `navio users
+    create-admin` does), signed in: their id and headers."""
+    email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
+    user = ok(
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD, "display_name": "Bench"},
+        ),
+        201,
+    )
+    if roles and database_url:
+        asyncio.run(_grant(database_url, str(user["id"]), roles))
+    tokens = ok(client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}))
+    return str(user["id"]), {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def timed(send: Callable[[], object]) -> float:

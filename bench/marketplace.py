@@ -27,12 +27,10 @@ sells more or fewer seats than there are, never for a missed goal.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,50 +46,22 @@ from _servers import (
     latency,
     navio_serve,
     ok,
+    sign_up,
     start_server,
     terminate_on_sigterm,
     timed,
     wait_ready,
 )
 
-from navio.iam.repository import IamRepository
-from navio.kernel.db import Database, create_engine
 from navio.migrate import upgrade
 
 OUTPUT = ROOT / "var" / "bench" / "marketplace.json"
 API = "/api/v1"
-PASSWORD = "correct horse battery staple"
 CARD = "4242424242424242"  # the sandbox provider's card that always succeeds
 
 
-async def _grant(database_url: str, user_id: str, roles: list[str]) -> None:
-    db = Database(create_engine(database_url))
-    try:
-        async with db.transaction() as session:
-            await IamRepository(session).set_roles(uuid.UUID(user_id), roles)
-    finally:
-        await db.dispose()
-
-
-def _user(
-    client: httpx.Client, database_url: str | None = None, roles: list[str] | None = None
-) -> dict[str, str]:
-    email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-    user = ok(
-        client.post(
-            f"{API}/auth/register",
-            json={"email": email, "password": PASSWORD, "display_name": "Bench"},
-        ),
-        201,
-    )
-    if roles and database_url:
-        asyncio.run(_grant(database_url, str(user["id"]), roles))
-    tokens = ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 def _funded(client: httpx.Client, amount: int) -> dict[str, str]:
-    headers = _user(client)
+    _, headers = sign_up(client)
     ok(
         client.post(
             f"{API}/wallet/top-up",
@@ -146,8 +116,8 @@ def _tour(client: httpx.Client, seller: dict[str, str], capacity: int, days: int
 
 def run(base: str, database_url: str, requests: int, racers: int, seats: int) -> dict[str, Any]:
     with httpx.Client(base_url=base, timeout=30) as client:
-        seller = _user(client, database_url, ["operator", "traveler"])
-        boss = _user(client, database_url, ["admin", "traveler"])
+        _, seller = sign_up(client, database_url, ["operator", "traveler"])
+        _, boss = sign_up(client, database_url, ["admin", "traveler"])
         operator = ok(
             client.post(
                 f"{API}/marketplace/operator",

@@ -27,7 +27,6 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +42,7 @@ from _servers import (
     latency,
     navio_serve,
     ok,
+    sign_up,
     start_server,
     terminate_on_sigterm,
     timed,
@@ -51,22 +51,8 @@ from _servers import (
 
 OUTPUT = ROOT / "var" / "bench" / "tracking.json"
 API = "/api/v1"
-PASSWORD = "correct horse battery staple"
 DESTINATION = {"name": "Helsinki Cathedral", "lat": 60.17046, "lon": 24.95211}
 START = (60.17103, 24.94142)  # Helsinki Central railway station
-
-
-def _user(client: httpx.Client) -> tuple[str, dict[str, str]]:
-    email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-    user = ok(
-        client.post(
-            f"{API}/auth/register",
-            json={"email": email, "password": PASSWORD, "display_name": "Bench"},
-        ),
-        201,
-    )
-    tokens = ok(client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD}))
-    return str(user["id"]), {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 class Phone:
@@ -96,7 +82,7 @@ class Phone:
 
 def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
     with httpx.Client(base_url=base, timeout=30) as client:
-        _, owner = _user(client)
+        _, owner = sign_up(client)
         trip = ok(
             client.post(
                 f"{API}/trips",
@@ -116,7 +102,7 @@ def run(base: str, travelers: int, requests: int, size: int) -> dict[str, Any]:
         )
         phones = []
         for _ in range(travelers):
-            user_id, headers = _user(client)
+            user_id, headers = sign_up(client)
             ok(
                 client.post(
                     f"{API}/trips/{trip['id']}/collaborators",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -103,22 +104,40 @@ class StationsService:
         return station
 
     # ================================================================ live state
-    def _ready_times(self, station: Station, batteries: Sequence[Battery]) -> list[datetime]:
+    @staticmethod
+    def _ready_times(station: Station, batteries: Sequence[Battery]) -> list[datetime]:
         return [
             domain.ready_at(b.soc, b.read_at, b.capacity_wh, station.charger_kw)
             for b in batteries
             if b.station_id == station.id and b.status == BatteryStatus.CHARGING.value
         ]
 
-    async def _live(self, stations: Sequence[Station]) -> list[StationRead]:
+    @staticmethod
+    def _ready_by_station(
+        stations: Sequence[Station], batteries: Sequence[Battery]
+    ) -> dict[uuid.UUID, list[datetime]]:
+        """When each station's charging packs hold enough, grouped in one pass."""
+        power = {s.id: s.charger_kw for s in stations}
+        ready: dict[uuid.UUID, list[datetime]] = {s.id: [] for s in stations}
+        for b in batteries:
+            if b.station_id in power and b.status == BatteryStatus.CHARGING.value:
+                at = domain.ready_at(b.soc, b.read_at, b.capacity_wh, power[b.station_id])
+                ready[b.station_id].append(at)
+        return ready
+
+    async def _live(
+        self,
+        stations: Sequence[Station],
+        ready_by: dict[uuid.UUID, list[datetime]] | None = None,
+    ) -> list[StationRead]:
         now = self.clock.now()
         ids = [s.id for s in stations]
-        batteries = await self.repo.batteries_at(ids)
-        queue = await self.repo.queue(ids)
+        if ready_by is None:
+            ready_by = self._ready_by_station(stations, await self.repo.batteries_at(ids))
+        queued_by = Counter(t.station_id for t in await self.repo.queue(ids))
         reads = []
         for station in stations:
-            ready = self._ready_times(station, batteries)
-            queued = sum(1 for t in queue if t.station_id == station.id)
+            ready, queued = ready_by[station.id], queued_by[station.id]
             wait = domain.wait_for(_model(station), ready, queued + 1, now)
             reads.append(
                 _station_read(
@@ -212,14 +231,15 @@ class StationsService:
         found = [(s, d) for s, d in found if d <= radius_m]
         if not found:
             return []
-        lives = {read.id: read for read in await self._live([s for s, _ in found])}
-        batteries = await self.repo.batteries_at([s.id for s, _ in found])
+        near = [s for s, _ in found]
+        ready_by = self._ready_by_station(near, await self.repo.batteries_at([s.id for s in near]))
+        lives = {read.id: read for read in await self._live(near, ready_by)}
         ranked: list[tuple[float, Recommendation]] = []
         for station, distance in found:
             live = lives[station.id]
             travel = domain.travel_time(distance)
             wait = domain.arrival_wait(
-                _model(station), self._ready_times(station, batteries), live.queued, now, travel
+                _model(station), ready_by[station.id], live.queued, now, travel
             )
             done = None if wait is None else travel + wait + _model(station).service
             recommendation = Recommendation(

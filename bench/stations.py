@@ -1,0 +1,188 @@
+"""Battery-swap stations: what ranking the stations around a rider costs a real server, against
+reading one station's live state in the same run.
+
+One `navio serve` process on a fresh SQLite file (or `--database-url`, an empty PostgreSQL
+database, migrated first), development settings, rate limits off. An operator (roles given in
+the database, as `navio users create-admin` does) runs `--stations` stations on a grid around
+Kamppi, Helsinki, within 5 km, each with `--packs` packs at charges from 10 to 95 % and 0 to 4
+travelers queued. Then, one request at a time:
+
+1. Baseline: `--requests` reads of a station (`GET /stations/{id}`: its packs' charge now, its
+   queue, the wait for someone joining, from one simulation): p50, p95.
+2. Recommendations: `--requests` rankings from a rider's position (`GET /stations?lat&lon`,
+   5 km: every station's live state and the wait on arrival after the ride, two simulations
+   each, sorted): p50, p95.
+3. A place in a queue (`GET /queue/{id}`, polled by the riders' pages): p50, p95.
+
+Reported: `recommend_p50_over_station_p50` (our goal: at most 10 with 40 stations in range) and
+the latencies. Written to `var/bench/stations.json`. The exit status is non-zero only when a
+request fails, never for a missed goal.
+
+    .venv/bin/python bench/stations.py [--stations 40] [--packs 6] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _servers import (
+    HOST,
+    ROOT,
+    BenchError,
+    child_env,
+    free_port,
+    latency,
+    navio_serve,
+    ok,
+    sign_up,
+    start_server,
+    terminate_on_sigterm,
+    timed,
+    wait_ready,
+)
+
+from navio.migrate import upgrade
+
+OUTPUT = ROOT / "var" / "bench" / "stations.json"
+API = "/api/v1"
+KAMPPI = (60.16856, 24.93172)
+
+
+def _grid(count: int, radius_m: float) -> list[tuple[float, float]]:
+    """`count` points spread over a square inside the circle."""
+    side = math.ceil(math.sqrt(count))
+    step = radius_m * 1.3 / side  # the square's half-diagonal stays inside the radius
+    points = []
+    for i in range(count):
+        dx, dy = (i % side - side / 2) * step, (i // side - side / 2) * step
+        points.append(
+            (
+                KAMPPI[0] + dy / 111_320,
+                KAMPPI[1] + dx / (111_320 * math.cos(math.radians(KAMPPI[0]))),
+            )
+        )
+    return points
+
+
+def run(base: str, database_url: str, stations: int, packs: int, requests: int) -> dict[str, Any]:
+    rng = random.Random(7)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        _, owner = sign_up(client, database_url, ["operator", "traveler"])
+        ids, tickets = [], []
+        for index, (lat, lon) in enumerate(_grid(stations, 3_500)):
+            station = ok(
+                client.post(
+                    f"{API}/stations",
+                    json={
+                        "name": f"Station {index + 1}",
+                        "lat": lat,
+                        "lon": lon,
+                        "bays": rng.randint(1, 3),
+                        "price_minor": 350,
+                        "currency": "EUR",
+                    },
+                    headers=owner,
+                ),
+                201,
+            )
+            ids.append(station["id"])
+            for pack in range(packs):
+                ok(
+                    client.post(
+                        f"{API}/stations/{station['id']}/batteries",
+                        json={"serial": f"B{index:03d}-{pack:02d}", "soc": rng.uniform(10, 95)},
+                        headers=owner,
+                    ),
+                    201,
+                )
+            for _ in range(rng.randint(0, 4)):
+                _, rider = sign_up(client)
+                ticket = ok(
+                    client.post(f"{API}/stations/{station['id']}/queue", headers=rider), 201
+                )
+                tickets.append((ticket["id"], rider))
+
+        def station_read(i: int) -> None:
+            ok(client.get(f"{API}/stations/{ids[i % len(ids)]}"))
+
+        def recommend() -> None:
+            found = client.get(
+                f"{API}/stations",
+                params={"lat": KAMPPI[0], "lon": KAMPPI[1], "radius_m": 5000, "limit": 5},
+            )
+            if found.status_code != 200 or len(found.json()) != 5:
+                raise BenchError(f"recommendations: {found.text[:200]}")
+
+        def place(i: int) -> None:
+            ticket_id, rider = tickets[i % len(tickets)]
+            ok(client.get(f"{API}/queue/{ticket_id}", headers=rider))
+
+        for warm_up in (lambda: station_read(0), recommend, lambda: place(0)):
+            warm_up()
+        reads = [timed(lambda i=i: station_read(i)) for i in range(requests)]
+        ranks = [timed(recommend) for _ in range(requests)]
+        places = [timed(lambda i=i: place(i)) for i in range(requests)]
+    read_stats, rank_stats = latency(reads), latency(ranks)
+    return {
+        "stations": stations,
+        "packs_per_station": packs,
+        "queued": len(tickets),
+        "requests": requests,
+        "station_read": read_stats,
+        "recommend": rank_stats,
+        "queue_place": latency(places),
+        "recommend_p50_over_station_p50": round(rank_stats["p50_ms"] / read_stats["p50_ms"], 3),
+        "goal_recommend_p50_over_station_p50": 10.0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stations", type=int, default=40)
+    parser.add_argument("--packs", type=int, default=6)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="navio-bench-stations-") as tmp,
+        terminate_on_sigterm(),
+    ):
+        tmpdir = Path(tmp)
+        database_url = args.database_url or f"sqlite+aiosqlite:///{tmpdir / 'stations.db'}"
+        upgrade(database_url)
+        port = free_port()
+        env = child_env(
+            {
+                "NAVIO_ENV": "development",
+                "NAVIO_LOG_LEVEL": "WARNING",
+                "NAVIO_RATE_LIMIT__ENABLED": "false",
+                "NAVIO_DATABASE_URL": database_url,
+            }
+        )
+        server = start_server("api", navio_serve(port), env, port, tmpdir)
+        try:
+            wait_ready(server)
+            base = f"http://{HOST}:{port}"
+            result = run(base, database_url, args.stations, args.packs, args.requests)
+        except BenchError as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            server.stop()
+    result["database"] = "sqlite" if args.database_url is None else "given"
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
