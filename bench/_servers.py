@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -192,3 +194,43 @@ def terminate_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def bench_one_server(
+    name: str,
+    database_url: str | None,
+    work: Callable[[str, str], dict[str, Any]],
+    output: Path,
+) -> int:
+    """Run `work(base_url, database_url)` against one `navio serve` (development settings,
+    rate limits off) on `database_url`, migrated first, or on a fresh SQLite file; write its
+    result to `output` and print it. The exit status: 1 when the bench failed."""
+    with tempfile.TemporaryDirectory(prefix=f"navio-bench-{name}-") as tmp, terminate_on_sigterm():
+        tmpdir = Path(tmp)
+        url = database_url or f"sqlite+aiosqlite:///{tmpdir / f'{name}.db'}"
+        from navio.migrate import upgrade
+
+        upgrade(url)  # `navio migrate`, as a deployment runs it before serving
+        port = free_port()
+        env = child_env(
+            {
+                "NAVIO_ENV": "development",
+                "NAVIO_LOG_LEVEL": "WARNING",
+                "NAVIO_RATE_LIMIT__ENABLED": "false",
+                "NAVIO_DATABASE_URL": url,
+            }
+        )
+        server = start_server("api", navio_serve(port), env, port, tmpdir)
+        try:
+            wait_ready(server)
+            result = work(f"http://{HOST}:{port}", url)
+        except BenchError as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            server.stop()
+    result["database"] = "sqlite" if database_url is None else "given"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0

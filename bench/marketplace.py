@@ -27,33 +27,22 @@ sells more or fewer seats than there are, never for a missed goal.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from _servers import (
-    HOST,
     ROOT,
     BenchError,
-    child_env,
-    free_port,
+    bench_one_server,
     latency,
-    navio_serve,
     ok,
     sign_up,
-    start_server,
-    terminate_on_sigterm,
     timed,
-    wait_ready,
 )
-
-from navio.migrate import upgrade
 
 OUTPUT = ROOT / "var" / "bench" / "marketplace.json"
 API = "/api/v1"
@@ -238,37 +227,12 @@ def main() -> int:
     parser.add_argument("--seats", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="navio-bench-market-") as tmp,
-        terminate_on_sigterm(),
-    ):
-        tmpdir = Path(tmp)
-        database_url = args.database_url or f"sqlite+aiosqlite:///{tmpdir / 'market.db'}"
-        upgrade(database_url)  # `navio migrate`, as a deployment runs it before serving
-        port = free_port()
-        env = child_env(
-            {
-                "NAVIO_ENV": "development",
-                "NAVIO_LOG_LEVEL": "WARNING",
-                "NAVIO_RATE_LIMIT__ENABLED": "false",
-                "NAVIO_DATABASE_URL": database_url,
-            }
-        )
-        server = start_server("api", navio_serve(port), env, port, tmpdir)
-        try:
-            wait_ready(server)
-            base = f"http://{HOST}:{port}"
-            result = run(base, database_url, args.requests, args.racers, args.seats)
-        except BenchError as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            server.stop()
-    result["database"] = "sqlite" if args.database_url is None else "given"
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+    return bench_one_server(
+        "marketplace",
+        args.database_url,
+        lambda base, url: run(base, url, args.requests, args.racers, args.seats),
+        OUTPUT,
+    )
 
 
 if __name__ == "__main__":

@@ -24,32 +24,21 @@ request fails, never for a missed goal.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import httpx
 from _servers import (
-    HOST,
     ROOT,
     BenchError,
-    child_env,
-    free_port,
+    bench_one_server,
     latency,
-    navio_serve,
     ok,
     sign_up,
-    start_server,
-    terminate_on_sigterm,
     timed,
-    wait_ready,
 )
-
-from navio.migrate import upgrade
 
 OUTPUT = ROOT / "var" / "bench" / "stations.json"
 API = "/api/v1"
@@ -151,37 +140,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="navio-bench-stations-") as tmp,
-        terminate_on_sigterm(),
-    ):
-        tmpdir = Path(tmp)
-        database_url = args.database_url or f"sqlite+aiosqlite:///{tmpdir / 'stations.db'}"
-        upgrade(database_url)
-        port = free_port()
-        env = child_env(
-            {
-                "NAVIO_ENV": "development",
-                "NAVIO_LOG_LEVEL": "WARNING",
-                "NAVIO_RATE_LIMIT__ENABLED": "false",
-                "NAVIO_DATABASE_URL": database_url,
-            }
-        )
-        server = start_server("api", navio_serve(port), env, port, tmpdir)
-        try:
-            wait_ready(server)
-            base = f"http://{HOST}:{port}"
-            result = run(base, database_url, args.stations, args.packs, args.requests)
-        except BenchError as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            server.stop()
-    result["database"] = "sqlite" if args.database_url is None else "given"
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+    return bench_one_server(
+        "stations",
+        args.database_url,
+        lambda base, url: run(base, url, args.stations, args.packs, args.requests),
+        OUTPUT,
+    )
 
 
 if __name__ == "__main__":
