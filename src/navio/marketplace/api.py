@@ -17,7 +17,6 @@ from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.kernel.versioning import etag
 from navio.marketplace.domain import KycStatus, ListingKind, ListingStatus
-from navio.marketplace.errors import InvalidListing
 from navio.marketplace.repository import MarketplaceRepository
 from navio.marketplace.schemas import (
     KycDecision,
@@ -156,12 +155,11 @@ async def browse(
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorQ = None,
 ) -> Page[ListingRead]:
-    if (lat is None) != (lon is None):
-        raise InvalidListing("give both lat and lon", field="lat" if lat is None else "lon")
     return await service.browse(
         kind=kind,
         text=q,
-        near=(lat, lon) if lat is not None and lon is not None else None,
+        lat=lat,
+        lon=lon,
         radius_m=radius_m,
         currency=currency,
         max_price_minor=max_price_minor,

@@ -397,7 +397,8 @@ class MarketplaceService:
         *,
         kind: ListingKind | None,
         text: str | None,
-        near: tuple[float, float] | None,
+        lat: float | None,
+        lon: float | None,
         radius_m: float,
         currency: str | None,
         max_price_minor: int | None,
@@ -406,6 +407,9 @@ class MarketplaceService:
     ) -> Page[ListingRead]:
         """Published listings, newest first; near a point, only those within the radius
         (each with its distance)."""
+        if (lat is None) != (lon is None):
+            raise InvalidListing("give both lat and lon", field="lat" if lat is None else "lon")
+        near = (lat, lon) if lat is not None and lon is not None else None
         before = _cursor(cursor)
         where = (near[0], near[1], radius_m) if near else None
         found: list[Listing] = []

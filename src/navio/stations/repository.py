@@ -47,10 +47,6 @@ class StationsRepository(Repository):
         statement = select(Staff).where(Staff.station_id == station_id).order_by(Staff.added_at)
         return list(await self.session.scalars(statement))
 
-    async def is_staff(self, station_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        found = await self.session.get(Staff, (station_id, user_id))
-        return found is not None
-
     async def staff_member(self, station_id: uuid.UUID, user_id: uuid.UUID) -> Staff | None:
         return await self.session.get(Staff, (station_id, user_id))
 

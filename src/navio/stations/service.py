@@ -97,21 +97,16 @@ class StationsService:
     async def _crewed(self, principal: Principal, station_id: uuid.UUID) -> Station:
         """The station, for its operator and its staff."""
         station = await self._station(station_id)
-        if station.owner_id != principal.user_id and not await self.repo.is_staff(
-            station.id, principal.user_id
-        ):
+        if not await self._is_crew(station, principal.user_id):
             raise Forbidden("only the station's operator and staff do that")
         return station
 
-    # ================================================================ live state
-    @staticmethod
-    def _ready_times(station: Station, batteries: Sequence[Battery]) -> list[datetime]:
-        return [
-            domain.ready_at(b.soc, b.read_at, b.capacity_wh, station.charger_kw)
-            for b in batteries
-            if b.station_id == station.id and b.status == BatteryStatus.CHARGING.value
-        ]
+    async def _is_crew(self, station: Station, user_id: uuid.UUID) -> bool:
+        return station.owner_id == user_id or (
+            await self.repo.staff_member(station.id, user_id) is not None
+        )
 
+    # ================================================================ live state
     @staticmethod
     def _ready_by_station(
         stations: Sequence[Station], batteries: Sequence[Battery]
@@ -410,7 +405,7 @@ class StationsService:
             wait = domain.minutes(
                 domain.wait_for(
                     _model(station),
-                    self._ready_times(station, batteries),
+                    self._ready_by_station([station], batteries)[station.id],
                     position,
                     self.clock.now(),
                 )
@@ -620,9 +615,7 @@ class StationsService:
             theirs = battery is not None and battery.rider_id == principal.user_id
             if battery is None or not (ours or theirs):
                 raise BatteryNotFound("no such pack at this station or with you")
-            crew = station.owner_id == principal.user_id or await self.repo.is_staff(
-                station.id, principal.user_id
-            )
+            crew = await self._is_crew(station, principal.user_id)
             if crew and battery.status == BatteryStatus.CHARGING.value:
                 battery.status = BatteryStatus.FAULTY.value
                 battery.version += 1
