@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from navio import __version__
 from navio.analytics import api as analytics_api
 from navio.analytics import handlers as analytics_handlers
+from navio.assistant import api as assistant_api
 from navio.bookings import api as bookings_api
 from navio.bookings import handlers as bookings_handlers
 from navio.bookings.service import ticket_keys
@@ -33,6 +34,7 @@ from navio.iam import api as iam_api
 from navio.iam.repository import IamRepository
 from navio.iam.tokens import IamRuntime, RevocationList
 from navio.itinerary import api as itinerary_api
+from navio.journeys import api as journeys_api
 from navio.kernel.cache import Cache, create_cache
 from navio.kernel.clock import Clock
 from navio.kernel.db import Database, create_engine
@@ -371,6 +373,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *analytics_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
+        *journeys_api.routers,
+        *assistant_api.routers,
         *tracking_api.routers,
         *notifications_api.routers,
     ):

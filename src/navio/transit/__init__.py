@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from navio.kernel.cache import Cache
 from navio.kernel.clock import Clock
 from navio.kernel.db import SessionSource
+from navio.kernel.fx import EcbRates
 from navio.transit.gtfs import GtfsError, Issue, Timetable, ValidationReport, load_timetable
 from navio.transit.matrix import RouterTravelTimes
+from navio.transit.options import TransportOptions
 from navio.transit.raptor import (
     EarliestArrival,
     Journey,
@@ -21,6 +24,7 @@ from navio.transit.raptor import (
     range_raptor,
 )
 from navio.transit.repository import TransitRepository
+from navio.transit.schemas import TransportOption
 from navio.transit.service import TransitService
 
 
@@ -38,6 +42,15 @@ async def router_travel_times(
     return await RouterTravelTimes.prepare(service, near, day, depart_seconds)
 
 
+def transport_options(
+    source: SessionSource, cache_dir: Path, rates: EcbRates, cache: Cache
+) -> TransportOptions:
+    """Door-to-door options between two points (road, transit, flights) as a Pareto set."""
+    return TransportOptions(
+        TransitService(TransitRepository(source), Clock(), cache_dir), rates, cache
+    )
+
+
 __all__ = [
     "EarliestArrival",
     "GtfsError",
@@ -47,6 +60,8 @@ __all__ = [
     "RouterTravelTimes",
     "Timetable",
     "TransitLeg",
+    "TransportOption",
+    "TransportOptions",
     "ValidationReport",
     "WalkLeg",
     "earliest_arrival",
@@ -54,4 +69,5 @@ __all__ = [
     "mc_raptor",
     "range_raptor",
     "router_travel_times",
+    "transport_options",
 ]

@@ -1,0 +1,1 @@
+"""Journey orchestration assistant: understands a trip request and plans the whole journey."""

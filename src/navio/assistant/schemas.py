@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from navio.journeys import OptionsIn
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+    options: OptionsIn | None = Field(
+        default=None,
+        description="what can be booked, for this message's plan; none: the catalogue",
+    )
+
+
+class MessageRead(BaseModel):
+    seq: int
+    role: str
+    text: str
+    journey: dict[str, Any] | None = Field(
+        description="the journey composed (as `POST /journeys/compose` returns it), if any"
+    )
+    created_at: datetime
+
+
+class UnderstoodRead(BaseModel):
+    origin: str | None
+    destination: str | None
+    destination_is_region: bool
+    cities: int
+    start: date | None
+    end: date | None
+    days: int | None
+    people: int
+    people_given: bool
+    budget_minor: int | None
+    currency: str | None
+    cuisines: list[str]
+    house_rules: list[str]
+    room_type: str | None
+    excluded_modes: list[str]
+    missing: list[str]
+
+
+class ConversationRead(BaseModel):
+    id: uuid.UUID
+    title: str
+    created_at: datetime
+    understood: UnderstoodRead
+    messages: list[MessageRead]
+
+
+class ConversationSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    created_at: datetime
+    updated_at: datetime

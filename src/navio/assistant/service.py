@@ -1,0 +1,211 @@
+"""Use cases: a traveler talks to the assistant; each message refines the trip understood so
+far; once nothing required is missing, the assistant composes the whole journey (journeys) from
+the catalogue, or from the options the message carries, and says what it planned or what
+stands in the way."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from navio.assistant.domain import Understood, ask, describe, merge, money
+from navio.assistant.errors import ConversationNotFound
+from navio.assistant.models import Conversation
+from navio.assistant.nlu import Gazetteer, parse_trip_request
+from navio.assistant.repository import AssistantRepository
+from navio.assistant.schemas import (
+    ConversationRead,
+    ConversationSummary,
+    MessageIn,
+    MessageRead,
+    UnderstoodRead,
+)
+from navio.iam import Principal
+from navio.journeys import ComposeRequest, JourneyRead, JourneysService
+from navio.kernel.clock import Clock
+from navio.kernel.db import SessionSource
+from navio.kernel.errors import InvalidInput
+from navio.kernel.pagination import Cursor, Page, page_of
+from navio.places import CityCard, cities_in_region, cities_named, country_names, us_state_names
+
+# the most populous cities of a state or country toured: the composer orders and picks among them
+REGION_CITIES = 8
+MAX_NGRAM = 4
+
+
+def _ngrams(text: str) -> set[str]:
+    words = [w.strip(".,;:!?()\"'") for w in text.split()]
+    words = [w for w in words if w]
+    out = set()
+    for n in range(1, MAX_NGRAM + 1):
+        for i in range(len(words) - n + 1):
+            out.add(" ".join(words[i : i + n]))
+    return out
+
+
+class AssistantService:
+    def __init__(
+        self,
+        repo: AssistantRepository,
+        source: SessionSource,
+        journeys: JourneysService,
+        clock: Clock,
+    ) -> None:
+        self.repo = repo
+        self.source = source
+        self.journeys = journeys
+        self.clock = clock
+
+    async def start(self, principal: Principal, body: MessageIn) -> ConversationRead:
+        title = " ".join(body.text.split())[:120]
+        conversation = await self.repo.add_conversation(principal.user_id, title, self.clock.now())
+        await self._turn(conversation, body)
+        return await self._read(conversation)
+
+    async def say(
+        self, principal: Principal, conversation_id: uuid.UUID, body: MessageIn
+    ) -> ConversationRead:
+        conversation = await self.repo.conversation_for_update(conversation_id)
+        if conversation is None or conversation.owner_id != principal.user_id:
+            raise ConversationNotFound()
+        await self._turn(conversation, body)
+        return await self._read(conversation)
+
+    async def get(self, principal: Principal, conversation_id: uuid.UUID) -> ConversationRead:
+        conversation = await self.repo.conversation(conversation_id)
+        if conversation is None or conversation.owner_id != principal.user_id:
+            raise ConversationNotFound()
+        return await self._read(conversation)
+
+    async def conversations(
+        self, principal: Principal, cursor: str | None, limit: int
+    ) -> Page[ConversationSummary]:
+        before = Cursor.decode(cursor) if cursor else None
+        rows = await self.repo.conversations(principal.user_id, before, limit)
+        page, next_cursor = page_of(rows, limit, lambda c: Cursor(c.created_at, c.id))
+        return Page(
+            items=[ConversationSummary.model_validate(c, from_attributes=True) for c in page],
+            next_cursor=next_cursor,
+        )
+
+    # ---------------------------------------------------------------- a turn
+    async def _turn(self, conversation: Conversation, body: MessageIn) -> None:
+        now = self.clock.now()
+        before = Understood.load(conversation.understood or {})
+        known = [n for n in (before.origin, before.destination) if n]
+        gazetteer, regions = await self._gazetteer(body.text, known)
+        said = parse_trip_request(body.text, gazetteer, today=now.date())
+        understood = merge(before, said)
+        await self.repo.add_message(conversation, "traveler", body.text, None, now)
+        reply, journey = await self._answer(understood, regions, body, list(said.notes))
+        await self.repo.add_message(conversation, "assistant", reply, journey, now)
+        conversation.understood = understood.dump()
+        conversation.updated_at = now
+
+    async def _answer(
+        self,
+        understood: Understood,
+        regions: dict[str, list[CityCard]],
+        body: MessageIn,
+        notes: list[str],
+    ) -> tuple[str, dict[str, object] | None]:
+        heard = describe(understood)
+        if notes:
+            heard += " (" + "; ".join(notes) + ".)"
+        missing = understood.missing()
+        if missing:
+            return f"{heard} {ask(missing)}", None
+        assert understood.destination and understood.origin and understood.start
+        assert understood.days is not None and understood.budget_minor is not None
+        if understood.destination_is_region:
+            cards = regions.get(understood.destination) or await self._region(
+                understood.destination
+            )
+            destinations = [c.name for c in cards if c.name != understood.origin]
+        else:
+            destinations = [understood.destination]
+        try:
+            request = ComposeRequest(
+                origin=understood.origin,
+                destinations=destinations or [understood.destination],
+                cities=understood.cities,
+                start=understood.start,
+                days=understood.days,
+                people=understood.people,
+                budget={"amount_minor": understood.budget_minor, "currency": understood.currency},
+                cuisines=understood.cuisines,
+                house_rules=understood.house_rules,
+                room_type=understood.room_type,
+                excluded_modes=understood.excluded_modes,
+                options=body.options,
+            )
+        except ValidationError as e:
+            problems = "; ".join(str(err["msg"]) for err in e.errors())
+            return f"{heard} I cannot plan that: {problems}.", None
+        try:
+            composed = await self.journeys.composed(
+                request, {understood.destination: regions.get(understood.destination, [])}
+            )
+        except InvalidInput as e:
+            reasons = e.extra.get("reasons")
+            why = "; ".join(reasons) if isinstance(reasons, list) else e.detail
+            return f"{heard} No journey fits: {why}.", None
+        journey = self.journeys.read(composed)
+        return f"{heard} {_summary(journey)}", journey.model_dump(mode="json")
+
+    async def _gazetteer(
+        self, text: str, known: list[str]
+    ) -> tuple[Gazetteer, dict[str, list[CityCard]]]:
+        """Only the catalogue's cities and the regions the message names (and the places of the
+        trip so far): the parser can then find no city the catalogue does not know."""
+        grams = _ngrams(text) | set(known)
+        found = await cities_named(self.source, grams)
+        folded = {g.casefold() for g in grams}
+        regions: dict[str, list[CityCard]] = {}
+        for code, name in us_state_names().items():
+            if name.casefold() in folded:
+                regions[name] = await cities_in_region(self.source, "US", code, REGION_CITIES)
+        for code, name in country_names().items():
+            if name.casefold() in folded and name not in regions:
+                regions[name] = await cities_in_region(self.source, code, None, REGION_CITIES)
+        gazetteer = Gazetteer(
+            cities=frozenset(c.name for c in found),
+            regions={r: frozenset(c.name for c in cards) for r, cards in regions.items()},
+        )
+        return gazetteer, regions
+
+    async def _region(self, name: str) -> list[CityCard]:
+        for code, state in us_state_names().items():
+            if state == name:
+                return await cities_in_region(self.source, "US", code, REGION_CITIES)
+        for code, country in country_names().items():
+            if country == name:
+                return await cities_in_region(self.source, code, None, REGION_CITIES)
+        return []
+
+    async def _read(self, conversation: Conversation) -> ConversationRead:
+        messages = await self.repo.messages(conversation.id)
+        understood = Understood.load(conversation.understood or {})
+        return ConversationRead(
+            id=conversation.id,
+            title=conversation.title,
+            created_at=conversation.created_at,
+            understood=UnderstoodRead(
+                **understood.dump(), end=understood.end, missing=understood.missing()
+            ),
+            messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
+        )
+
+
+def _summary(journey: JourneyRead) -> str:
+    cost = journey.cost
+    route = " → ".join(journey.cities)
+    modes = sorted({d.ride.mode for d in journey.days if d.ride})
+    return (
+        f"Planned: {route} by {' and '.join(modes)}, {len(journey.days)} days, "
+        f"{money(cost.total_minor, cost.currency)} of {money(cost.budget_minor, cost.currency)} "
+        f"(transport {money(cost.transport_minor, cost.currency)}, "
+        f"lodging {money(cost.lodging_minor, cost.currency)}, "
+        f"meals {money(cost.meals_minor, cost.currency)})."
+    )
