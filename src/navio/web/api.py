@@ -107,6 +107,7 @@ SHELLS = {
     "/notifications": ("notifications.html", "Inbox"),
     "/experiences": ("experiences.html", "Tours and tickets"),
     "/stations": ("stations.html", "Swap a battery"),
+    "/assistant": ("assistant.html", "Plan a journey"),
     # the links the e-mails carry (the token stays in the address, read by the script)
     "/forgot-password": ("forgot.html", "Forgot your password"),
     "/reset-password": ("reset.html", "Choose a new password"),

@@ -1241,6 +1241,108 @@ async function stations() {
   if (kept) await load(kept);
 }
 
+// ---- the journey assistant ---------------------------------------------------------------
+
+const CONVERSATION = "navio.conversation";
+
+function journeyDay(day, currency) {
+  const lines = [];
+  if (day.ride) {
+    const ride = day.ride;
+    const times = ride.departs ? ` ${ride.departs.slice(0, 5)}–${(ride.arrives || "").slice(0, 5)}` : "";
+    lines.push(`${ride.mode} from ${ride.origin} to ${ride.destination}${times} · ${money(ride.cost_minor, currency)}`);
+  }
+  for (const meal of day.meals) {
+    lines.push(`${meal.slot}: ${meal.name} (${meal.cuisines.join(", ") || "—"}) · ${money(meal.cost_minor, currency)}`);
+  }
+  if (day.sights.length) lines.push(`see: ${day.sights.map((s) => s.name).join(", ")}`);
+  if (day.stay) {
+    const rooms = day.stay.rooms > 1 ? ` × ${day.stay.rooms}` : "";
+    lines.push(`night: ${day.stay.name} (${day.stay.room_type}${rooms}) · ${money(day.stay.cost_minor, currency)}`);
+  }
+  const where = day.from_city ? `${day.from_city} → ${day.city}` : day.city;
+  return el(
+    "section",
+    { class: "day", dataset: { day: day.number } },
+    el("h3", {}, `Day ${day.number} · ${day.date} · ${where}`),
+    el("ul", { class: "stops" }, ...lines.map((line) => el("li", { class: "stop" }, line))),
+  );
+}
+
+function showJourney(journey) {
+  const section = $("#journey");
+  section.hidden = !journey;
+  if (!journey) return;
+  const cost = journey.cost;
+  $("#journey-title").textContent = `${journey.cities.join(" → ")}, ${journey.days.length} days`;
+  $("#journey-cost").textContent =
+    `${money(cost.total_minor, cost.currency)} of ${money(cost.budget_minor, cost.currency)}: ` +
+    `transport ${money(cost.transport_minor, cost.currency)}, lodging ${money(cost.lodging_minor, cost.currency)}, ` +
+    `meals ${money(cost.meals_minor, cost.currency)}`;
+  $("#journey-days").replaceChildren(...journey.days.map((d) => journeyDay(d, cost.currency)));
+}
+
+async function assistant() {
+  if (!requireSignIn()) return;
+  function show(conversation) {
+    store.setItem(CONVERSATION, conversation.id);
+    $("#chat").replaceChildren(
+      ...conversation.messages.map((m) => el("li", { class: m.role, dataset: { seq: m.seq } }, m.text)),
+    );
+    const planned = [...conversation.messages].reverse().find((m) => m.role === "assistant");
+    showJourney(planned ? planned.journey : null);
+  }
+  async function list() {
+    const page = await api("/assistant/conversations?limit=20");
+    $("#conversations").replaceChildren(
+      ...page.items.map((c) => {
+        const open = el("button", { type: "button", class: "link" }, c.title);
+        open.addEventListener("click", async () => {
+          try {
+            show(await api(`/assistant/conversations/${c.id}`));
+          } catch (error) {
+            failed(error);
+          }
+        });
+        return el("li", { class: "card" }, open);
+      }),
+    );
+  }
+  $("#say-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("#say").value.trim();
+    if (!text) return;
+    const button = event.submitter;
+    if (button) button.disabled = true;
+    try {
+      const id = store.getItem(CONVERSATION);
+      const path = id ? `/assistant/conversations/${id}/messages` : "/assistant/conversations";
+      show(await api(path, { method: "POST", body: { text } }));
+      $("#say").value = "";
+      await list();
+    } catch (error) {
+      if (error.code === "conversation_not_found") store.removeItem(CONVERSATION);
+      failed(error);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+  $("#new-conversation").addEventListener("click", () => {
+    store.removeItem(CONVERSATION);
+    $("#chat").replaceChildren();
+    showJourney(null);
+  });
+  const kept = store.getItem(CONVERSATION);
+  if (kept) {
+    try {
+      show(await api(`/assistant/conversations/${kept}`));
+    } catch {
+      store.removeItem(CONVERSATION);
+    }
+  }
+  await list();
+}
+
 const pages = {
   home,
   login,
@@ -1256,6 +1358,7 @@ const pages = {
   experiences,
   experience,
   stations,
+  assistant,
 };
 
 async function start() {

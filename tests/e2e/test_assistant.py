@@ -1,0 +1,53 @@
+"""A traveler plans a journey by talking to the assistant in the browser: it asks for what is
+missing, plans from the catalogue (TravelPlanner's San Diego places, the car from Los Angeles),
+re-plans when the party grows, and keeps the conversation for later."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.async_api import BrowserContext, expect
+
+from tests.e2e.test_pages import _api_user, _sign_in
+
+
+async def test_a_traveler_talks_a_journey_into_shape(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    traveler = await _api_user(api, "Planner")
+    page = await context.new_page()
+    await _sign_in(page, site, traveler, "/assistant")
+
+    async def say(text: str) -> None:
+        await page.get_by_label("Your message").fill(text)
+        await page.get_by_role("button", name="Send").click()
+
+    await say("A trip from Los Angeles to San Diego for two, please.")
+    answers = page.locator("#chat li.assistant")
+    await expect(answers.last).to_contain_text("When do you leave")
+    await expect(page.locator("#journey")).to_be_hidden()
+
+    await say("From March 16th to March 18th, 2027, budget $3,000, and we love Mexican food.")
+    await expect(answers.last).to_contain_text("Planned: San Diego")
+    await expect(page.locator("#journey-title")).to_have_text("San Diego, 3 days")
+    days = page.locator("#journey-days section.day")
+    await expect(days).to_have_count(3)
+    await expect(days.first).to_contain_text("self-driving from Los Angeles to San Diego")
+    await expect(days.nth(1).locator("li.stop")).to_contain_text(["breakfast", "lunch", "dinner"])
+    await expect(page.locator("#journey-days")).to_contain_text("Mexican")
+    await expect(page.locator("#journey-cost")).to_contain_text("of US$3,000.00")
+
+    await say("Actually we are 6 people.")
+    await expect(page.locator("#chat li.traveler")).to_have_count(3)
+    await expect(answers.last).to_contain_text("A trip for 6 people")
+    await expect(answers.last).to_contain_text("Planned: San Diego")
+
+    # the conversation is kept: listed, and shown again after a reload
+    await page.reload()
+    await expect(page.locator("#chat li")).to_have_count(6)
+    await expect(page.locator("#conversations li")).to_have_count(1)
+    await expect(page.locator("#conversations li")).to_contain_text("Los Angeles to San Diego")
+    await page.get_by_role("button", name="Start over").click()
+    await expect(page.locator("#chat li")).to_have_count(0)
+    await say("Plan a trip from Los Angeles to Atlantis next week for $500")
+    await expect(answers.last).to_contain_text("Where would you like to go")
+    await expect(page.locator("#conversations li")).to_have_count(2)
