@@ -57,8 +57,11 @@ class _Index:
     regions: Mapping[str, str]
 
 
-def _build_index(cities: Iterable[str], regions: Iterable[str]) -> _Index:
-    city_keys = {_key(name): name for name in cities}
+def _build_index(
+    cities: Iterable[str], regions: Iterable[str], aliases: Mapping[str, str]
+) -> _Index:
+    city_keys = {_key(alias): name for alias, name in aliases.items()}
+    city_keys |= {_key(name): name for name in cities}
     region_keys = {_key(name): name for name in regions}
     names = sorted(set(city_keys) | set(region_keys), key=len, reverse=True)
     # Longest first: at one position the alternation takes the first that matches, so
@@ -72,11 +75,14 @@ def _build_index(cities: Iterable[str], regions: Iterable[str]) -> _Index:
 class Gazetteer:
     cities: frozenset[str]
     regions: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
+    # another name a city is called by -> its name ("New York" -> "New York City")
+    aliases: Mapping[str, str] = field(default_factory=dict, hash=False)
     _index: _Index = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         every_city = set(self.cities).union(*self.regions.values())
-        object.__setattr__(self, "_index", _build_index(every_city, self.regions))
+        index = _build_index(every_city, self.regions, self.aliases)
+        object.__setattr__(self, "_index", index)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Gazetteer:
@@ -92,7 +98,18 @@ class Gazetteer:
         return [
             _Mention(m.start(), m.end(), index.cities.get(k), index.regions.get(k))
             for m, k in keyed
+            # "visits to 3 cities": a town called To (Myanmar) is not meant in lower case
+            if not (m.group().islower() and k in _FUNCTION_WORDS)
         ]
+
+
+_FUNCTION_WORDS = frozenset(
+    {
+        "a", "an", "and", "as", "at", "be", "by", "do", "for", "go", "in", "is", "it", "me", "my",
+        "no", "of", "on", "or", "our", "so", "the", "to", "up", "us", "via", "we", "may", "can",
+        "will", "with", "from", "into", "per", "plan", "trip", "nice", "mobile",
+    }
+)  # fmt: skip
 
 
 _ORIGIN_CUE = re.compile(

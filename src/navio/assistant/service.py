@@ -31,16 +31,21 @@ from navio.places import CityCard, cities_in_region, cities_named, country_names
 
 # the most populous cities of a state or country toured: the composer orders and picks among them
 REGION_CITIES = 8
+REGION_ALL = 10_000
 MAX_NGRAM = 4
 
 
 def _ngrams(text: str) -> set[str]:
+    """The runs of up to four words that could name a place: those starting with a capital
+    (all of them in a message written in lower case)."""
     words = [w.strip(".,;:!?()\"'") for w in text.split()]
     words = [w for w in words if w]
+    lower = text.islower()
     out = set()
     for n in range(1, MAX_NGRAM + 1):
         for i in range(len(words) - n + 1):
-            out.add(" ".join(words[i : i + n]))
+            if lower or words[i][:1].isupper():
+                out.add(" ".join(words[i : i + n]))
     return out
 
 
@@ -94,7 +99,12 @@ class AssistantService:
         now = self.clock.now()
         before = Understood.load(conversation.understood or {})
         known = [n for n in (before.origin, before.destination) if n]
-        gazetteer, regions = await self._gazetteer(body.text, known)
+        offered: set[str] = set()
+        if body.options is not None:  # the options' places are places too, by their names
+            offered = {s.city for s in body.options.stays} | {
+                end for r in body.options.rides for end in (r.origin, r.destination)
+            }
+        gazetteer, regions = await self._gazetteer(body.text, known, offered)
         said = parse_trip_request(body.text, gazetteer, today=now.date())
         understood = merge(before, said)
         await self.repo.add_message(conversation, "traveler", body.text, None, now)
@@ -118,9 +128,18 @@ class AssistantService:
             return f"{heard} {ask(missing)}", None
         assert understood.destination and understood.origin and understood.start
         assert understood.days is not None and understood.budget_minor is not None
-        if understood.destination_is_region:
+        if understood.destination_is_region and body.options is not None:
+            # the options say which of the region's cities can be planned: all of them count
+            every = {c.name for c in await self._region(understood.destination, REGION_ALL)}
+            offered = dict.fromkeys(s.city for s in body.options.stays)
+            destinations = [
+                c
+                for c in offered
+                if (c in every or f"{c} City" in every) and c != understood.origin
+            ]
+        elif understood.destination_is_region:
             cards = regions.get(understood.destination) or await self._region(
-                understood.destination
+                understood.destination, REGION_CITIES
             )
             destinations = [c.name for c in cards if c.name != understood.origin]
         else:
@@ -155,12 +174,18 @@ class AssistantService:
         return f"{heard} {_summary(journey)}", journey.model_dump(mode="json")
 
     async def _gazetteer(
-        self, text: str, known: list[str]
+        self, text: str, known: list[str], offered: set[str]
     ) -> tuple[Gazetteer, dict[str, list[CityCard]]]:
         """Only the catalogue's cities and the regions the message names (and the places of the
         trip so far): the parser can then find no city the catalogue does not know."""
         grams = _ngrams(text) | set(known)
-        found = await cities_named(self.source, grams)
+        # a city is often called without its "City": New York, Mexico, Kansas, Panama
+        found = await cities_named(self.source, grams | {f"{g} City" for g in grams})
+        aliases = {
+            c.name[: -len(" City")]: c.name
+            for c in found
+            if c.name.endswith(" City") and c.name[: -len(" City")] in grams
+        }
         folded = {g.casefold() for g in grams}
         regions: dict[str, list[CityCard]] = {}
         for code, name in us_state_names().items():
@@ -170,18 +195,19 @@ class AssistantService:
             if name.casefold() in folded and name not in regions:
                 regions[name] = await cities_in_region(self.source, code, None, REGION_CITIES)
         gazetteer = Gazetteer(
-            cities=frozenset(c.name for c in found),
+            cities=frozenset(c.name for c in found) | {n for n in offered if n in text},
             regions={r: frozenset(c.name for c in cards) for r, cards in regions.items()},
+            aliases=aliases,
         )
         return gazetteer, regions
 
-    async def _region(self, name: str) -> list[CityCard]:
+    async def _region(self, name: str, limit: int) -> list[CityCard]:
         for code, state in us_state_names().items():
             if state == name:
-                return await cities_in_region(self.source, "US", code, REGION_CITIES)
+                return await cities_in_region(self.source, "US", code, limit)
         for code, country in country_names().items():
             if country == name:
-                return await cities_in_region(self.source, code, None, REGION_CITIES)
+                return await cities_in_region(self.source, code, None, limit)
         return []
 
     async def _read(self, conversation: Conversation) -> ConversationRead:

@@ -81,6 +81,7 @@ class _Index:
             if not ride.too_long(request.max_road_minutes):
                 self.rides[ride.origin, ride.destination].append(ride)
         self.stays: dict[str, list[Stay]] = defaultdict(list)
+        self.lodged = {stay.city for stay in sandbox.stays}
         for stay in sandbox.stays:
             if stay_allowed(stay, request):
                 self.stays[stay.city].append(stay)
@@ -208,8 +209,12 @@ class _Composer:
             if c != self.request.origin and self.index.stays.get(c)
         ]
         for c in self.request.destinations:
-            if c != self.request.origin and not self.index.stays.get(c):
-                self.failures[f"no stay in {c} meets the house rules and room type"] += 1
+            if c == self.request.origin or self.index.stays.get(c):
+                continue
+            if c in self.index.lodged:
+                self.failures[f"no stay in {c} allows the house rules and room type asked for"] += 1
+            else:
+                self.failures[f"no lodging with a price on offer in {c}"] += 1
         # richest first: most sights, then most restaurants
         cities.sort(key=lambda c: (-len(self.index.sights[c]), -len(self.index.eateries[c]), c))
         return cities[:MAX_CANDIDATE_CITIES]

@@ -40,7 +40,7 @@ class StayIn(Strict):
     price_minor: Minor = Field(description="a night, for one unit of `occupancy` guests")
     room_type: RoomType
     forbids: list[HouseRule] = Field(default_factory=list, max_length=5)
-    minimum_nights: int = Field(default=1, ge=1, le=365)
+    minimum_nights: int = Field(default=1, ge=1, le=3650)
     occupancy: int = Field(default=2, ge=1, le=50)
     rating: Rating | None = None
 

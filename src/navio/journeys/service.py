@@ -243,7 +243,9 @@ class JourneysService:
             if not any(s.city == name for s in stays):
                 notes.append(f"{name}: the catalogue has no lodging with a price")
         options = transport_options(self.source, self.transit_cache_dir, self.rates, self.cache)
-        stops = list(cards)
+        # rides only between places a journey can use: the origin and the cities with a bed
+        lodged = {s.city for s in stays}
+        stops = [name for name in cards if name == request.origin or name in lodged]
         for a in stops:
             for b in stops:
                 if a == b or (a != request.origin and b != request.origin and request.cities == 1):

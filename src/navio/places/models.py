@@ -83,6 +83,9 @@ class Place(Base):
         Index("ix_place_place_lat_lon", "lat", "lon"),
         Index("ix_place_place_category", "category"),
         Index("ix_place_place_kind_popularity", "kind", "popularity"),
+        # cities by name and by region (the assistant's gazetteer, a state's largest cities)
+        Index("ix_place_place_kind_name", "kind", "name_folded"),
+        Index("ix_place_place_kind_region", "kind", "country_code", "admin1", "population"),
     )
 
 

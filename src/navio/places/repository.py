@@ -282,6 +282,18 @@ class CityCard:
     timezone: str | None
 
 
+_CITY_COLUMNS = (
+    Place.public_id,
+    Place.name,
+    Place.country_code,
+    Place.admin1,
+    Place.lat,
+    Place.lon,
+    Place.population,
+    Place.timezone,
+)
+
+
 async def cities_named(source: SessionSource, folded: Iterable[str]) -> list[CityCard]:
     """Cities whose folded name (`domain.fold`: case and accents aside) is one of `folded`,
     most populous first."""
@@ -289,37 +301,38 @@ async def cities_named(source: SessionSource, folded: Iterable[str]) -> list[Cit
     if not folded:
         return []
     rows = await resolve_session(source).execute(
-        select(Place)
+        select(*_CITY_COLUMNS)
         .where(Place.kind == "city", Place.name_folded.in_(folded))
         .order_by(Place.population.desc().nulls_last(), Place.id)
     )
-    return [_city_card(p) for p in rows.scalars() if p.lat is not None and p.lon is not None]
+    return [card for r in rows if (card := _city_card(r)) is not None]
 
 
 async def cities_in_region(
     source: SessionSource, country_code: str, admin1: str | None, limit: int
 ) -> list[CityCard]:
     """The most populous cities of a country, or of one of its first-level regions."""
-    query = select(Place).where(Place.kind == "city", Place.country_code == country_code)
+    query = select(*_CITY_COLUMNS).where(Place.kind == "city", Place.country_code == country_code)
     if admin1 is not None:
         query = query.where(Place.admin1 == admin1)
     rows = await resolve_session(source).execute(
         query.order_by(Place.population.desc().nulls_last(), Place.id).limit(limit)
     )
-    return [_city_card(p) for p in rows.scalars() if p.lat is not None and p.lon is not None]
+    return [card for r in rows if (card := _city_card(r)) is not None]
 
 
-def _city_card(p: Place) -> CityCard:
-    assert p.lat is not None and p.lon is not None
+def _city_card(r: Any) -> CityCard | None:
+    if r.lat is None or r.lon is None:
+        return None
     return CityCard(
-        id=p.public_id,
-        name=p.name,
-        country_code=p.country_code,
-        admin1=p.admin1,
-        lat=p.lat,
-        lon=p.lon,
-        population=p.population or 0,
-        timezone=p.timezone,
+        id=r.public_id,
+        name=r.name,
+        country_code=r.country_code,
+        admin1=r.admin1,
+        lat=r.lat,
+        lon=r.lon,
+        population=r.population or 0,
+        timezone=r.timezone,
     )
 
 
