@@ -507,3 +507,20 @@ def test_a_month_in_a_date_is_not_the_town_of_that_name() -> None:
     )
     assert said.origin == "Los Angeles" and said.destination == "San Diego"
     assert said.start == date(2027, 3, 16)
+
+
+def test_function_words_are_not_towns_and_a_city_answers_to_its_short_name() -> None:
+    places = Gazetteer(
+        frozenset({"To", "Of", "Daytona Beach", "New York City", "Nice"}),
+        {"Texas": frozenset({"Dallas", "Houston"})},
+        aliases={"New York": "New York City"},
+    )
+    said = parse_trip_request(
+        "From Daytona Beach, visits to 3 distinct cities in Texas, a nice trip of a week",
+        places,
+        today=date(2026, 12, 7),
+    )
+    assert said.origin == "Daytona Beach"
+    assert said.destination == "Texas" and said.destination_is_region and said.cities == 3
+    said = parse_trip_request("From New York to Nice", places, today=date(2026, 12, 7))
+    assert (said.origin, said.destination) == ("New York City", "Nice")
