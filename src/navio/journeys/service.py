@@ -50,7 +50,7 @@ from navio.places import (
     city_offers,
     place_price,
 )
-from navio.transit import transport_options
+from navio.transit import TransportOption, transport_options
 
 CITY_RADIUS_M = 15_000.0
 OFFERS_PER_CITY = 3000
@@ -253,19 +253,21 @@ class JourneysService:
                 origin, dest = cards[a], cards[b]
                 zone = ZoneInfo(origin.timezone or "UTC")
                 at = datetime.combine(request.start, DEPARTURE, tzinfo=zone)
-                try:
-                    found = await options.options(
-                        f"{origin.lat},{origin.lon}",
-                        f"{dest.lat},{dest.lon}",
-                        at,
-                        modes=TRAVEL_MODES,
-                    )
-                except InvalidInput as e:
-                    notes.append(f"{a} to {b}: {e.detail}")
-                    continue
-                notes.extend(f"{a} to {b}: {n}" for n in found.notes)
+                # one question per mode: a Pareto set over all of them would drop the car
+                # behind a faster flight, yet the car is per vehicle and a group may prefer it
+                found: list[TransportOption] = []
+                for mode in TRAVEL_MODES:
+                    try:
+                        answer = await options.options(
+                            f"{origin.lat},{origin.lon}", f"{dest.lat},{dest.lon}", at, modes=[mode]
+                        )
+                    except InvalidInput as e:
+                        notes.append(f"{a} to {b}: {e.detail}")
+                        continue
+                    notes.extend(f"{a} to {b}: {n}" for n in answer.notes)
+                    found.extend(answer.options)
                 arrive_zone = ZoneInfo(dest.timezone or "UTC")
-                for option in found.options:
+                for option in found:
                     if option.cost_minor is None:
                         continue
                     if "flight" in option.modes:
