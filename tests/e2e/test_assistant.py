@@ -36,14 +36,22 @@ async def test_a_traveler_talks_a_journey_into_shape(
     await expect(page.locator("#journey-days")).to_contain_text("Mexican")
     await expect(page.locator("#journey-cost")).to_contain_text("of US$3,000.00")
 
+    await page.get_by_role("button", name="Save as a trip").click()
+    opened = page.locator("#saved-trip")
+    await expect(opened).to_contain_text("Open “Los Angeles → San Diego”")
+    await opened.click()
+    await expect(page.locator("h1")).to_contain_text("Los Angeles → San Diego")
+    await page.go_back()
+
     await say("Actually we are 6 people.")
     await expect(page.locator("#chat li.traveler")).to_have_count(3)
+    await expect(page.locator("#saved-trip")).to_be_hidden()
     await expect(answers.last).to_contain_text("A trip for 6 people")
     await expect(answers.last).to_contain_text("Planned: San Diego")
 
     # the conversation is kept: listed, and shown again after a reload
     await page.reload()
-    await expect(page.locator("#chat li")).to_have_count(6)
+    await expect(page.locator("#chat li")).to_have_count(7)
     await expect(page.locator("#conversations li")).to_have_count(1)
     await expect(page.locator("#conversations li")).to_contain_text("Los Angeles to San Diego")
     await page.get_by_role("button", name="Start over").click()

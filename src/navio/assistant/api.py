@@ -9,13 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from navio.assistant.repository import AssistantRepository
-from navio.assistant.schemas import ConversationRead, ConversationSummary, MessageIn
+from navio.assistant.schemas import (
+    ConversationRead,
+    ConversationSummary,
+    MessageIn,
+    SavedTrip,
+    SaveTrip,
+)
 from navio.assistant.service import AssistantService
 from navio.iam import CurrentPrincipal
 from navio.journeys import JourneysService
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
+from navio.trips import TripsService, trips_service
 
 router = APIRouter(tags=["assistant"], route_class=UnitOfWorkRoute)
 
@@ -32,6 +39,17 @@ async def assistant_service(request: Request) -> AssistantService:
 
 
 Service = Annotated[AssistantService, Depends(assistant_service)]
+
+
+async def trips(request: Request) -> TripsService:
+    uow: UnitOfWork = request.state.uow
+    state = request.app.state
+    return trips_service(
+        uow.session_source, uow.events, state.clock, state.settings.secret_key.get_secret_value()
+    )
+
+
+Trips = Annotated[TripsService, Depends(trips)]
 TALK = (
     "The assistant reads the message (origin, destination city or a state or country to tour "
     "and how many cities, dates or length, travelers, budget and currency, cuisines, house "
@@ -62,6 +80,26 @@ async def say(
     conversation_id: uuid.UUID, body: MessageIn, principal: CurrentPrincipal, service: Service
 ) -> ConversationRead:
     return await service.say(principal, conversation_id, body)
+
+
+@router.post(
+    "/assistant/conversations/{conversation_id}/trip",
+    response_model=SavedTrip,
+    status_code=201,
+    responses=problem_responses(401, 404, 409, 422),
+    description="Save the conversation's latest journey as a trip of yours: the cities as its "
+    "destinations, a trip item for every ride, night, meal and sight with its cost and time. "
+    "409 `no_journey_yet` before anything was planned; 422 `timezone_required` for a journey "
+    "planned from options sent, unless `timezone` is given.",
+)
+async def save_trip(
+    conversation_id: uuid.UUID,
+    body: SaveTrip,
+    principal: CurrentPrincipal,
+    service: Service,
+    trips_: Trips,
+) -> SavedTrip:
+    return await service.save_trip(principal, conversation_id, body, trips_)
 
 
 @router.get(

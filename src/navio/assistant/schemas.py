@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from navio.journeys import OptionsIn
 
@@ -17,6 +18,34 @@ class MessageIn(BaseModel):
         default=None,
         description="what can be booked, for this message's plan; none: the catalogue",
     )
+
+
+class SaveTrip(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA zone of the destination; needed when the journey was planned from "
+        "options sent (the catalogue's cities know theirs)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+
+class SavedTrip(BaseModel):
+    trip_id: uuid.UUID
+    title: str
+    items: int
 
 
 class MessageRead(BaseModel):

@@ -10,7 +10,7 @@ import uuid
 from pydantic import ValidationError
 
 from navio.assistant.domain import Understood, ask, describe, merge, money
-from navio.assistant.errors import ConversationNotFound
+from navio.assistant.errors import ConversationNotFound, NoJourneyYet, TimezoneRequired
 from navio.assistant.models import Conversation
 from navio.assistant.nlu import Gazetteer, parse_trip_request
 from navio.assistant.repository import AssistantRepository
@@ -19,15 +19,18 @@ from navio.assistant.schemas import (
     ConversationSummary,
     MessageIn,
     MessageRead,
+    SavedTrip,
+    SaveTrip,
     UnderstoodRead,
 )
 from navio.iam import Principal
-from navio.journeys import ComposeRequest, JourneyRead, JourneysService
+from navio.journeys import ComposeRequest, DayRead, JourneyRead, JourneysService
 from navio.kernel.clock import Clock
 from navio.kernel.db import SessionSource
 from navio.kernel.errors import InvalidInput
 from navio.kernel.pagination import Cursor, Page, page_of
 from navio.places import CityCard, cities_in_region, cities_named, country_names, us_state_names
+from navio.trips import Destination, ItemCreate, TripCreate, TripsService
 
 # the most populous cities of a state or country toured: the composer orders and picks among them
 REGION_CITIES = 8
@@ -93,6 +96,69 @@ class AssistantService:
             items=[ConversationSummary.model_validate(c, from_attributes=True) for c in page],
             next_cursor=next_cursor,
         )
+
+    async def save_trip(
+        self,
+        principal: Principal,
+        conversation_id: uuid.UUID,
+        body: SaveTrip,
+        trips: TripsService,
+    ) -> SavedTrip:
+        """The conversation's latest journey as a trip of the traveler's, a trip item for every
+        ride, night, meal and sight (then the planner, budgets, bookings and live journeys work
+        on it as on any trip)."""
+        conversation = await self.repo.conversation_for_update(conversation_id)
+        if conversation is None or conversation.owner_id != principal.user_id:
+            raise ConversationNotFound()
+        planned = next(
+            (m for m in reversed(await self.repo.messages(conversation.id)) if m.journey),
+            None,
+        )
+        if planned is None or planned.journey is None:
+            raise NoJourneyYet("ask for a journey first: nothing planned in this conversation")
+        journey = JourneyRead.model_validate(planned.journey)
+        visited = [p for p in journey.places if p.name in journey.cities]
+        zone = body.timezone or next((p.timezone for p in visited if p.timezone), None)
+        if zone is None:
+            raise TimezoneRequired(
+                "the journey was planned from options: give the destination's `timezone`",
+                field="timezone",
+            )
+        origin = journey.days[0].from_city or journey.days[0].city
+        title = body.title or f"{origin} → {' → '.join(journey.cities)}"
+        trip = await trips.create(
+            principal,
+            TripCreate(
+                title=title[:200],
+                destinations=[
+                    Destination(
+                        name=p.name,
+                        place_id=p.place_id,
+                        country_code=p.country_code,
+                        lat=p.lat,
+                        lon=p.lon,
+                    )
+                    for p in visited
+                ]
+                or [Destination(name=c) for c in journey.cities],
+                start_date=journey.days[0].date,
+                end_date=journey.days[-1].date,
+                timezone=zone,
+                travelers=len(journey.cost.shares_minor),
+                currency=journey.cost.currency,
+            ),
+        )
+        zones = {p.name: p.timezone for p in journey.places}
+        count = 0
+        for day in journey.days:
+            for item in _trip_items(day, journey, zones):
+                await trips.add_item(principal, trip.id, item)
+                count += 1
+        now = self.clock.now()
+        text = f"Saved as the trip “{trip.title}” with {count} items."
+        await self.repo.add_message(conversation, "assistant", text, None, now)
+        conversation.updated_at = now
+        return SavedTrip(trip_id=trip.id, title=trip.title, items=count)
 
     # ---------------------------------------------------------------- a turn
     async def _turn(self, conversation: Conversation, body: MessageIn) -> None:
@@ -222,6 +288,84 @@ class AssistantService:
             ),
             messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
         )
+
+
+def _place_id(journey: JourneyRead, ref: str) -> uuid.UUID | None:
+    """A catalogue place's id (options sent name their own things)."""
+    if journey.source != "catalogue":
+        return None
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return None
+
+
+def _trip_items(
+    day: DayRead, journey: JourneyRead, zones: dict[str, str | None]
+) -> list[ItemCreate]:
+    currency = journey.cost.currency
+    items = []
+    if day.ride is not None:
+        ride = day.ride
+        ends = (
+            ride.arrives if ride.departs and ride.arrives and ride.arrives > ride.departs else None
+        )
+        items.append(
+            ItemCreate(
+                kind="transport",
+                title=f"{ride.mode.capitalize()} {ride.origin} → {ride.destination}"[:200],
+                day=day.date,
+                start_time=ride.departs,
+                end_time=ends,
+                timezone=zones.get(ride.origin),
+                cost_minor=ride.cost_minor,
+                cost_currency=currency,
+                details={
+                    "mode": ride.mode,
+                    "ref": ride.ref,
+                    "minutes": ride.minutes,
+                    "km": ride.km,
+                },
+            )
+        )
+    for meal in day.meals:
+        items.append(
+            ItemCreate(
+                kind="place",
+                title=f"{meal.slot.capitalize()}: {meal.name}"[:200],
+                place_id=_place_id(journey, meal.ref),
+                day=day.date,
+                cost_minor=meal.cost_minor,
+                cost_currency=currency,
+                details={"meal": meal.slot, "cuisines": meal.cuisines},
+            )
+        )
+    for sight in day.sights:
+        located = sight.lat is not None and sight.lon is not None
+        items.append(
+            ItemCreate(
+                kind="place",
+                title=sight.name[:200],
+                place_id=_place_id(journey, sight.ref),
+                lat=sight.lat if located else None,
+                lon=sight.lon if located else None,
+                day=day.date,
+            )
+        )
+    if day.stay is not None:
+        stay = day.stay
+        items.append(
+            ItemCreate(
+                kind="lodging",
+                title=stay.name[:200],
+                place_id=_place_id(journey, stay.ref),
+                day=day.date,
+                cost_minor=stay.cost_minor,
+                cost_currency=currency,
+                details={"room_type": stay.room_type, "rooms": stay.rooms, "nights": 1},
+            )
+        )
+    return items
 
 
 def _summary(journey: JourneyRead) -> str:

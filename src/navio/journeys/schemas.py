@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date, time
 from typing import Annotated, Literal
 
@@ -184,9 +185,23 @@ class ViolationRead(BaseModel):
     message: str
 
 
+class PlaceRead(BaseModel):
+    name: str
+    place_id: uuid.UUID | None
+    country_code: str | None
+    lat: float | None
+    lon: float | None
+    timezone: str | None
+
+
 class JourneyRead(BaseModel):
     source: Literal["options", "catalogue"]
     cities: list[str]
+    places: list[PlaceRead] = Field(
+        default_factory=list,
+        description="the journey's cities as the catalogue knows them, the origin first "
+        "(none for options sent)",
+    )
     cost: CostRead
     days: list[DayRead]
     violations: list[ViolationRead] = Field(

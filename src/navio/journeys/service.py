@@ -4,7 +4,7 @@ priced places and door-to-door transport estimates."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as clock_time
 from pathlib import Path
@@ -31,6 +31,7 @@ from navio.journeys.schemas import (
     JourneyRead,
     MealRead,
     OptionsIn,
+    PlaceRead,
     RideRead,
     SightRead,
     StayRead,
@@ -73,6 +74,7 @@ class Composed:
     currency: str
     source: Literal["options", "catalogue"]
     notes: tuple[str, ...]
+    places: tuple[CityCard, ...] = ()
 
 
 class JourneysService:
@@ -116,17 +118,27 @@ class JourneysService:
             max_road_minutes=body.max_road_minutes,
         )
         notes: list[str] = []
+        places: list[CityCard] = []
         source: Literal["options", "catalogue"]
         if body.options is not None:
             sandbox, source = _sandbox(body.options), "options"
         else:
-            sandbox = await self._catalogue(request, currency, notes, regions or {})
+            sandbox = await self._catalogue(request, currency, notes, regions or {}, places)
             source = "catalogue"
         try:
             journey = await asyncio.to_thread(compose, request, sandbox)
         except NoJourney as e:
             raise JourneyInfeasible("; ".join(e.reasons), reasons=list(e.reasons)) from None
-        return Composed(journey, request, sandbox, currency, source, tuple(notes))
+        visited = {d.city for d in journey.days}
+        return Composed(
+            journey,
+            request,
+            sandbox,
+            currency,
+            source,
+            tuple(notes),
+            tuple(p for p in places if p.name in visited),
+        )
 
     def read(self, composed: Composed) -> JourneyRead:
         journey, request = composed.journey, composed.request
@@ -202,6 +214,17 @@ class JourneysService:
                 for v in check(journey, request, composed.sandbox)
             ],
             notes=list(composed.notes),
+            places=[
+                PlaceRead(
+                    name=p.name,
+                    place_id=p.id,
+                    country_code=p.country_code,
+                    lat=p.lat,
+                    lon=p.lon,
+                    timezone=p.timezone,
+                )
+                for p in composed.places
+            ],
         )
 
     # ---------------------------------------------------------------- the catalogue
@@ -211,6 +234,7 @@ class JourneysService:
         currency: str,
         notes: list[str],
         regions: dict[str, list[CityCard]],
+        places: list[CityCard],
     ) -> Sandbox:
         names = [request.origin, *request.destinations]
         known = await cities_named(self.source, names)
@@ -223,6 +247,7 @@ class JourneysService:
                     f"the catalogue knows no city called {name!r}", field="destinations"
                 )
             cards[name] = matches[0]
+        places.extend(replace(card, name=name) for name, card in cards.items())
         rides: list[Ride] = []
         stays: list[Stay] = []
         eateries: list[Eatery] = []

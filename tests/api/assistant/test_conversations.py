@@ -134,3 +134,90 @@ async def test_bad_messages(places_client: httpx.AsyncClient) -> None:
         "From Los Angeles to San Diego from March 1st to March 30th, 2027, budget $9,000.",
     )
     assert "cannot plan" in long["messages"][-1]["text"]
+
+
+async def test_a_planned_journey_becomes_a_trip(places_client: httpx.AsyncClient) -> None:
+    traveler = await user(places_client)
+    url = f"{API}/assistant/conversations"
+    asked = await _say(places_client, traveler.headers, "A trip from Los Angeles to San Diego.")
+    response = await places_client.post(
+        f"{url}/{asked['id']}/trip", json={}, headers=traveler.headers
+    )
+    assert_problem(response, 409, "no_journey_yet")
+    planned = await _say(
+        places_client,
+        traveler.headers,
+        "For two, March 16th to March 18th, 2027, with $3,000.",
+        asked["id"],
+    )
+    journey = planned["messages"][-1]["journey"]
+    assert journey is not None, planned["messages"][-1]["text"]
+    assert [p["name"] for p in journey["places"]] == ["Los Angeles", "San Diego"]
+    assert journey["places"][1]["timezone"] == "America/Los_Angeles"
+
+    stranger = await user(places_client)
+    response = await places_client.post(
+        f"{url}/{asked['id']}/trip", json={}, headers=stranger.headers
+    )
+    assert_problem(response, 404, "conversation_not_found")
+    response = await places_client.post(
+        f"{url}/{asked['id']}/trip", json={"timezone": "Mars/Olympus"}, headers=traveler.headers
+    )
+    assert_problem(response, 422, "validation_error")
+
+    response = await places_client.post(
+        f"{url}/{asked['id']}/trip", json={}, headers=traveler.headers
+    )
+    assert response.status_code == 201, response.text
+    saved = response.json()
+    assert saved["title"] == "Los Angeles → San Diego"
+    trip = (
+        await places_client.get(f"{API}/trips/{saved['trip_id']}", headers=traveler.headers)
+    ).json()
+    assert (trip["start_date"], trip["end_date"]) == ("2027-03-16", "2027-03-18")
+    assert trip["timezone"] == "America/Los_Angeles" and trip["travelers"] == 2
+    assert trip["currency"] == "USD"
+    assert [d["name"] for d in trip["destinations"]] == ["San Diego"]
+    items = (
+        await places_client.get(f"{API}/trips/{saved['trip_id']}/items", headers=traveler.headers)
+    ).json()
+    assert len(items) == saved["items"]
+    days = journey["days"]
+    expected = sum(
+        (d["ride"] is not None) + len(d["meals"]) + len(d["sights"]) + (d["stay"] is not None)
+        for d in days
+    )
+    assert saved["items"] == expected
+    kinds = [i["kind"] for i in items]
+    assert kinds.count("transport") == 2 and kinds.count("lodging") == 2
+    # every cost of the journey is on the trip, in its currency
+    assert sum(i["cost_minor"] or 0 for i in items) == journey["cost"]["total_minor"]
+    assert {i["cost_currency"] for i in items if i["cost_minor"]} == {"USD"}
+    outward = next(i for i in items if i["kind"] == "transport")
+    assert outward["day"] == "2027-03-16" and outward["start_time"].startswith("09:00")
+    conversation = await places_client.get(f"{url}/{asked['id']}", headers=traveler.headers)
+    assert "Saved as the trip" in conversation.json()["messages"][-1]["text"]
+
+
+async def test_a_journey_from_options_needs_a_time_zone_to_become_a_trip(
+    places_client: httpx.AsyncClient,
+) -> None:
+    case = cases()[0]  # St. Petersburg to Rockford, three days, $1,700
+    traveler = await user(places_client)
+    response = await places_client.post(
+        f"{API}/assistant/conversations",
+        json={"text": case.query, "options": options_json(case.sandbox)},
+        headers=traveler.headers,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["messages"][-1]["journey"] is not None, body["messages"][-1]["text"]
+    url = f"{API}/assistant/conversations/{body['id']}/trip"
+    assert_problem(
+        await places_client.post(url, json={}, headers=traveler.headers), 422, "timezone_required"
+    )
+    response = await places_client.post(
+        url, json={"timezone": "America/Chicago", "title": "Rockford"}, headers=traveler.headers
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["title"] == "Rockford"

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -69,9 +68,7 @@ async def test_seattle_to_san_diego_is_flown(flying: FastAPI) -> None:
             "people": 2,
             "budget": {"amount_minor": 400_000, "currency": "USD"},
         }
-        response = await client.post(
-            f"{API}/journeys/compose", json=body, headers=traveler.headers
-        )
+        response = await client.post(f"{API}/journeys/compose", json=body, headers=traveler.headers)
         assert response.status_code == 200, response.text
         journey = response.json()
         assert journey["violations"] == [] and journey["cities"] == ["San Diego"]

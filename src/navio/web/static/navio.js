@@ -1286,6 +1286,7 @@ async function assistant() {
   if (!requireSignIn()) return;
   function show(conversation) {
     store.setItem(CONVERSATION, conversation.id);
+    $("#saved-trip").hidden = true;
     $("#chat").replaceChildren(
       ...conversation.messages.map((m) => el("li", { class: m.role, dataset: { seq: m.seq } }, m.text)),
     );
@@ -1325,6 +1326,23 @@ async function assistant() {
       failed(error);
     } finally {
       if (button) button.disabled = false;
+    }
+  });
+  $("#save-trip").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      const id = store.getItem(CONVERSATION);
+      const saved = await api(`/assistant/conversations/${id}/trip`, { method: "POST", body: {} });
+      const link = $("#saved-trip");
+      link.href = `/trips/${saved.trip_id}`;
+      link.textContent = `Open “${saved.title}” (${saved.items} items)`;
+      link.hidden = false;
+      $("#chat").append(el("li", { class: "assistant" }, `Saved as the trip “${saved.title}”.`));
+    } catch (error) {
+      failed(error);
+    } finally {
+      button.disabled = false;
     }
   });
   $("#new-conversation").addEventListener("click", () => {
