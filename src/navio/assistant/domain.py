@@ -28,6 +28,7 @@ class Understood:
     origin: str | None = None
     destination: str | None = None
     destination_is_region: bool = False
+    also: list[str] = field(default_factory=list)  # further cities named after the first
     cities: int = 1
     start: date | None = None
     days: int | None = None
@@ -81,6 +82,7 @@ def merge(before: Understood, said: TripRequest) -> Understood:
     if said.destination is not None:
         after.destination = said.destination
         after.destination_is_region = said.destination_is_region
+        after.also = list(said.also)
         after.cities = said.cities
     elif said.cities != 1:
         after.cities = said.cities
@@ -119,7 +121,7 @@ def money(amount_minor: int, currency: str) -> str:
 def describe(understood: Understood) -> str:
     """One sentence of what will be planned, so the traveler sees what was understood."""
     who = "you" if understood.people == 1 else f"{understood.people} people"
-    where = understood.destination or "?"
+    where = " and ".join([understood.destination or "?", *understood.also])
     if understood.destination_is_region:
         where = f"{understood.cities} {'city' if understood.cities == 1 else 'cities'} in {where}"
     when = ""
@@ -145,7 +147,9 @@ def journey_request(said: TripRequest, region_cities: Sequence[str]) -> JourneyR
         return None
     if said.start is None or said.days is None or said.budget_minor is None:
         return None
-    destinations = tuple(region_cities) if said.destination_is_region else (said.destination,)
+    destinations = (
+        tuple(region_cities) if said.destination_is_region else (said.destination, *said.also)
+    )
     return JourneyRequest(
         origin=said.origin,
         destinations=destinations,

@@ -4,7 +4,8 @@ Pure module: standard library only, no I/O. Every field comes from a pattern tha
 and tested; nothing is guessed from a model. What the text does not say stays None (or the
 documented default) and the required fields among them are listed in `missing`, so the caller
 asks the traveller instead of planning on an invention. Choices the parser made on its own
-(a year, a default party size) are listed in `notes` for the same reason.
+(a year, a default party size, the dates read from "next weekend") are listed in `notes` for
+the same reason. Relative dates are counted from the `today` argument, never the clock.
 
 Places are found only as names of the gazetteer, then classified by the words just before
 them: "from", "departing", "starting in"... make an origin; "to", "in", "visiting",
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -137,11 +139,24 @@ def _cue(text: str, mention: _Mention) -> str | None:
 
 
 _ARROW = re.compile(r"\s*(?:to|->|→|-|\u2013)\s*", re.IGNORECASE)
+# What joins one destination to the next in a list: "Austin, Dallas and then Houston".
+_AND_THEN = re.compile(r"\s*(?:(?:,|&|->|→|-|\u2013|\band\b|\bthen\b|\bplus\b)\s*)+", re.IGNORECASE)
+# "Buffalo, New York", "Austin in Texas": a region right after a city is where the city is.
+_WHERE_IT_IS = re.compile(r"\s*(?:,|\bin\b)\s*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
-def _places(text: str, gazetteer: Gazetteer, cities: int) -> tuple[str | None, str | None, bool]:
-    # a name inside a date is the month ("from March 16th": March, Cambridgeshire, is a town)
-    dated = [(m.start(), m.end()) for p in _DATE_PATTERNS for m in p.finditer(text)]
+class _Places(NamedTuple):
+    origin: str | None
+    destination: str | None
+    is_region: bool
+    also: tuple[str, ...]
+
+
+def _places(text: str, gazetteer: Gazetteer, cities: int) -> _Places:
+    # a name inside a date is the month ("from March 16th": March, Cambridgeshire, is a town),
+    # inside "next Friday" the day
+    dated = [(m.start(), m.end()) for p in (*_DATE_PATTERNS, _RELATIVE) for m in p.finditer(text)]
     mentions = [
         m
         for m in gazetteer._mentions(text)
@@ -175,8 +190,38 @@ def _places(text: str, gazetteer: Gazetteer, cities: int) -> tuple[str | None, s
     candidates = [i for i, cue in enumerate(cues) if cue == "destination"] + [
         i for i, m in enumerate(mentions) if cues[i] is None and text[m.start].isupper()
     ]
-    chosen = next((d for i in candidates if (d := as_destination(i))), None)
-    return (origin, *chosen) if chosen else (origin, None, False)
+    chosen = next(((i, d) for i in candidates if (d := as_destination(i))), None)
+    if chosen is None:
+        return _Places(origin, None, False, ())
+    first, (destination, is_region) = chosen
+    if is_region:  # "2 cities in Texas": the planner picks the cities, none is named
+        return _Places(origin, destination, True, ())
+
+    # Dots inside names and dates ("St. Petersburg", "Mar. 16") end no sentence.
+    flat = list(text)
+    for start, end in [*dated, *((m.start, m.end) for m in mentions)]:
+        flat[start:end] = "x" * (end - start)
+    plain = "".join(flat)
+    also: list[str] = []
+    last = first  # the latest mention in the list of destinations
+    for i in range(first + 1, len(mentions)):
+        m, before = mentions[i], mentions[i - 1]
+        if _SENTENCE_END.search(plain, mentions[first].end, m.start):
+            break  # further destinations are named in the same sentence as the first
+        follows = i - 1 == last
+        if follows and m.region is not None and _WHERE_IT_IS.fullmatch(text, before.end, m.start):
+            last = i
+            continue
+        listed = follows and _AND_THEN.fullmatch(text, before.end, m.start) is not None
+        if not (listed or cues[i] == "destination"):
+            continue
+        last = i
+        city = m.city
+        if city is None or i == origin_at or _key(city) == _key(origin or ""):
+            continue  # a region names no further city; the way home is no destination
+        if city != destination and city not in also:
+            also.append(city)
+    return _Places(origin, destination, False, tuple(also))
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -284,6 +329,65 @@ def _make_date(year: int, month: int, day: int, notes: list[str]) -> date | None
     except ValueError:
         notes.append(f"no such date: {year}-{month:02d}-{day:02d}")
         return None
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_LATER = rf"(?:(?P<n>{_NUM})|an?)\s+(?P<unit>days?|weeks?|fortnights?)"
+# Leftmost first, and at one position the first kind that matches: "the day after tomorrow"
+# before "tomorrow". "in 5 days" after "cities" is how long a tour lasts, not when it starts.
+_RELATIVE = re.compile(
+    "|".join(
+        rf"(?P<{kind}>{p})"
+        for kind, p in (
+            ("after_tomorrow", r"\b(?:the\s+)?day\s+after\s+tomorrow\b"),
+            ("tomorrow", r"\btomorrow\b"),
+            ("today", r"\btoday\b"),
+            ("this_weekend", r"\b(?:this(?:\s+coming)?|the\s+coming)\s+weekend\b"),
+            ("next_weekend", r"\bnext\s+weekend\b"),
+            ("next_week", r"\bnext\s+week\b"),
+            ("next_month", r"\bnext\s+month\b"),
+            ("later", rf"(?<!\bcities\s)(?<!\bcity\s)\bin\s+{_LATER}\b"),
+            (
+                "weekday",
+                rf"\b(?:on|next|this|coming|this\s+coming)\s+(?P<wd>{'|'.join(_WEEKDAYS)})\b",
+            ),
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def _as_written(m: re.Match[str]) -> str:
+    phrase = " ".join(m.group().lower().split())
+    return phrase.replace(m["wd"].lower(), m["wd"].capitalize()) if m["wd"] else phrase
+
+
+_DAYS_AHEAD = {"today": 0, "tomorrow": 1, "after_tomorrow": 2}
+
+
+def _relative_dates(m: re.Match[str], today: date) -> tuple[date, date | None]:
+    kind = m.lastgroup or ""
+    if kind in _DAYS_AHEAD:
+        return today + timedelta(days=_DAYS_AHEAD[kind]), None
+    if kind in ("this_weekend", "next_weekend"):
+        # Back to the day before on a Sunday: "this weekend" then is the one under way.
+        saturday = today + timedelta(days=5 - today.weekday())
+        if kind == "next_weekend":
+            saturday += timedelta(weeks=1)
+        return saturday, saturday + timedelta(days=1)
+    if kind == "next_week":
+        monday = today + timedelta(days=7 - today.weekday())
+        return monday, monday + timedelta(days=6)
+    if kind == "next_month":
+        return date(today.year + today.month // 12, today.month % 12 + 1, 1), None
+    if kind == "later":
+        n = _number(m["n"]) if m["n"] else 1
+        return today + timedelta(days=n * {"d": 1, "w": 7, "f": 14}[m["unit"][0].lower()]), None
+    # "on Friday", "this Friday" and "next Friday" all mean the first Friday after today: on a
+    # Wednesday "next Friday" is two days away, not nine. Some readers mean the Friday of next
+    # week, but one rule for the three is easier to predict, and the note shows the date taken.
+    ahead = (_WEEKDAYS.index(m["wd"].lower()) - today.weekday() - 1) % 7 + 1
+    return today + timedelta(days=ahead), None
 
 
 # "a" counts only before week and fortnight: "$100 a day" states no duration.
@@ -483,6 +587,8 @@ class TripRequest:
     origin: str | None
     destination: str | None
     destination_is_region: bool
+    # further destination cities, in the order named; the first is `destination`
+    also: tuple[str, ...]
     cities: int
     start: date | None
     end: date | None
@@ -505,12 +611,31 @@ def parse_trip_request(text: str, gazetteer: Gazetteer, *, today: date) -> TripR
 
     cities_match = _CITIES.search(text)
     cities = max(1, _number(cities_match[1])) if cities_match else 1
-    origin, destination, is_region = _places(text, gazetteer, cities)
-    if destination is not None and cities > 1 and not is_region:
-        notes.append(f"{cities} cities requested but the destination is one city")
+    origin, destination, is_region, also = _places(text, gazetteer, cities)
+    named = 1 + len(also)
+    if cities_match is None:
+        cities = named
+    elif destination is not None and not is_region and cities != named:
+        notes.append(
+            f"{cities} cities requested but {named} named"
+            if also
+            else f"{cities} cities requested but the destination is one city"
+        )
 
-    start, end = _resolve_dates(_date_mentions(text), today, notes)
-    stated = _stated_days(text)
+    explicit = _date_mentions(text)
+    start, end = _resolve_dates(explicit, today, notes)
+    if (said := _RELATIVE.search(text)) is not None:
+        phrase = _as_written(said)
+        if explicit:
+            notes.append(f"{phrase}: not used, the dates given win")
+        else:
+            start, end = _relative_dates(said, today)
+            notes.append(f"{phrase}: {start}" + (f" to {end}" if end else ""))
+    # "in 2 weeks" says when the trip starts, not how long it lasts.
+    stated = _stated_days(_RELATIVE.sub(lambda m: " " * len(m.group()), text))
+    # "a 3-day trip next week": the phrase says when, the length how long (within it)
+    if said is not None and not explicit and start and end and stated:
+        end = None if stated < (end - start).days + 1 else end
     days = stated
     if start is not None and end is None and stated is not None:
         end = start + timedelta(days=stated - 1)
@@ -539,6 +664,7 @@ def parse_trip_request(text: str, gazetteer: Gazetteer, *, today: date) -> TripR
         origin=origin,
         destination=destination,
         destination_is_region=is_region,
+        also=also,
         cities=cities,
         start=start,
         end=end,

@@ -62,6 +62,7 @@ class UnderstoodRead(BaseModel):
     origin: str | None
     destination: str | None
     destination_is_region: bool
+    also: list[str]
     cities: int
     start: date | None
     end: date | None

@@ -209,7 +209,7 @@ class AssistantService:
             )
             destinations = [c.name for c in cards if c.name != understood.origin]
         else:
-            destinations = [understood.destination]
+            destinations = [understood.destination, *understood.also]
         try:
             request = ComposeRequest(
                 origin=understood.origin,

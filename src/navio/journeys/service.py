@@ -419,48 +419,16 @@ def _sandbox(options: OptionsIn) -> Sandbox:
                     f"{kind}: ref {item.ref!r} is given twice", field="options"
                 )
             seen.add(item.ref)
+    # the options' fields are the domain's; only the lists become sets
     return Sandbox(
-        rides=tuple(
-            Ride(
-                ref=r.ref,
-                mode=r.mode,
-                origin=r.origin,
-                destination=r.destination,
-                price_minor=r.price_minor,
-                minutes=r.minutes,
-                km=r.km,
-                day=r.day,
-                departs=r.departs,
-                arrives=r.arrives,
-            )
-            for r in options.rides
-        ),
+        rides=tuple(Ride(**r.model_dump()) for r in options.rides),
         stays=tuple(
-            Stay(
-                ref=s.ref,
-                name=s.name,
-                city=s.city,
-                price_minor=s.price_minor,
-                room_type=s.room_type,
-                forbids=frozenset(s.forbids),
-                minimum_nights=s.minimum_nights,
-                occupancy=s.occupancy,
-                rating=s.rating,
-            )
+            Stay(**s.model_dump(exclude={"forbids"}), forbids=frozenset(s.forbids))
             for s in options.stays
         ),
         eateries=tuple(
-            Eatery(
-                ref=e.ref,
-                name=e.name,
-                city=e.city,
-                cost_minor=e.cost_minor,
-                cuisines=frozenset(e.cuisines),
-                rating=e.rating,
-            )
+            Eatery(**e.model_dump(exclude={"cuisines"}), cuisines=frozenset(e.cuisines))
             for e in options.eateries
         ),
-        sights=tuple(
-            Sight(ref=s.ref, name=s.name, city=s.city, lat=s.lat, lon=s.lon) for s in options.sights
-        ),
+        sights=tuple(Sight(**s.model_dump()) for s in options.sights),
     )

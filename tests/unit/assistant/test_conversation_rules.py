@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from navio.assistant.domain import Understood, ask, describe, merge
+from navio.assistant.domain import Understood, ask, describe, journey_request, merge
 from navio.assistant.nlu import Gazetteer, parse_trip_request
 
 TODAY = date(2026, 12, 7)
@@ -70,3 +70,21 @@ def test_what_is_understood_survives_storage() -> None:
     trip = _said("From Los Angeles to San Diego, March 16th to 18th, $900, Mexican, no flights")
     assert Understood.load(trip.dump()) == trip
     assert Understood.load({**trip.dump(), "unknown": 1}) == trip
+
+
+def test_several_named_cities_are_all_destinations() -> None:
+    places = Gazetteer(frozenset({"Houston", "Austin", "San Antonio", "Dallas"}))
+    said = parse_trip_request(
+        "From Houston to Austin and San Antonio, March 1st to March 5th, $2,000",
+        places,
+        today=TODAY,
+    )
+    trip = merge(Understood(), said)
+    assert (trip.destination, trip.also, trip.cities) == ("Austin", ["San Antonio"], 2)
+    assert describe(trip).startswith("A trip for you from Houston to Austin and San Antonio")
+    request = journey_request(said, [])
+    assert request is not None
+    assert request.destinations == ("Austin", "San Antonio") and request.cities == 2
+    # naming one city later replaces the list
+    one = merge(trip, parse_trip_request("Let's go to Dallas instead.", places, today=TODAY))
+    assert (one.destination, one.also, one.cities) == ("Dallas", [], 1)

@@ -39,6 +39,9 @@ GAZETTEER = Gazetteer.from_pairs(
         ("Salt Lake City", "Utah"),
         ("Austin", "Texas"),
         ("Mission", "Texas"),
+        ("Houston", "Texas"),
+        ("Dallas", "Texas"),
+        ("San Antonio", "Texas"),
     ]
 )
 
@@ -121,6 +124,63 @@ def test_a_city_name_in_lower_case_without_a_cue_is_not_a_place() -> None:
     request = parse("on a mission: from Chicago, then visiting Austin")
     assert (request.origin, request.destination) == ("Chicago", "Austin")
     assert parse("we are on a mission").destination is None
+
+
+@pytest.mark.parametrize(
+    ("text", "destination", "also"),
+    [
+        ("from Houston to Austin and San Antonio", "Austin", ("San Antonio",)),
+        ("from Chicago, visiting Austin, Dallas and Houston", "Austin", ("Dallas", "Houston")),
+        ("from Houston to Austin then San Antonio", "Austin", ("San Antonio",)),
+        ("from Houston to Austin, and then on to San Antonio", "Austin", ("San Antonio",)),
+        ("from Chicago to Austin & Dallas", "Austin", ("Dallas",)),
+        ("Chicago -> Denver -> Boulder", "Denver", ("Boulder",)),
+        ("from Chicago to Denver, staying in Boulder", "Denver", ("Boulder",)),
+    ],
+)
+def test_several_destinations_in_the_order_named(
+    text: str, destination: str, also: tuple[str, ...]
+) -> None:
+    request = parse(text)
+    assert (request.destination, request.also) == (destination, also)
+    assert request.cities == 1 + len(also)
+    assert not request.destination_is_region
+
+
+def test_the_origin_is_never_a_further_destination() -> None:
+    request = parse("from Houston, visiting Austin, Dallas and Houston")
+    assert (request.origin, request.destination, request.also) == ("Houston", "Austin", ("Dallas",))
+    request = parse("from Houston to Austin then San Antonio and back to Houston")
+    assert request.also == ("San Antonio",)
+    assert request.cities == 2
+
+
+def test_a_destination_named_twice_is_listed_once() -> None:
+    request = parse("from Chicago to Austin, Dallas, then Austin again and Dallas")
+    assert (request.destination, request.also, request.cities) == ("Austin", ("Dallas",), 2)
+
+
+def test_a_region_after_a_city_is_where_the_city_is() -> None:
+    request = parse("from Chicago to Buffalo, New York and Ithaca")
+    assert (request.destination, request.also) == ("Buffalo", ("Ithaca",))
+    assert parse("from Chicago to Austin in Texas").also == ()
+
+
+def test_a_city_in_another_sentence_is_no_further_destination() -> None:
+    request = parse("From Chicago to Austin. Dallas is where my sister lives.")
+    assert (request.destination, request.also, request.cities) == ("Austin", (), 1)
+
+
+def test_a_region_destination_keeps_also_empty() -> None:
+    request = parse("from Houston, visiting 2 cities in Texas: Austin and Dallas")
+    assert (request.destination, request.destination_is_region) == ("Texas", True)
+    assert (request.also, request.cities) == ((), 2)
+
+
+def test_a_stated_number_of_cities_wins_over_the_names() -> None:
+    request = parse("from Houston to 3 cities: Austin and Dallas")
+    assert (request.destination, request.also, request.cities) == ("Austin", ("Dallas",), 3)
+    assert "3 cities requested but 2 named" in request.notes
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -215,6 +275,103 @@ def test_a_duration_that_disagrees_with_the_dates_is_noted() -> None:
     request = parse("3 days, from March 16th to March 19th, 2022")
     assert request.days == 4
     assert "3 days stated but the dates span 4" in request.notes
+
+
+# 2026-11-25 is a Wednesday.
+WEDNESDAY = date(2026, 11, 25)
+SATURDAY = date(2026, 11, 28)
+SUNDAY = date(2026, 11, 29)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "start", "end"),
+    [
+        ("leaving tomorrow", WEDNESDAY, date(2026, 11, 26), None),
+        ("Today!", WEDNESDAY, WEDNESDAY, None),
+        ("the day after tomorrow", WEDNESDAY, date(2026, 11, 27), None),
+        ("this weekend", WEDNESDAY, SATURDAY, SUNDAY),
+        ("this weekend", SATURDAY, SATURDAY, SUNDAY),
+        ("this weekend", SUNDAY, SATURDAY, SUNDAY),
+        ("next weekend", WEDNESDAY, date(2026, 12, 5), date(2026, 12, 6)),
+        ("next weekend", SATURDAY, date(2026, 12, 5), date(2026, 12, 6)),
+        ("next week", WEDNESDAY, date(2026, 11, 30), date(2026, 12, 6)),
+        ("next week", SUNDAY, date(2026, 11, 30), date(2026, 12, 6)),
+        ("in 3 days", WEDNESDAY, SATURDAY, None),
+        ("in three days", WEDNESDAY, SATURDAY, None),
+        ("in 2 weeks", WEDNESDAY, date(2026, 12, 9), None),
+        ("in a week", WEDNESDAY, date(2026, 12, 2), None),
+        ("in two weeks", WEDNESDAY, date(2026, 12, 9), None),
+        ("in a couple of weeks", WEDNESDAY, date(2026, 12, 9), None),
+        ("next month", WEDNESDAY, date(2026, 12, 1), None),
+        ("next month", date(2027, 1, 31), date(2027, 2, 1), None),
+        ("next month", date(2026, 12, 31), date(2027, 1, 1), None),
+        ("on Friday", WEDNESDAY, date(2026, 11, 27), None),
+        ("on Wednesday", WEDNESDAY, date(2026, 12, 2), None),
+        # the coming Friday, not the one of next week
+        ("next Friday", WEDNESDAY, date(2026, 11, 27), None),
+        ("next Friday", date(2026, 11, 27), date(2026, 12, 4), None),
+    ],
+)
+def test_relative_dates(text: str, today: date, start: date, end: date | None) -> None:
+    request = parse(text, today=today)
+    assert (request.start, request.end) == (start, end)
+    assert request.days == (None if end is None else (end - start).days + 1)
+    assert ("dates" in request.missing) == (end is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "start", "end"),
+    [
+        ("tomorrow, for 3 days", WEDNESDAY, date(2026, 11, 26), date(2026, 11, 28)),
+        ("on Friday for a week", WEDNESDAY, date(2026, 11, 27), date(2026, 12, 3)),
+        ("in two weeks, 4 nights", WEDNESDAY, date(2026, 12, 9), date(2026, 12, 13)),
+        ("in a week for a week", WEDNESDAY, date(2026, 12, 2), date(2026, 12, 8)),
+        ("next month for 5 days", date(2027, 1, 31), date(2027, 2, 1), date(2027, 2, 5)),
+    ],
+)
+def test_a_relative_start_and_a_duration_give_the_end(
+    text: str, today: date, start: date, end: date
+) -> None:
+    request = parse(text, today=today)
+    assert (request.start, request.end, request.days) == (start, end, (end - start).days + 1)
+    assert "dates" not in request.missing
+
+
+def test_how_a_relative_date_was_read_is_noted() -> None:
+    request = parse("from Chicago to Denver next weekend, $500", today=date(2026, 12, 5))
+    assert (request.start, request.end) == (date(2026, 12, 12), date(2026, 12, 13))
+    assert "next weekend: 2026-12-12 to 2026-12-13" in request.notes
+    assert request.missing == ()
+    assert "next Friday: 2026-11-27" in parse("Next  friday", today=WEDNESDAY).notes
+    assert "in three days: 2026-11-28" in parse("In three days", today=WEDNESDAY).notes
+
+
+def test_explicit_dates_win_over_a_relative_phrase() -> None:
+    request = parse("next weekend, from March 16th to March 18th, 2027", today=WEDNESDAY)
+    assert (request.start, request.end) == (date(2027, 3, 16), date(2027, 3, 18))
+    assert "next weekend: not used, the dates given win" in request.notes
+    assert parse("tomorrow, or rather on 2027-01-04", today=WEDNESDAY).start == date(2027, 1, 4)
+
+
+def test_in_some_days_is_when_not_how_long() -> None:
+    assert parse("in 3 days", today=WEDNESDAY).days is None
+    # after a number of cities it is the length of the tour
+    request = parse("3 cities in 5 days", today=WEDNESDAY)
+    assert (request.start, request.days) == (None, 5)
+
+
+def test_a_length_within_a_relative_range_starts_at_its_beginning() -> None:
+    request = parse("a 3-day trip next week", today=WEDNESDAY)
+    assert (request.start, request.end, request.days) == (
+        date(2026, 11, 30),
+        date(2026, 12, 2),
+        3,
+    )
+    assert "next week: 2026-11-30 to 2026-12-06" in request.notes
+    # a length longer than the phrase's range keeps the range (and says so)
+    longer = parse("a 9-day trip next week", today=WEDNESDAY)
+    assert (longer.start, longer.end, longer.days) == (date(2026, 11, 30), date(2026, 12, 6), 7)
+    assert "9 days stated but the dates span 7" in longer.notes
 
 
 # --- travellers and budget --------------------------------------------------------------------
@@ -371,6 +528,7 @@ def test_a_full_request() -> None:
         origin="Chicago",
         destination="Colorado",
         destination_is_region=True,
+        also=(),
         cities=3,
         start=date(2027, 3, 8),
         end=date(2027, 3, 14),
@@ -454,6 +612,7 @@ def test_travelplanner_query_matches_its_gold_plan(
         _missing_data(QUERIES)
     request = _parse_real(case.query, travelplanner)
     assert request.origin == case.origin
+    assert request.also == ()
     if len(case.visited) == 1:
         assert (request.destination, request.destination_is_region) == (case.visited[0], False)
     else:
