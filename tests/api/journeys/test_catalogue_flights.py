@@ -1,5 +1,6 @@
 """A journey from the catalogue that needs a flight, on SQLite and PostgreSQL: GeoNames' US
-cities, TravelPlanner's San Diego places and the OpenFlights route network imported; Seattle to
+cities, TravelPlanner's San Diego places and the OpenFlights route network imported (joined to
+airportsdata's airports by the network itself); Seattle to
 San Diego is flown both ways (2,200 km by road is more than a day's drive), and without flights
 there is no journey, for that reason."""
 
@@ -41,8 +42,6 @@ async def flying(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
             names = {c["code"]: c["name"] for c in countries}
             cities = [r for r in importers.city_rows(names, 15_000) if r["country_code"] == "US"]
             await bulk_upsert(repo, "geonames", cities, now)
-            airports = [r for r in importers.airport_rows(names) if r["country_code"] == "US"]
-            await bulk_upsert(repo, "airportsdata", airports, now)
             summary = importers.ImportSummary("travelplanner")
             places = [
                 r
