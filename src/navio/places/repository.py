@@ -3,6 +3,7 @@ PostgreSQL tsvector + pg_trgm); both answer the same questions. Never commits.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -17,6 +18,7 @@ from navio.kernel.db import Repository, SessionSource, resolve_session
 from navio.kernel.geo import in_box
 from navio.places.models import Country, IndexStat, Place, Term
 from navio.places.opening_hours import windows_from_json
+from navio.places.reference import country_names, us_state_names
 from navio.places.vocabulary import TrigramVocabulary, edits1
 
 PLACE_TABLE = cast(Table, Place.__table__)
@@ -63,6 +65,8 @@ async def warm_caches(session: AsyncSession) -> None:
     for a world catalogue)."""
     if session.get_bind().dialect.name == "sqlite":
         await _vocabulary(session)
+    # the names of the US states and the countries (a gazetteer's regions): read once
+    await asyncio.to_thread(lambda: (us_state_names(), country_names()))
 
 
 # one JSON parameter, not hundreds of placeholders rendered for every query
