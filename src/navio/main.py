@@ -110,11 +110,10 @@ async def load_revocations(db: Database, revocations: RevocationList) -> None:
             await revocations.put(row.key, row.value, row.expires_at)
 
 
-async def _warm(db: Database, rates: EcbRates) -> None:
+async def _warm(db: Database) -> None:
     try:
         async with db.transaction(write=False) as session:
             await warm_places(session)
-        await asyncio.to_thread(rates.currencies)  # the bundled ECB history, read once
     except Exception:  # a cold cache is slower, never wrong: the first query fills it
         log.warning("warm_caches_failed", exc_info=True)
 
@@ -330,7 +329,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()
-        warming = asyncio.create_task(_warm(db, app.state.rates), name="navio-warm-caches")
+        warming = asyncio.create_task(_warm(db), name="navio-warm-caches")
         # Everything built at start-up lives as long as the process: keep it out of the
         # collector's generations so collections under load stay short.
         gc.collect()
