@@ -253,13 +253,11 @@ class AssistantService:
             if c.name.endswith(" City") and c.name[: -len(" City")] in grams
         }
         folded = {g.casefold() for g in grams}
-        regions: dict[str, list[CityCard]] = {}
-        for code, name in us_state_names().items():
-            if name.casefold() in folded:
-                regions[name] = await cities_in_region(self.source, "US", code, REGION_CITIES)
-        for code, name in country_names().items():
-            if name.casefold() in folded and name not in regions:
-                regions[name] = await cities_in_region(self.source, code, None, REGION_CITIES)
+        regions = {
+            name: await cities_in_region(self.source, country, admin1, REGION_CITIES)
+            for name, (country, admin1) in _regions().items()
+            if name.casefold() in folded
+        }
         gazetteer = Gazetteer(
             cities=frozenset(c.name for c in found) | {n for n in offered if n in text},
             regions={r: frozenset(c.name for c in cards) for r, cards in regions.items()},
@@ -268,13 +266,8 @@ class AssistantService:
         return gazetteer, regions
 
     async def _region(self, name: str, limit: int) -> list[CityCard]:
-        for code, state in us_state_names().items():
-            if state == name:
-                return await cities_in_region(self.source, "US", code, limit)
-        for code, country in country_names().items():
-            if country == name:
-                return await cities_in_region(self.source, code, None, limit)
-        return []
+        where = _regions().get(name)
+        return await cities_in_region(self.source, *where, limit) if where else []
 
     async def _read(self, conversation: Conversation) -> ConversationRead:
         messages = await self.repo.messages(conversation.id)
@@ -288,6 +281,15 @@ class AssistantService:
             ),
             messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
         )
+
+
+def _regions() -> dict[str, tuple[str, str | None]]:
+    """A region a traveler may tour, by name: a US state (country, state code) or a country
+    (its code, no state); a state wins over a country of the same name."""
+    countries: dict[str, tuple[str, str | None]] = {
+        name: (code, None) for code, name in country_names().items()
+    }
+    return countries | {name: ("US", code) for code, name in us_state_names().items()}
 
 
 def _place_id(journey: JourneyRead, ref: str) -> uuid.UUID | None:

@@ -9,6 +9,7 @@ per person, a room per `occupancy` people per night.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -170,6 +171,13 @@ class Journey:
     days: tuple[JourneyDay, ...]
     cost_minor: int
     breakdown: dict[str, int] = field(default_factory=dict)
+
+
+def forbidden_by(rules: Iterable[str]) -> frozenset[str]:
+    """What house rules such as "No smoking", "No children under 10" forbid."""
+    return frozenset(
+        r.strip()[3:].strip().lower() for r in rules if r.strip().lower().startswith("no ")
+    )
 
 
 def stay_allowed(stay: Stay, request: JourneyRequest) -> bool:

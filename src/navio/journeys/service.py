@@ -22,6 +22,7 @@ from navio.journeys.domain import (
     Sandbox,
     Sight,
     Stay,
+    forbidden_by,
 )
 from navio.journeys.errors import InvalidJourneyRequest, JourneyInfeasible, UnknownCity
 from navio.journeys.schemas import (
@@ -383,12 +384,7 @@ def _stay(o: Offer, city: str, amount: int) -> Stay:
     room = str(attributes.get("room_type") or "").lower()
     if room not in ROOM_TYPES:
         room = ROOM_BY_CATEGORY.get(o.category, "private room")
-    rules = attributes.get("house_rules") or []
-    forbids = frozenset(
-        str(r).strip()[3:].strip().lower()
-        for r in rules
-        if str(r).strip().lower().startswith("no ")
-    )
+    forbids = forbidden_by(str(r) for r in attributes.get("house_rules") or [])
     nights = attributes.get("minimum_nights")
     occupancy = attributes.get("maximum_occupancy")
     return Stay(

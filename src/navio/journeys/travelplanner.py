@@ -21,6 +21,7 @@ from navio.journeys.domain import (
     Sandbox,
     Sight,
     Stay,
+    forbidden_by,
     journey_cost,
 )
 
@@ -46,13 +47,7 @@ def _minutes(text: str) -> int | None:
 
 
 def _forbids(rules: Any) -> frozenset[str]:
-    if not isinstance(rules, str):
-        return frozenset()
-    return frozenset(
-        part.strip()[3:].strip().lower()
-        for part in rules.split("&")
-        if part.strip().lower().startswith("no ")
-    )
+    return forbidden_by(rules.split("&")) if isinstance(rules, str) else frozenset()
 
 
 def sandbox_from_reference(info: Mapping[str, Any]) -> Sandbox:

@@ -215,23 +215,26 @@ class VisitCandidate:
     price: PlacePrice | None
 
 
+# what other contexts read of a point of interest
+_POI_COLUMNS = (
+    Place.public_id,
+    Place.name,
+    Place.category,
+    Place.lat,
+    Place.lon,
+    Place.rating,
+    Place.popularity,
+    Place.attributes,
+)
+
+
 async def visit_candidates(
     source: SessionSource, lat: float, lon: float, radius_m: float, limit: int
 ) -> list[VisitCandidate]:
     """Points of interest within `radius_m` of a point, the most popular first."""
     session = resolve_session(source)
     rows = await session.execute(
-        select(
-            Place.public_id,
-            Place.name,
-            Place.category,
-            Place.lat,
-            Place.lon,
-            Place.rating,
-            Place.popularity,
-            Place.opening_hours,
-            Place.attributes,
-        )
+        select(*_POI_COLUMNS, Place.opening_hours)
         .where(
             Place.kind == "poi",
             in_box(Place.lat, Place.lon, lat, lon, radius_m),
@@ -367,16 +370,7 @@ async def city_offers(
     """Points of interest of a town: those whose locality is its name (sources without
     coordinates) or that lie within `radius_m` of its centre; the most popular first."""
     rows = await resolve_session(source).execute(
-        select(
-            Place.public_id,
-            Place.name,
-            Place.category,
-            Place.lat,
-            Place.lon,
-            Place.rating,
-            Place.popularity,
-            Place.attributes,
-        )
+        select(*_POI_COLUMNS)
         .where(
             Place.kind == "poi",
             or_(
