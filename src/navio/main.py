@@ -57,6 +57,7 @@ from navio.payments.providers import PaymentProvider, build_provider
 from navio.places import api as places_api
 from navio.places import warm_caches as warm_places
 from navio.places.semantic import SemanticIndex
+from navio.pricing import api as pricing_api
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
@@ -371,6 +372,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         *marketplace_api.routers,
         *stations_api.routers,
         *analytics_api.routers,
+        *pricing_api.routers,
         *transit_api.routers,
         *itinerary_api.routers,
         *journeys_api.routers,

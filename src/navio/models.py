@@ -15,6 +15,7 @@ def import_all_models() -> None:
     import navio.notifications.models
     import navio.payments.models
     import navio.places.models
+    import navio.pricing.models
     import navio.profiles.models
     import navio.stations.models
     import navio.tracking.models

@@ -83,6 +83,11 @@ PUBLIC = {
     "GET /api/v1/transport/options",
     "GET /api/v1/transport/route/{route_id}",
     "POST /api/v1/transport/multi-leg",
+    # fair prices from travelers' reports (the reports themselves are their reporters')
+    "GET /api/v1/pricing/items",
+    "GET /api/v1/pricing/fair",
+    "GET /api/v1/pricing/check",
+    "GET /api/v1/pricing/history",
     "GET /health/live",
     "GET /health/ready",
 }

@@ -1,0 +1,138 @@
+"""Every pricing query. Never commits."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date
+
+from sqlalchemy import ColumnElement, String, and_, case, func, select, type_coerce
+
+from navio.kernel.db import Repository
+from navio.kernel.geo import EARTH_RADIUS_M, in_box
+from navio.kernel.pagination import Cursor, newest_first
+from navio.pricing.models import PriceReport
+
+
+class PricingRepository(Repository):
+    async def add(self, row: PriceReport) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def report(self, report_id: uuid.UUID) -> PriceReport | None:
+        return await self.session.get(PriceReport, report_id)
+
+    async def same_report(
+        self, user_id: uuid.UUID, item: str, cell: str, observed_on: date
+    ) -> PriceReport | None:
+        return await self.session.scalar(
+            select(PriceReport).where(
+                PriceReport.user_id == user_id,
+                PriceReport.item == item,
+                PriceReport.cell == cell,
+                PriceReport.observed_on == observed_on,
+            )
+        )
+
+    async def delete(self, row: PriceReport) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    async def mine(
+        self, user_id: uuid.UUID, item: str | None, limit: int, before: Cursor | None
+    ) -> list[PriceReport]:
+        statement = select(PriceReport).where(PriceReport.user_id == user_id)
+        if item is not None:
+            statement = statement.where(PriceReport.item == item)
+        statement = newest_first(statement, PriceReport.created_at, PriceReport.id, limit, before)
+        return list(await self.session.scalars(statement))
+
+    @staticmethod
+    def _area(
+        item: str,
+        since: date,
+        lat: float,
+        lon: float,
+        radius_m: float | None,
+        place_id: uuid.UUID | None,
+    ) -> ColumnElement[bool]:
+        """The item's reports since `since` at `place_id`, or within `radius_m` of the point:
+        the bounding box (which the index serves), then the circle on the local plane (an
+        equirectangular distance, within 0.1 % of the great circle inside 50 km; longitudes
+        compared across the antimeridian)."""
+        if place_id is not None:
+            return and_(
+                PriceReport.item == item,
+                PriceReport.place_id == place_id,
+                PriceReport.observed_on >= since,
+            )
+        assert radius_m is not None
+        dlat = PriceReport.lat - lat
+        gap = func.abs(PriceReport.lon - lon)
+        dlon = case((gap > 180, 360 - gap), else_=gap) * math.cos(math.radians(lat))
+        reach = math.degrees(radius_m / EARTH_RADIUS_M)
+        return and_(
+            PriceReport.item == item,
+            in_box(PriceReport.lat, PriceReport.lon, lat, lon, radius_m),
+            dlat * dlat + dlon * dlon <= reach * reach,
+            PriceReport.observed_on >= since,
+        )
+
+    async def latest_reports(
+        self,
+        item: str,
+        since: date,
+        lat: float,
+        lon: float,
+        radius_m: float | None,
+        place_id: uuid.UUID | None,
+    ) -> list[tuple[str, int, date, int]]:
+        """Each reporter's reports of their latest day in the area: (reporter, euro minor,
+        day, how many reports they sent in all)."""
+        area = self._area(item, since, lat, lon, radius_m, place_id)
+        latest = (
+            select(
+                PriceReport.user_id.label("reporter"),
+                func.max(PriceReport.observed_on).label("day"),
+                func.count().label("sent"),
+            )
+            .where(area)
+            .group_by(PriceReport.user_id)
+            .subquery()
+        )
+        statement = (
+            select(
+                PriceReport.user_id,
+                PriceReport.amount_eur_minor,
+                PriceReport.observed_on,
+                latest.c.sent,
+            )
+            .join(
+                latest,
+                and_(
+                    PriceReport.user_id == latest.c.reporter,
+                    PriceReport.observed_on == latest.c.day,
+                ),
+            )
+            .where(area)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return [(str(user), amount, day, sent) for user, amount, day, sent in rows]
+
+    async def reports_in(
+        self,
+        item: str,
+        since: date,
+        lat: float,
+        lon: float,
+        radius_m: float | None,
+        place_id: uuid.UUID | None,
+    ) -> list[tuple[str, int, date]]:
+        """Every report in the area since `since`: (reporter, euro minor, day), the reporter
+        as the database's text (no identifier objects: thousands of rows are read)."""
+        statement = select(
+            type_coerce(PriceReport.user_id, String),
+            PriceReport.amount_eur_minor,
+            PriceReport.observed_on,
+        ).where(self._area(item, since, lat, lon, radius_m, place_id))
+        return [tuple(row) for row in (await self.session.execute(statement)).all()]  # type: ignore[misc]
