@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 from navio.iam import Principal
 from navio.kernel.clock import Clock
@@ -237,6 +236,30 @@ class PricingService:
             f"reports weigh more."
         )
 
+    async def _answer(
+        self,
+        item: str,
+        currency: str,
+        lat: float | None,
+        lon: float | None,
+        radius_km: float | None,
+        place_id: uuid.UUID | None,
+    ) -> tuple[FairPriceRead, domain.FairPrice | None]:
+        today = self.clock.now().date()
+        where = await self._where(item, lat, lon, radius_km, place_id)
+        rate = self._rate(currency, today)
+        fair = await self._latest(where, today)
+        answer = FairPriceRead(
+            item=item_read(where.item),
+            currency=currency,
+            area=where.area(),
+            estimate=self._estimate(fair, rate) if fair else None,
+            explanation=self._explain(where, fair),
+            rate=str(rate.rate),
+            rate_published_on=rate.published_on,
+        )
+        return answer, fair
+
     async def fair_price(
         self,
         item: str,
@@ -246,19 +269,8 @@ class PricingService:
         radius_km: float | None,
         place_id: uuid.UUID | None,
     ) -> FairPriceRead:
-        today = self.clock.now().date()
-        where = await self._where(item, lat, lon, radius_km, place_id)
-        rate = self._rate(currency, today)
-        fair = await self._latest(where, today)
-        return FairPriceRead(
-            item=item_read(where.item),
-            currency=currency,
-            area=where.area(),
-            estimate=self._estimate(fair, rate) if fair else None,
-            explanation=self._explain(where, fair),
-            rate=str(rate.rate),
-            rate_published_on=rate.published_on,
-        )
+        answer, _ = await self._answer(item, currency, lat, lon, radius_km, place_id)
+        return answer
 
     async def check(
         self,
@@ -270,26 +282,15 @@ class PricingService:
         radius_km: float | None,
         place_id: uuid.UUID | None,
     ) -> CheckRead:
-        today = self.clock.now().date()
-        where = await self._where(item, lat, lon, radius_km, place_id)
-        rate = self._rate(currency, today)
-        fair = await self._latest(where, today)
+        answer, fair = await self._answer(item, currency, lat, lon, radius_km, place_id)
         verdict = percentile = versus = None
         if fair is not None:
-            inverse = FrozenRate(
-                currency, EURO, Decimal(1) / rate.rate, rate.published_on, rate.requested_on
-            )
-            judged = domain.judge(max(convert_at(amount_minor, inverse), 1), fair)
+            to_euro = self.rates.planning_rate(currency, EURO, self.clock.now().date())
+            judged = domain.judge(max(convert_at(amount_minor, to_euro), 1), fair)
             verdict, percentile = judged.verdict, judged.percentile
             versus = round(judged.versus_median * 100, 1)
         return CheckRead(
-            item=item_read(where.item),
-            currency=currency,
-            area=where.area(),
-            estimate=self._estimate(fair, rate) if fair else None,
-            explanation=self._explain(where, fair),
-            rate=str(rate.rate),
-            rate_published_on=rate.published_on,
+            **answer.model_dump(),
             amount_minor=amount_minor,
             verdict=verdict,
             percentile=percentile,
