@@ -97,6 +97,7 @@ class PriceStats:
     median: int
     p25: int
     basis: str
+    counted: str | None = None  # what the samples are, when not the catalogue's places
 
     @classmethod
     def of(cls, prices: Sequence[int], basis: str) -> PriceStats | None:
@@ -236,7 +237,8 @@ def build_lines(inputs: Inputs, a: Assumptions) -> tuple[list[Line], list[str]]:
                     source=Source.PRICE_DATA,
                     confidence=round(min(0.8, 0.3 + stats.samples / 100), 2),
                     basis=(
-                        f"{quantile} nightly price of {stats.samples} places ({stats.basis}) x "
+                        f"{quantile} nightly price of {stats.samples} {stats.counted or 'places'} "
+                        f"({stats.basis}) x "
                         f"season multiplier {multiplier:.3f} ({inputs.season_basis}); one room "
                         f"per {TRAVELERS_PER_ROOM} travelers"
                     ),
@@ -275,7 +277,8 @@ def build_lines(inputs: Inputs, a: Assumptions) -> tuple[list[Line], list[str]]:
                 source=Source.PRICE_DATA,
                 confidence=round(min(0.8, 0.3 + stats.samples / 100), 2),
                 basis=(
-                    f"{quantile} price per person of {stats.samples} restaurants "
+                    f"{quantile} price per person of {stats.samples} "
+                    f"{stats.counted or 'restaurants'} "
                     f"({stats.basis}); {MEALS_PER_DAY} meals per person and day, "
                     f"{planned_meals} planned on the trip"
                 ),

@@ -40,6 +40,7 @@ from navio.kernel.events import EventRecorder
 from navio.kernel.fx import EcbRates, FrozenRate, convert_at
 from navio.kernel.money import currency_exponent, is_currency
 from navio.places import PlaceCard, place_cards, price_samples
+from navio.pricing import crowd_price
 from navio.trips import ItemCard, TripCard, TripNotFound, trip_card, trip_items
 
 MEAL_CATEGORIES = frozenset({"restaurant", "cafe", "fast_food", "bar", "pub"})
@@ -95,6 +96,11 @@ def _value(place: PlaceCard | None) -> float:
     return round(1.0 + (place.rating or 3.0) / 5.0 + min(1.0, place.popularity), 3)
 
 
+# where the catalogue prices nothing: travelers' reports of these items within this distance
+CROWD_ITEMS = {"meal": "meal_inexpensive", "night": "hotel_night"}
+CROWD_RADIUS_KM = 10.0
+
+
 class BudgetingService:
     def __init__(
         self, repo: BudgetingRepository, events: EventRecorder, clock: Clock, rates: EcbRates
@@ -145,8 +151,28 @@ class BudgetingService:
             prices.append(rates.major_to_budget(price.amount, price.currency))
             datasets.add(price.dataset or "catalogue")
         what = "per person and meal" if unit == "meal" else "per room and night"
+        if not prices and near is not None:
+            return await self._reported(unit, near, rates)
         return PriceStats.of(
             prices, f"{', '.join(sorted(datasets))} prices {what} in {where.name or 'the area'}"
+        )
+
+    async def _reported(
+        self, unit: str, near: tuple[float, float], rates: _Rates
+    ) -> PriceStats | None:
+        """Where the catalogue prices nothing: what travelers reported paying nearby."""
+        item = CROWD_ITEMS[unit]
+        crowd = await crowd_price(
+            self.repo.session, item, *near, CROWD_RADIUS_KM, self.clock.now().date()
+        )
+        if crowd is None:
+            return None
+        return PriceStats(
+            samples=crowd.reporters,
+            median=rates.to_budget(crowd.median_eur_minor, "EUR"),
+            p25=rates.to_budget(crowd.low_eur_minor, "EUR"),
+            basis=crowd.basis,
+            counted="travelers",
         )
 
     async def _season(

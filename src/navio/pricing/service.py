@@ -61,6 +61,26 @@ class Where:
         return Area(lat=self.lat, lon=self.lon, radius_km=self.radius_km, place_id=self.place_id)
 
 
+async def latest_fair(
+    repo: PricingRepository,
+    item: str,
+    today: date,
+    lat: float,
+    lon: float,
+    radius_m: float | None,
+    place_id: uuid.UUID | None,
+) -> domain.FairPrice | None:
+    """The fair price (in euro minor units) from each reporter's latest day in the area (what
+    `domain.fair_price` reads of them), counted with all their reports."""
+    since = today - timedelta(days=MAX_AGE_DAYS)
+    rows = await repo.latest_reports(item, since, lat, lon, radius_m, place_id)
+    fair = domain.fair_price((Observation(u, a, d) for u, a, d, _ in rows), today)
+    if fair is None:
+        return None
+    sent = {user: count for user, _, _, count in rows}
+    return replace(fair, reports=sum(sent.values()))
+
+
 def item_read(item: Item) -> ItemRead:
     return ItemRead(code=item.code, label=item.label, unit=item.unit)
 
@@ -183,16 +203,7 @@ class PricingService:
         return Where(known, lat, lon, radius_km or DEFAULT_RADIUS_KM, None)
 
     async def _latest(self, where: Where, today: date) -> domain.FairPrice | None:
-        """The fair price from each reporter's latest day (what `domain.fair_price` reads of
-        them), counted with all their reports."""
-        rows = await self.repo.latest_reports(
-            where.item.code, today - timedelta(days=MAX_AGE_DAYS), *where.query()
-        )
-        fair = domain.fair_price((Observation(u, a, d) for u, a, d, _ in rows), today)
-        if fair is None:
-            return None
-        sent = {user: count for user, _, _, count in rows}
-        return replace(fair, reports=sum(sent.values()))
+        return await latest_fair(self.repo, where.item.code, today, *where.query())
 
     async def _observations(self, where: Where, since: date) -> list[Observation]:
         rows = await self.repo.reports_in(where.item.code, since, *where.query())

@@ -21,6 +21,7 @@ from navio.kernel.uow import UnitOfWork
 from tests.factories.expenses import add_expense
 from tests.factories.iam import AuthedUser, admin, assert_problem
 from tests.factories.iam import user as make_user
+from tests.factories.pricing import nightly_rates, report
 from tests.factories.trips import API, add_collaborator, add_item, create_trip
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
@@ -340,3 +341,48 @@ async def test_budget_bad_input_and_authorization(
         assert response.status_code == 422, body
     unchanged = await client.get(f"{API}/budget/categories/defaults", headers=boss.headers)
     assert unchanged.json()["per_person"] == {} and unchanged.json()["contingency_pct"] is None
+
+
+async def test_travelers_reports_price_what_the_catalogue_does_not(
+    places_client: httpx.AsyncClient,
+) -> None:
+    """Lisbon has no lodging or restaurant prices in the catalogue: the budget takes what
+    travelers reported paying there (real nightly rates of a Lisbon hotel), converted into the
+    budget's currency, with where it comes from."""
+    client = places_client
+    owner = await make_user(client)
+    found = await client.get(f"{API}/search/suggest", params={"q": "Lisbon", "kind": "city"})
+    lisbon = found.json()["items"][0]
+    trip = await create_trip(
+        client,
+        owner,
+        title="Lisbon",
+        destinations=[{"name": "Lisbon", "place_id": lisbon["id"]}],
+        start_date=START.isoformat(),
+        end_date=END.isoformat(),
+        timezone="Europe/Lisbon",
+        travelers=2,
+        currency="EUR",
+    )
+    before = await _compute(client, owner, trip_id=trip["id"])
+    assert all(line["key"] != "estimate:lodging" for line in before["lines"])
+
+    rates = [c for d, c in nightly_rates("City Hotel") if d.month == 9][:6]
+    near = {"lat": lisbon["lat"] + 0.01, "lon": lisbon["lon"] - 0.01}
+    for cents in rates:
+        reporter = await make_user(client)
+        await report(client, reporter, amount_minor=cents, **near)
+        await report(client, reporter, item="meal_inexpensive", amount_minor=1_200, **near)
+    fair = (await client.get(f"{API}/pricing/fair", params={"item": "hotel_night", **near})).json()
+    median = fair["estimate"]["median_minor"]
+
+    budget = await _compute(client, owner, trip_id=trip["id"])
+    lodging = _line(budget, "estimate:lodging")
+    assert lodging["source"] == "price_data" and lodging["unit_minor"] == median
+    assert lodging["amount_minor"] == median * 1 * 3  # one room for two, three nights
+    assert "6 travelers' reports of hotel room" in lodging["basis"]
+    food = _line(budget, "estimate:food")
+    assert food["unit_minor"] == 1_200 and "meal at an inexpensive restaurant" in food["basis"]
+    # in US dollars: converted at the planning rate like every other line
+    in_dollars = await _compute(client, owner, trip_id=trip["id"], currency="USD")
+    assert _line(in_dollars, "estimate:lodging")["unit_minor"] != median
