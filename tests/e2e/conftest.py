@@ -13,13 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright, expect
 
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories.mail import Mailbox, smtp_server
 from tests.integration.processes import free_port, navio_env, processes, serve, wait_ready
 
 CHROMIUM = Path(os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium"))
+# what a page shows after an answer of the served API: on a machine busy with the rest of the
+# suite, a geolocated search took longer than the 5 s default (test_stations, 2026-12-07)
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from navio.transit.raptor import UNREACHED
 
 POA = Path("/work/shared/data/gtfs/poa_eptc.zip")
 POA_DATE = date(2019, 5, 15)  # a Wednesday inside 2019-04-15 .. 2019-07-15
-RANDOM_PAIRS = 500  # random (source, target) pairs checked against the Dijkstra reference
+RANDOM_PAIRS = 200  # random (source, target) pairs checked against the Dijkstra reference
 T_1300 = 13 * 3600
 
 
