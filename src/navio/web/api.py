@@ -108,6 +108,7 @@ SHELLS = {
     "/experiences": ("experiences.html", "Tours and tickets"),
     "/stations": ("stations.html", "Swap a battery"),
     "/assistant": ("assistant.html", "Plan a journey"),
+    "/prices": ("prices.html", "Fair local prices"),
     # the links the e-mails carry (the token stays in the address, read by the script)
     "/forgot-password": ("forgot.html", "Forgot your password"),
     "/reset-password": ("reset.html", "Choose a new password"),

@@ -1361,6 +1361,78 @@ async function assistant() {
   await list();
 }
 
+// ---- fair local prices -------------------------------------------------------------------
+
+const VERDICTS = {
+  unusually_low: "Unusually low: far below what others paid.",
+  low: "Below the usual range.",
+  typical: "A typical price here.",
+  high: "Above the usual range.",
+  overpriced: "Overpriced: far above what others paid.",
+};
+
+function here() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject(new Error("Your browser cannot tell where you are."));
+    navigator.geolocation.getCurrentPosition(
+      (position) => resolve(position.coords),
+      () => reject(new Error("Your browser did not give your position.")),
+    );
+  });
+}
+
+async function prices() {
+  const items = await api("/pricing/items", { auth: false });
+  $("#item").replaceChildren(
+    ...items.map((item) => el("option", { value: item.code }, `${item.label} (${item.unit})`)),
+  );
+  const ask = $("#ask");
+
+  async function answer() {
+    const { latitude: lat, longitude: lon } = await here();
+    const values = formJson(ask);
+    const currency = values.currency.trim().toUpperCase();
+    const query = new URLSearchParams({ item: values.item, lat, lon, radius_km: values.radius_km, currency });
+    let found;
+    if (values.amount.trim()) {
+      query.set("amount_minor", toMinor(values.amount, currency));
+      found = await api(`/pricing/check?${query}`, { auth: false });
+    } else {
+      found = await api(`/pricing/fair?${query}`, { auth: false });
+    }
+    $("#answer").hidden = false;
+    $("#answer-title").textContent = found.item.label;
+    const estimate = found.estimate;
+    $("#estimate").textContent = estimate
+      ? `Usually ${money(estimate.low_minor, currency)} to ${money(estimate.high_minor, currency)}, ` +
+        `median ${money(estimate.median_minor, currency)} · ${estimate.reporters} ` +
+        `traveler${estimate.reporters === 1 ? "" : "s"} · ${estimate.confidence} confidence`
+      : "";
+    $("#verdict").textContent = found.verdict
+      ? `${VERDICTS[found.verdict]} (${found.percentile}th percentile)`
+      : "";
+    $("#explanation").textContent = found.explanation;
+  }
+
+  onSubmit(ask, answer);
+  onSubmit($("#tell"), async (form) => {
+    const { latitude: lat, longitude: lon } = await here();
+    const currency = formJson(ask).currency.trim().toUpperCase();
+    const body = {
+      item: formJson(ask).item,
+      amount_minor: toMinor(formJson(form).amount, currency),
+      currency,
+      lat,
+      lon,
+    };
+    await api("/pricing/reports", { method: "POST", body });
+    $("#reported").hidden = false;
+    $("#reported").textContent = `Thank you: ${money(body.amount_minor, currency)} reported.`;
+    form.reset();
+    await answer();
+  });
+}
+
 const pages = {
   home,
   login,
@@ -1377,6 +1449,7 @@ const pages = {
   experience,
   stations,
   assistant,
+  prices,
 };
 
 async function start() {
