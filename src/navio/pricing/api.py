@@ -22,7 +22,7 @@ from navio.pricing.schemas import (
     ReportCreate,
     ReportRead,
 )
-from navio.pricing.service import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, PricingService
+from navio.pricing.service import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, PricingService, Question
 
 router = APIRouter(tags=["pricing"], route_class=UnitOfWorkRoute)
 
@@ -50,6 +50,20 @@ PlaceId = Annotated[
     uuid.UUID | None, Query(description="the reports of one place instead of an area")
 ]
 PUBLIC = problem_responses(422)
+
+
+async def price_question(
+    item: ItemCode,
+    currency: Currency = "EUR",
+    lat: Lat = None,
+    lon: Lon = None,
+    radius_km: Radius = None,
+    place_id: PlaceId = None,
+) -> Question:
+    return Question(item, currency, lat, lon, radius_km, place_id)
+
+
+Asked = Annotated[Question, Depends(price_question)]
 
 
 @router.get("/pricing/items", response_model=list[ItemRead])
@@ -105,16 +119,8 @@ async def delete_report(
     "reports: each reporter's latest price, recent ones weighing more, outliers screened out; "
     "the median, the typical range and a confidence.",
 )
-async def fair_price(
-    service: Service,
-    item: ItemCode,
-    currency: Currency = "EUR",
-    lat: Lat = None,
-    lon: Lon = None,
-    radius_km: Radius = None,
-    place_id: PlaceId = None,
-) -> FairPriceRead:
-    return await service.fair_price(item, currency, lat, lon, radius_km, place_id)
+async def fair_price(service: Service, question: Asked) -> FairPriceRead:
+    return await service.fair_price(question)
 
 
 @router.get(
@@ -126,15 +132,10 @@ async def fair_price(
 )
 async def check(
     service: Service,
-    item: ItemCode,
+    question: Asked,
     amount_minor: Annotated[int, Query(gt=0, le=MAX_AMOUNT_MINOR)],
-    currency: Currency = "EUR",
-    lat: Lat = None,
-    lon: Lon = None,
-    radius_km: Radius = None,
-    place_id: PlaceId = None,
 ) -> CheckRead:
-    return await service.check(item, amount_minor, currency, lat, lon, radius_km, place_id)
+    return await service.check(question, amount_minor)
 
 
 @router.get(
@@ -146,15 +147,10 @@ async def check(
 )
 async def history(
     service: Service,
-    item: ItemCode,
-    currency: Currency = "EUR",
-    lat: Lat = None,
-    lon: Lon = None,
-    radius_km: Radius = None,
-    place_id: PlaceId = None,
+    question: Asked,
     months: Annotated[int, Query(ge=1, le=36)] = 24,
 ) -> HistoryRead:
-    return await service.history(item, currency, lat, lon, radius_km, place_id, months)
+    return await service.history(question, months)
 
 
 routers = (router,)

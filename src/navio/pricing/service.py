@@ -44,6 +44,19 @@ MAX_RADIUS_KM = 50.0
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """A price question as asked: an item, the answer's currency, and where (lat/lon within
+    radius_km, or a place)."""
+
+    item: str
+    currency: str = "EUR"
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    place_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Where:
     """What a question is about: an item around a point, or at one place of the catalogue."""
 
@@ -182,15 +195,9 @@ class PricingService:
         await self.repo.delete(row)
 
     # ================================================================ questions
-    async def _where(
-        self,
-        item: str,
-        lat: float | None,
-        lon: float | None,
-        radius_km: float | None,
-        place_id: uuid.UUID | None,
-    ) -> Where:
-        known = self._item(item)
+    async def _where(self, q: Question) -> Where:
+        known = self._item(q.item)
+        lat, lon, radius_km, place_id = q.lat, q.lon, q.radius_km, q.place_id
         if place_id is not None:
             if lat is not None or lon is not None or radius_km is not None:
                 raise InvalidPriceQuery(
@@ -247,22 +254,14 @@ class PricingService:
             f"reports weigh more."
         )
 
-    async def _answer(
-        self,
-        item: str,
-        currency: str,
-        lat: float | None,
-        lon: float | None,
-        radius_km: float | None,
-        place_id: uuid.UUID | None,
-    ) -> tuple[FairPriceRead, domain.FairPrice | None]:
+    async def _answer(self, q: Question) -> tuple[FairPriceRead, domain.FairPrice | None]:
         today = self.clock.now().date()
-        where = await self._where(item, lat, lon, radius_km, place_id)
-        rate = self._rate(currency, today)
+        where = await self._where(q)
+        rate = self._rate(q.currency, today)
         fair = await self._latest(where, today)
         answer = FairPriceRead(
             item=item_read(where.item),
-            currency=currency,
+            currency=q.currency,
             area=where.area(),
             estimate=self._estimate(fair, rate) if fair else None,
             explanation=self._explain(where, fair),
@@ -271,32 +270,15 @@ class PricingService:
         )
         return answer, fair
 
-    async def fair_price(
-        self,
-        item: str,
-        currency: str,
-        lat: float | None,
-        lon: float | None,
-        radius_km: float | None,
-        place_id: uuid.UUID | None,
-    ) -> FairPriceRead:
-        answer, _ = await self._answer(item, currency, lat, lon, radius_km, place_id)
+    async def fair_price(self, q: Question) -> FairPriceRead:
+        answer, _ = await self._answer(q)
         return answer
 
-    async def check(
-        self,
-        item: str,
-        amount_minor: int,
-        currency: str,
-        lat: float | None,
-        lon: float | None,
-        radius_km: float | None,
-        place_id: uuid.UUID | None,
-    ) -> CheckRead:
-        answer, fair = await self._answer(item, currency, lat, lon, radius_km, place_id)
+    async def check(self, q: Question, amount_minor: int) -> CheckRead:
+        answer, fair = await self._answer(q)
         verdict = percentile = versus = None
         if fair is not None:
-            to_euro = self.rates.planning_rate(currency, EURO, self.clock.now().date())
+            to_euro = self.rates.planning_rate(q.currency, EURO, self.clock.now().date())
             judged = domain.judge(max(convert_at(amount_minor, to_euro), 1), fair)
             verdict, percentile = judged.verdict, judged.percentile
             versus = round(judged.versus_median * 100, 1)
@@ -308,19 +290,10 @@ class PricingService:
             versus_median_pct=versus,
         )
 
-    async def history(
-        self,
-        item: str,
-        currency: str,
-        lat: float | None,
-        lon: float | None,
-        radius_km: float | None,
-        place_id: uuid.UUID | None,
-        months: int,
-    ) -> HistoryRead:
+    async def history(self, q: Question, months: int) -> HistoryRead:
         today = self.clock.now().date()
-        where = await self._where(item, lat, lon, radius_km, place_id)
-        rate = self._rate(currency, today)
+        where = await self._where(q)
+        rate = self._rate(q.currency, today)
         index = today.year * 12 + today.month - 1 - (months - 1)
         first = date(index // 12, index % 12 + 1, 1)
         since = domain.change_start(today)
@@ -329,7 +302,7 @@ class PricingService:
         moved = domain.change(observations, today)
         return HistoryRead(
             item=item_read(where.item),
-            currency=currency,
+            currency=q.currency,
             area=where.area(),
             months=[
                 MonthRead(
