@@ -345,13 +345,25 @@ class IamService:
         await self.repo.revoke_family(family_id, now)
         await self._revoke(RevocationList.family_key(family_id), "1", now + self.rt.access_ttl)
 
-    async def _revoke_all_sessions(self, user: User) -> None:
-        now = self.clock.now()
-        await self.repo.revoke_user_tokens(user.id, now)
+    async def _new_generation(self, user: User) -> None:
+        """The user's access tokens issued before now stop working. The database keeps the new
+        generation in this transaction; the cache learns it once that is durable: had it been
+        told before a commit that then failed, it would refuse every token issued at the
+        generation the database kept (a password change rolled back would lock the user out
+        until the entry expired)."""
         user.token_generation += 1
-        await self._revoke(
-            RevocationList.user_key(user.id), str(user.token_generation), now + self.rt.access_ttl
-        )
+        key, value = RevocationList.user_key(user.id), str(user.token_generation)
+        expires_at = self.clock.now() + self.rt.access_ttl
+        await self.repo.upsert_revocation(key, value, expires_at)
+
+        async def publish() -> None:
+            await self.rt.revocations.put(key, value, expires_at)
+
+        self.after_commit(publish)
+
+    async def _revoke_all_sessions(self, user: User) -> None:
+        await self.repo.revoke_user_tokens(user.id, self.clock.now())
+        await self._new_generation(user)
 
     async def logout(self, principal: Principal, refresh_token: str | None) -> None:
         now = self.clock.now()
@@ -554,12 +566,7 @@ class IamService:
         await self.repo.set_roles(user.id, names)
         await self._forget_me(user.id)
         # Access tokens carry roles: make the old ones stop working; refresh yields new roles.
-        user.token_generation += 1
-        await self._revoke(
-            RevocationList.user_key(user.id),
-            str(user.token_generation),
-            self.clock.now() + self.rt.access_ttl,
-        )
+        await self._new_generation(user)
         self.events.record(RolesChanged(user_id=user.id, roles=names, changed_by=principal.user_id))
         return await self.user_read(user)
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
+import pytest
 from fastapi import FastAPI
 
-from tests.factories.iam import admin, assert_problem, login, user
+from navio.iam import Principal
+from navio.iam.repository import IamRepository
+from navio.iam.service import IamService
+from navio.kernel.uow import UnitOfWork
+from tests.factories.iam import PASSWORD, admin, assert_problem, login, user
 
 
 async def test_organization_lifecycle_and_member_roles(client: httpx.AsyncClient) -> None:
@@ -155,3 +162,46 @@ async def test_admin_lists_users_and_assigns_roles(app: FastAPI, client: httpx.A
     )
     assert_problem(unknown, 404, "user_not_found")
     await login(client, traveller.email)
+
+
+async def test_a_password_change_rolled_back_leaves_every_token_working(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The new token generation reaches the revocation cache only once it is committed: a
+    change that fails after it was made (here: the request fails before its commit) must not
+    refuse the tokens issued at the generation the database kept."""
+    traveller = await user(client)
+    now = datetime.now(UTC)
+    caller = Principal(traveller.id, frozenset(), frozenset(), "rolled-back", None, now)
+
+    async def change_then_fail() -> None:
+        async with UnitOfWork(app.state.db, write=True) as uow:
+            service = IamService(
+                IamRepository(uow.session_source),
+                uow.events,
+                app.state.iam,
+                app.state.clock,
+                uow.after_commit,
+            )
+            await service.change_password(caller, PASSWORD, "a brand new passphrase 42", "1.2.3.4")
+            raise RuntimeError("the request failed before its commit")
+
+    with pytest.raises(RuntimeError):
+        await change_then_fail()
+    me = await client.get("/api/v1/auth/me", headers=traveller.headers)
+    assert me.status_code == 200, me.text
+    fresh = await login(client, traveller.email, PASSWORD)
+    again = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}
+    )
+    assert again.status_code == 200, again.text
+    # committed, the same change ends the old sessions
+    changed = await client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": "a brand new passphrase 42"},
+        headers=traveller.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert_problem(
+        await client.get("/api/v1/auth/me", headers=traveller.headers), 401, "invalid_token"
+    )
