@@ -7,7 +7,7 @@ from datetime import date
 from navio.kernel.db import SessionSource
 from navio.pricing.domain import ITEMS
 from navio.pricing.events import PriceReported
-from navio.pricing.repository import PricingRepository
+from navio.pricing.repository import PricingRepository, Spot
 from navio.pricing.service import latest_fair
 
 
@@ -26,9 +26,8 @@ class CrowdPrice:
 async def crowd_price(
     source: SessionSource, item: str, lat: float, lon: float, radius_km: float, today: date
 ) -> CrowdPrice | None:
-    fair = await latest_fair(
-        PricingRepository(source), item, today, lat, lon, radius_km * 1000, None
-    )
+    spot = Spot(item, lat, lon, radius_km * 1000, None)
+    fair = await latest_fair(PricingRepository(source), spot, today)
     if fair is None:
         return None
     label = ITEMS[item].label.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, String, and_, case, func, select, type_coerce
@@ -12,6 +13,18 @@ from navio.kernel.db import Repository
 from navio.kernel.geo import EARTH_RADIUS_M, in_box
 from navio.kernel.pagination import Cursor, newest_first
 from navio.pricing.models import PriceReport
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """Where a price question looks: an item at a place of the catalogue, or around a point
+    within `radius_m`."""
+
+    item: str
+    lat: float
+    lon: float
+    radius_m: float | None
+    place_id: uuid.UUID | None
 
 
 class PricingRepository(Repository):
@@ -48,48 +61,34 @@ class PricingRepository(Repository):
         return list(await self.session.scalars(statement))
 
     @staticmethod
-    def _area(
-        item: str,
-        since: date,
-        lat: float,
-        lon: float,
-        radius_m: float | None,
-        place_id: uuid.UUID | None,
-    ) -> ColumnElement[bool]:
-        """The item's reports since `since` at `place_id`, or within `radius_m` of the point:
-        the bounding box (which the index serves), then the circle on the local plane (an
-        equirectangular distance, within 0.1 % of the great circle inside 50 km; longitudes
-        compared across the antimeridian)."""
-        if place_id is not None:
+    def _area(spot: Spot, since: date) -> ColumnElement[bool]:
+        """The item's reports since `since` at the spot's place, or within its radius of its
+        point: the bounding box (which the index serves), then the circle on the local plane
+        (an equirectangular distance: at most 0.41 % from the great circle within 50 km, at
+        latitudes up to 70 degrees, measured over 200,000 random pairs; longitudes compared
+        across the antimeridian)."""
+        if spot.place_id is not None:
             return and_(
-                PriceReport.item == item,
-                PriceReport.place_id == place_id,
+                PriceReport.item == spot.item,
+                PriceReport.place_id == spot.place_id,
                 PriceReport.observed_on >= since,
             )
-        assert radius_m is not None
-        dlat = PriceReport.lat - lat
-        gap = func.abs(PriceReport.lon - lon)
-        dlon = case((gap > 180, 360 - gap), else_=gap) * math.cos(math.radians(lat))
-        reach = math.degrees(radius_m / EARTH_RADIUS_M)
+        assert spot.radius_m is not None
+        dlat = PriceReport.lat - spot.lat
+        gap = func.abs(PriceReport.lon - spot.lon)
+        dlon = case((gap > 180, 360 - gap), else_=gap) * math.cos(math.radians(spot.lat))
+        reach = math.degrees(spot.radius_m / EARTH_RADIUS_M)
         return and_(
-            PriceReport.item == item,
-            in_box(PriceReport.lat, PriceReport.lon, lat, lon, radius_m),
+            PriceReport.item == spot.item,
+            in_box(PriceReport.lat, PriceReport.lon, spot.lat, spot.lon, spot.radius_m),
             dlat * dlat + dlon * dlon <= reach * reach,
             PriceReport.observed_on >= since,
         )
 
-    async def latest_reports(
-        self,
-        item: str,
-        since: date,
-        lat: float,
-        lon: float,
-        radius_m: float | None,
-        place_id: uuid.UUID | None,
-    ) -> list[tuple[str, int, date, int]]:
+    async def latest_reports(self, spot: Spot, since: date) -> list[tuple[str, int, date, int]]:
         """Each reporter's reports of their latest day in the area: (reporter, euro minor,
         day, how many reports they sent in all)."""
-        area = self._area(item, since, lat, lon, radius_m, place_id)
+        area = self._area(spot, since)
         latest = (
             select(
                 PriceReport.user_id.label("reporter"),
@@ -119,20 +118,13 @@ class PricingRepository(Repository):
         rows = (await self.session.execute(statement)).all()
         return [(str(user), amount, day, sent) for user, amount, day, sent in rows]
 
-    async def reports_in(
-        self,
-        item: str,
-        since: date,
-        lat: float,
-        lon: float,
-        radius_m: float | None,
-        place_id: uuid.UUID | None,
-    ) -> list[tuple[str, int, date]]:
+    async def reports_in(self, spot: Spot, since: date) -> list[tuple[object, int, date]]:
         """Every report in the area since `since`: (reporter, euro minor, day), the reporter
-        as the database's text (no identifier objects: thousands of rows are read)."""
+        as the driver gives it (text on SQLite: thousands of rows are read, and SQLAlchemy's
+        identifier objects cost more than the rest)."""
         statement = select(
             type_coerce(PriceReport.user_id, String),
             PriceReport.amount_eur_minor,
             PriceReport.observed_on,
-        ).where(self._area(item, since, lat, lon, radius_m, place_id))
+        ).where(self._area(spot, since))
         return [tuple(row) for row in (await self.session.execute(statement)).all()]  # type: ignore[misc]

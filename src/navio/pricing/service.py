@@ -25,7 +25,7 @@ from navio.pricing.errors import (
 )
 from navio.pricing.events import PriceReported
 from navio.pricing.models import PriceReport
-from navio.pricing.repository import PricingRepository
+from navio.pricing.repository import PricingRepository, Spot
 from navio.pricing.schemas import (
     Area,
     ChangeRead,
@@ -66,27 +66,19 @@ class Where:
     radius_km: float | None
     place_id: uuid.UUID | None
 
-    def query(self) -> tuple[float, float, float | None, uuid.UUID | None]:
+    def spot(self) -> Spot:
         radius_m = self.radius_km * 1000 if self.radius_km is not None else None
-        return self.lat, self.lon, radius_m, self.place_id
+        return Spot(self.item.code, self.lat, self.lon, radius_m, self.place_id)
 
     def area(self) -> Area:
         return Area(lat=self.lat, lon=self.lon, radius_km=self.radius_km, place_id=self.place_id)
 
 
-async def latest_fair(
-    repo: PricingRepository,
-    item: str,
-    today: date,
-    lat: float,
-    lon: float,
-    radius_m: float | None,
-    place_id: uuid.UUID | None,
-) -> domain.FairPrice | None:
+async def latest_fair(repo: PricingRepository, spot: Spot, today: date) -> domain.FairPrice | None:
     """The fair price (in euro minor units) from each reporter's latest day in the area (what
     `domain.fair_price` reads of them), counted with all their reports."""
     since = today - timedelta(days=MAX_AGE_DAYS)
-    rows = await repo.latest_reports(item, since, lat, lon, radius_m, place_id)
+    rows = await repo.latest_reports(spot, since)
     fair = domain.fair_price((Observation(u, a, d) for u, a, d, _ in rows), today)
     if fair is None:
         return None
@@ -210,10 +202,10 @@ class PricingService:
         return Where(known, lat, lon, radius_km or DEFAULT_RADIUS_KM, None)
 
     async def _latest(self, where: Where, today: date) -> domain.FairPrice | None:
-        return await latest_fair(self.repo, where.item.code, today, *where.query())
+        return await latest_fair(self.repo, where.spot(), today)
 
     async def _observations(self, where: Where, since: date) -> list[Observation]:
-        rows = await self.repo.reports_in(where.item.code, since, *where.query())
+        rows = await self.repo.reports_in(where.spot(), since)
         return [Observation(str(user), amount, day) for user, amount, day in rows]
 
     def _rate(self, currency: str, today: date) -> FrozenRate:
