@@ -99,3 +99,55 @@ def series(period: list[date], rows: Iterable[Row]) -> dict[tuple[str, str], lis
         count, total = line[index[row.day]]
         line[index[row.day]] = (count + row.count, total + row.total)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ServerGoal:
+    """One of the platform's own events an experiment can take as its goal: whose unit it is
+    and what it is worth."""
+
+    description: str
+    user_field: str
+    value_field: str | None = None
+
+
+SERVER_GOALS: dict[str, ServerGoal] = {
+    "bookings.booking_confirmed": ServerGoal(
+        "a booking confirmed and paid (value: its amount)", "user_id", "amount_minor"
+    ),
+    "stations.battery_swapped": ServerGoal(
+        "a battery swapped at a station (value: its price)", "user_id", "amount_minor"
+    ),
+    "marketplace.review_posted": ServerGoal("a review posted on a listing", "user_id"),
+    "trips.trip_created": ServerGoal("a trip created", "actor_id"),
+    "pricing.price_reported": ServerGoal("a price reported", "user_id"),
+}
+
+
+def user_unit(user_id: uuid.UUID | str) -> str:
+    return f"user:{user_id}"
+
+
+def anonymous_unit(anonymous_id: uuid.UUID) -> str:
+    return f"anon:{anonymous_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    unit: str
+    value: int
+    currency: str
+
+
+def tracked_of(name: str, payload: Mapping[str, Any]) -> Tracked | None:
+    """What a platform event records as a unit's event (None: not a goal, or nobody's)."""
+    goal = SERVER_GOALS.get(name)
+    if goal is None or not payload.get(goal.user_field):
+        return None
+    if goal.value_field is None:
+        return Tracked(user_unit(payload[goal.user_field]), 0, NO_CURRENCY)
+    return Tracked(
+        user_unit(payload[goal.user_field]),
+        int(payload[goal.value_field]),
+        str(payload.get("currency", NO_CURRENCY)),
+    )

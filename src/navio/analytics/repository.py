@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from navio.analytics.models import DailyMetric
+from navio.analytics.models import DailyMetric, Experiment, Exposure, TrackedEvent
 from navio.kernel.db import Repository
 
 
@@ -57,4 +60,101 @@ class AnalyticsRepository(Repository):
         return [
             (day, metric, currency, int(count), int(total))
             for day, metric, currency, count, total in (await self.session.execute(statement)).all()
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ArmRow:
+    variant: str
+    units: int
+    converted: int
+    value_sum: int
+    value_squares: float
+
+
+class ExperimentRepository(Repository):
+    def _insert(self) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    async def by_key(self, key: str) -> Experiment | None:
+        return (
+            await self.session.execute(select(Experiment).where(Experiment.key == key))
+        ).scalar_one_or_none()
+
+    async def listed(self, status: str | None) -> list[Experiment]:
+        statement = select(Experiment).order_by(Experiment.created_at.desc(), Experiment.id)
+        if status is not None:
+            statement = statement.where(Experiment.status == status)
+        return list((await self.session.execute(statement)).scalars())
+
+    async def live(self, keys: Sequence[str] | None) -> list[Experiment]:
+        """Running experiments, and stopped ones (they serve their winner)."""
+        statement = select(Experiment).where(Experiment.status.in_(("running", "stopped")))
+        if keys is not None:
+            statement = statement.where(Experiment.key.in_(keys))
+        return list((await self.session.execute(statement.order_by(Experiment.key))).scalars())
+
+    async def add(self, experiment: Experiment) -> None:
+        self.session.add(experiment)
+        await self.session.flush()
+
+    async def expose(self, rows: list[dict[str, Any]]) -> None:
+        """Record first exposures; a unit seen before keeps its first."""
+        if rows:
+            await self.session.execute(
+                self._insert()(Exposure)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["experiment_id", "unit"])
+            )
+
+    async def track(self, rows: list[dict[str, Any]]) -> int:
+        """Insert the events whose ids are new; returns how many were."""
+        if not rows:
+            return 0
+        result = await self.session.execute(
+            self._insert()(TrackedEvent)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(TrackedEvent.id)
+        )
+        return len(result.all())
+
+    async def arms(self, experiment: Experiment, until: datetime | None) -> list[ArmRow]:
+        """Per variant: exposed units, how many had a goal event at or after their exposure
+        (and before `until`), and the sum and sum of squares of each unit's value in the
+        experiment's currency. One query: exposures joined to goal events, per unit, then per
+        variant."""
+        joined = (TrackedEvent.unit == Exposure.unit) & (TrackedEvent.name == experiment.goal)
+        joined &= TrackedEvent.occurred_at >= Exposure.exposed_at
+        if until is not None:
+            joined &= TrackedEvent.occurred_at < until
+        valued = TrackedEvent.currency == (experiment.value_currency or "-")
+        per_unit = (
+            select(
+                Exposure.variant.label("variant"),
+                func.count(TrackedEvent.id).label("events"),
+                func.coalesce(func.sum(case((valued, TrackedEvent.value), else_=0)), 0).label(
+                    "value"
+                ),
+            )
+            .select_from(Exposure)
+            .outerjoin(TrackedEvent, joined)
+            .where(Exposure.experiment_id == experiment.id)
+            .group_by(Exposure.variant, Exposure.unit)
+            .subquery()
+        )
+        value = cast(per_unit.c.value, Float)
+        statement = select(
+            per_unit.c.variant,
+            func.count(),
+            func.sum(case((per_unit.c.events > 0, 1), else_=0)),
+            func.sum(per_unit.c.value),
+            func.sum(value * value),
+        ).group_by(per_unit.c.variant)
+        return [
+            ArmRow(variant, int(units), int(converted or 0), int(total or 0), float(squares or 0))
+            for variant, units, converted, total, squares in (
+                await self.session.execute(statement)
+            ).all()
         ]

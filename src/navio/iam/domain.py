@@ -37,6 +37,7 @@ class Permission(StrEnum):
     ROLE_ASSIGN = "role:assign"
     ORG_READ_ANY = "org:read_any"
     BUDGET_DEFAULTS = "budget:defaults"
+    EXPERIMENT_MANAGE = "experiment:manage"
 
 
 class OrgPermission(StrEnum):

@@ -7,7 +7,7 @@ from navio.kernel.db import SessionSource
 from navio.kernel.events import EventRecorder
 from navio.trips.directory import ItemCard, TripCard, trip_card, trip_items
 from navio.trips.errors import TripForbidden, TripNotFound
-from navio.trips.events import CollaboratorAdded, InviteSent, TripDeleted
+from navio.trips.events import CollaboratorAdded, InviteSent, TripCreated, TripDeleted
 from navio.trips.handlers import publish_live
 from navio.trips.repository import TripsRepository
 from navio.trips.schemas import Destination, ItemCreate, TripCreate, TripRead
@@ -29,6 +29,7 @@ __all__ = [
     "ItemCreate",
     "TripCard",
     "TripCreate",
+    "TripCreated",
     "TripDeleted",
     "TripForbidden",
     "TripNotFound",
