@@ -109,6 +109,7 @@ SHELLS = {
     "/stations": ("stations.html", "Swap a battery"),
     "/assistant": ("assistant.html", "Plan a journey"),
     "/prices": ("prices.html", "Fair local prices"),
+    "/dashboard": ("dashboard.html", "Dashboard"),
     # the links the e-mails carry (the token stays in the address, read by the script)
     "/forgot-password": ("forgot.html", "Forgot your password"),
     "/reset-password": ("reset.html", "Choose a new password"),

@@ -7,6 +7,7 @@ const ACCESS = "navio.access";
 const REFRESH = "navio.refresh";
 const NAME = "navio.name";
 const USER = "navio.user";
+const PERMISSIONS = "navio.permissions";
 const SIGNED_OUT = "signed_out"; // the page is on its way to the sign-in page
 
 // A problem+json answer as one sentence: its detail, and each invalid field with its reason.
@@ -34,7 +35,7 @@ function keepTokens(pair) {
 }
 
 function forget() {
-  for (const key of [ACCESS, REFRESH, NAME, USER]) store.removeItem(key);
+  for (const key of [ACCESS, REFRESH, NAME, USER, PERMISSIONS]) store.removeItem(key);
 }
 
 function toLogin() {
@@ -178,7 +179,19 @@ async function header() {
         failed(error);
       }
     }
+    if (!store.getItem(PERMISSIONS)) {
+      try {
+        store.setItem(PERMISSIONS, JSON.stringify((await api("/auth/permissions")).permissions));
+      } catch (error) {
+        failed(error);
+      }
+    }
     who.textContent = store.getItem(NAME) || "";
+    // what only some roles see (the server decides what they may do; this only tidies the page)
+    const held = new Set(JSON.parse(store.getItem(PERMISSIONS) || "[]"));
+    document.querySelectorAll("[data-permission]").forEach((n) => {
+      n.hidden = !n.dataset.permission.split(" ").some((p) => held.has(p));
+    });
     try {
       showUnread((await api("/notifications/unread-count")).unread);
     } catch (error) {
@@ -1433,6 +1446,174 @@ async function prices() {
   });
 }
 
+// ---- dashboard ---------------------------------------------------------------------------
+
+const METRICS = {
+  bookings: "Bookings sold",
+  cancellations: "Bookings cancelled",
+  swaps: "Battery swaps",
+  faults: "Faults reported",
+  reviews: "Reviews",
+};
+
+// one bar per day, as tall as its share of the busiest day
+function sparkline(values) {
+  const top = Math.max(1, ...values);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("width", String(values.length * 4));
+  svg.setAttribute("height", "24");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", values.join(", "));
+  values.forEach((value, i) => {
+    const bar = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    const height = Math.round((value / top) * 22);
+    bar.setAttribute("x", String(i * 4));
+    bar.setAttribute("y", String(24 - height));
+    bar.setAttribute("width", "3");
+    bar.setAttribute("height", String(height));
+    bar.setAttribute("fill", "#0b6e4f");
+    svg.append(bar);
+  });
+  return svg;
+}
+
+function figureTotal(line) {
+  if (line.metric === "reviews") return line.count ? `mean ${line.average.toFixed(2)} ★` : "";
+  return line.currency ? money(line.total, line.currency) : "";
+}
+
+async function figures() {
+  const report = await api("/analytics/me");
+  const rows = report.series.map((line) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, METRICS[line.metric] || line.metric),
+      el("td", {}, line.count),
+      el("td", {}, figureTotal(line)),
+      el("td", {}, sparkline(line.counts)),
+    ),
+  );
+  $("#figures-table tbody").replaceChildren(...rows);
+  $("#figures-table").hidden = rows.length === 0;
+  $("#figures-empty").hidden = rows.length > 0;
+  $("#figures-csv").addEventListener("click", async () => {
+    // the CSV needs the token: fetched here, then handed to the browser as a file
+    const response = await fetch(`${API}/analytics/me.csv`, {
+      headers: { Authorization: `Bearer ${store.getItem(ACCESS)}` },
+    });
+    if (!response.ok) return failed(new ApiError(response.status, await response.json()));
+    const link = el("a", {
+      href: URL.createObjectURL(await response.blob()),
+      download: `navio-${report.start}-${report.end}.csv`,
+    });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  });
+}
+
+const percent = (x) => `${(x * 100).toFixed(1)} %`;
+const points = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} pts`;
+const VERDICT_TEXT = { better: "Better", worse: "Worse", inconclusive: "Not clear yet" };
+
+function resultsTable(results) {
+  const rows = results.variants.map((variant) => {
+    const versus = variant.conversion;
+    return el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, variant.key),
+      el("td", {}, variant.units),
+      el("td", {}, variant.converted),
+      el("td", {}, percent(variant.rate)),
+      el("td", {}, versus ? `${points(versus.difference)} (${points(versus.low)} to ${points(versus.high)})` : "—"),
+      el("td", {}, versus ? versus.p_value.toFixed(3) : "—"),
+      el("td", { class: "verdict" }, versus ? VERDICT_TEXT[versus.verdict] : "control"),
+    );
+  });
+  const head = ["Variant", "Units", "Converted", "Rate", "Against the control", "p-value", "Verdict"];
+  return el(
+    "table",
+    { class: "results-table" },
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows),
+  );
+}
+
+async function experimentCard(experiment, reload) {
+  const key = encodeURIComponent(experiment.key);
+  const card = el(
+    "li",
+    { class: "card", dataset: { experiment: experiment.key } },
+    el("h3", {}, experiment.name, " ", el("span", { class: "tag" }, experiment.status)),
+    el("p", { class: "muted" }, `${experiment.key} · goal: ${experiment.goal} · ${experiment.traffic_percent} % of traffic`),
+  );
+  if (experiment.status !== "draft") {
+    const results = await api(`/admin/experiments/${key}/results`);
+    card.append(resultsTable(results));
+    if (results.sample_ratio && results.sample_ratio.mismatch) {
+      card.append(el("p", { class: "note" }, "The split does not follow the weights: distrust these results."));
+    }
+  }
+  if (experiment.status === "stopped") {
+    card.append(el("p", {}, `Stopped; everyone gets ${experiment.winner || experiment.variants[0].key}.`));
+  }
+  const act = async (path, body) => {
+    try {
+      await api(`/admin/experiments/${key}/${path}`, { method: "POST", body });
+      await reload();
+    } catch (error) {
+      failed(error);
+    }
+  };
+  if (experiment.status === "draft") {
+    card.append(el("p", {}, el("button", { type: "button", class: "start" }, "Start")));
+    card.querySelector("button.start").addEventListener("click", () => act("start"));
+  }
+  if (experiment.status === "running") {
+    const winner = el(
+      "select",
+      { "aria-label": `Winner of ${experiment.name}` },
+      experiment.variants.map((v) => el("option", { value: v.key }, v.key)),
+    );
+    const stop = el("button", { type: "button", class: "stop" }, "Stop and ship");
+    stop.addEventListener("click", () => act("stop", { winner: winner.value }));
+    card.append(el("p", { class: "row" }, winner, stop));
+  }
+  return card;
+}
+
+async function experimentsPanel() {
+  const goals = await api("/admin/experiments/goals");
+  $("#goals").replaceChildren(...goals.map((goal) => el("option", { value: goal.name }, goal.description)));
+  const list = $("#experiment-list");
+  async function reload() {
+    const found = await api("/admin/experiments");
+    list.replaceChildren(...(await Promise.all(found.map((e) => experimentCard(e, reload)))));
+  }
+  onSubmit($("#new-experiment"), async (form) => {
+    const values = formJson(form);
+    const body = {
+      key: values.key.trim(),
+      name: values.name.trim(),
+      goal: values.goal.trim(),
+      variants: values.variants.split(",").map((v) => ({ key: v.trim() })).filter((v) => v.key),
+      traffic_percent: Number(values.traffic_percent),
+      planned_units: Number(values.planned_units),
+    };
+    await api("/admin/experiments", { method: "POST", body });
+    form.reset();
+    await reload();
+  });
+  await reload();
+}
+
+async function dashboard() {
+  if (!requireSignIn()) return;
+  await figures();
+  if (!$("#experiments").hidden) await experimentsPanel();
+}
+
 const pages = {
   home,
   login,
@@ -1450,6 +1631,7 @@ const pages = {
   stations,
   assistant,
   prices,
+  dashboard,
 };
 
 async function start() {
