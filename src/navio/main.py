@@ -50,6 +50,7 @@ from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.marketplace import api as marketplace_api
 from navio.notifications import api as notifications_api
 from navio.notifications import handlers as notifications_handlers
+from navio.notifications.delivery import WebhookSender
 from navio.notifications.mailer import SmtpMailer
 from navio.payments import PaymentsService, payments_in
 from navio.payments import api as payments_api
@@ -155,6 +156,7 @@ def build_registry(
         notes.mail_from,
         notes.max_attempts,
         notes.send_interval_seconds,
+        WebhookSender(notes.webhook_timeout_seconds, notes.max_attempts, notes.webhook_allow_local),
     )
     return registry
 
@@ -327,6 +329,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.rates = EcbRates()
         app.state.payment_providers = providers
         app.state.idempotency_scope = _idempotency_scope
+        app.state.webhook_allow_local = settings.notifications.webhook_allow_local
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()

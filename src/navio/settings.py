@@ -103,8 +103,13 @@ class NotificationsSettings(BaseModel):
     public_url: str = "http://127.0.0.1:8000"
     send_interval_seconds: float = Field(2.0, gt=0)
     smtp_timeout_seconds: float = Field(10.0, gt=0)
-    # an e-mail refused this many times (temporary failures, backing off) is given up
+    # an e-mail refused this many times (temporary failures, backing off) is given up; a
+    # webhook delivery too
     max_attempts: int = Field(8, ge=1, le=50)
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # webhooks to http:// and to loopback or private addresses: for development and tests only
+    # (elsewhere an endpoint could reach into the network Navio runs in)
+    webhook_allow_local: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> NotificationsSettings:

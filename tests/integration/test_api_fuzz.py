@@ -2,9 +2,9 @@
 `navio serve` (on SQLite, and on PostgreSQL) and sends every operation generated input from a
 fixed seed, with the ids of real objects (a trip with an item, a comment, a suggestion, an
 expense, a settlement, a statement import, a receipt and an itinerary; a wallet payment, a
-booking, an organisation, a saved card, a price report, the user). `schemathesis_hooks.py`
-points the id fields of generated bodies and queries at those objects and makes their money
-plausible, so that requests reach the code behind the input checks.
+booking, an organisation, a saved card, a price report, a webhook, the user).
+`schemathesis_hooks.py` points the id fields of generated bodies and queries at those objects
+and makes their money plausible, so that requests reach the code behind the input checks.
 
 - As their owner, valid and invalid input: no answer may be a 5xx; bad input is a 4xx problem.
   The backends differ where input is odd: PostgreSQL refuses a NUL character in text (a 500
@@ -234,6 +234,7 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/queue/{ids['ticket_id']}",
         f"/assistant/conversations/{ids['conversation_id']}",
         "/pricing/reports/mine",
+        f"/notifications/webhooks/{ids['webhook_id']}",
     ]
     view: OwnerView = {}
     for path in paths:
@@ -505,6 +506,16 @@ def _seed_price(base: str, owner: dict[str, str]) -> dict[str, str]:
     return {"report_id": _made(reported)}
 
 
+def _seed_webhook(base: str, owner: dict[str, str]) -> dict[str, str]:
+    """The owner (an operator) has a webhook for swaps at their stations."""
+    made = httpx.post(
+        f"{base}/api/v1/notifications/webhooks",
+        json={"url": "https://hooks.example.com/navio", "events": ["stations.battery_swapped"]},
+        headers=owner,
+    )
+    return {"webhook_id": _made(made)}
+
+
 def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str]]:
     """An owner with one of everything: their headers and the ids."""
     owner_id, owner = promoted_user(base, database_url, ["operator", "traveler"])
@@ -515,6 +526,7 @@ def _seeded(base: str, database_url: str) -> tuple[dict[str, str], dict[str, str
     ids |= _seed_station(base, owner)
     ids |= _seed_conversation(base, owner)
     ids |= _seed_price(base, owner)
+    ids |= _seed_webhook(base, owner)
     return owner, ids
 
 

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     ORG_READ_ANY = "org:read_any"
     BUDGET_DEFAULTS = "budget:defaults"
     EXPERIMENT_MANAGE = "experiment:manage"
+    WEBHOOK_MANAGE = "webhook:manage"
 
 
 class OrgPermission(StrEnum):
@@ -60,7 +61,12 @@ _TRAVELER = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TRAVELER: _TRAVELER,
     Role.OPERATOR: _TRAVELER
-    | {Permission.LISTING_MANAGE, Permission.STATION_MANAGE, Permission.SEARCH_INDEX},
+    | {
+        Permission.LISTING_MANAGE,
+        Permission.STATION_MANAGE,
+        Permission.SEARCH_INDEX,
+        Permission.WEBHOOK_MANAGE,
+    },
     Role.STAFF: _TRAVELER | {Permission.STATION_OPERATE},
     Role.ADMIN: frozenset(Permission),
 }

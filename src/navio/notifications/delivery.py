@@ -1,21 +1,27 @@
-"""The e-mail sender, a periodic job of every relay (API process or worker): it claims the due
-e-mails in one short transaction, sends them with no transaction open, and records what
-became of each in another. A sender that dies between the two leaves its claims to expire, and
-another sends them again: delivery is at least once (a `Message-ID` per e-mail lets mail
-clients fold a rare duplicate)."""
+"""The e-mail and webhook senders, periodic jobs of every relay (API process or worker). The
+e-mail sender claims the due e-mails in one short transaction, sends them with no transaction
+open, and records what became of each in another. A sender that dies between the two leaves its
+claims to expire, and another sends them again: delivery is at least once (a `Message-ID` per
+e-mail lets mail clients fold a rare duplicate). The webhook sender works the same way."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+import httpx
 import structlog
 
 from navio.kernel.db import Database
+from navio.notifications import webhooks
 from navio.notifications.domain import retry_after
 from navio.notifications.mailer import Mailer, MailRefused, compose
-from navio.notifications.repository import NotificationsRepository
+from navio.notifications.models import Webhook, WebhookDelivery
+from navio.notifications.repository import NotificationsRepository, WebhooksRepository
 
 log = structlog.get_logger(__name__)
 
@@ -72,3 +78,125 @@ class Sender:
                     row.status, row.last_error = "failed", str(refusal)[:500]
                     row.next_attempt_at = now + retry_after(row.attempts)
         return len(outcomes)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int | None  # the receiver's HTTP status, None when it was not reached
+    error: str | None  # None: delivered (2xx)
+
+
+@dataclass(frozen=True)
+class WebhookSender:
+    """Sends due webhook deliveries: claimed in one short transaction, POSTed concurrently
+    with no transaction open, recorded in another; at least once, each with its
+    `webhook-id`. A 2xx is delivered; a 410 Gone switches the endpoint off; anything else
+    (another status, a timeout, a refused connection, a redirect: never followed) is tried
+    again with the e-mails' backoff, and given up after `max_attempts`. Five deliveries given
+    up in a row switch the endpoint off too, saying why."""
+
+    timeout_seconds: float
+    max_attempts: int
+    allow_local: bool
+    transport: httpx.AsyncBaseTransport | None = None  # tests only: None is the network
+
+    async def __call__(self, db: Database, now: datetime) -> int:
+        async with db.transaction(write=False) as session:
+            if not await WebhooksRepository(session).any_due(now):
+                return 0
+        async with db.transaction() as session:
+            claimed = await WebhooksRepository(session).claim_due(now, now + CLAIM, BATCH)
+            outgoing = [(row.id, hook.url, row.body, _signing(hook, now)) for row, hook in claimed]
+        if not outgoing:
+            return 0
+        async with httpx.AsyncClient(
+            timeout=self.timeout_seconds, follow_redirects=False, transport=self.transport
+        ) as client:
+            results = await asyncio.gather(
+                *(self._post(client, *sending, now) for sending in outgoing)
+            )
+        outcomes = {sending[0]: outcome for sending, outcome in zip(outgoing, results, strict=True)}
+        async with db.transaction() as session:
+            repo = WebhooksRepository(session)
+            for delivery_id, outcome in outcomes.items():
+                found = await session.get(WebhookDelivery, delivery_id)
+                hook = await repo.webhook(found.webhook_id) if found is not None else None
+                if found is None or hook is None:
+                    continue  # the endpoint was deleted meanwhile
+                self._record(found, hook, outcome, now)
+        return len(outcomes)
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        delivery_id: uuid.UUID,
+        url: str,
+        body: str,
+        signing: list[str],
+        now: datetime,
+    ) -> Outcome:
+        try:
+            if not self.allow_local:
+                await asyncio.wait_for(_check_resolved(url), self.timeout_seconds)
+            response = await client.post(
+                url,
+                content=body.encode(),
+                headers=webhooks.headers(str(delivery_id), now, body, signing),
+            )
+        except webhooks.TargetRefused as exc:
+            return Outcome(None, str(exc))
+        except TimeoutError:
+            return Outcome(None, "the receiver's name did not resolve in time")
+        except httpx.HTTPError as exc:
+            return Outcome(None, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
+        if 200 <= response.status_code < 300:
+            return Outcome(response.status_code, None)
+        return Outcome(response.status_code, f"the receiver answered {response.status_code}")
+
+    def _record(self, row: WebhookDelivery, hook: Webhook, outcome: Outcome, now: datetime) -> None:
+        row.claimed_until = None
+        row.attempts += 1
+        row.response_status = outcome.status
+        if outcome.error is None:
+            row.status, row.sent_at, row.last_error = "sent", now, None
+            hook.dead_in_a_row = 0
+            return
+        row.last_error = outcome.error[:500]
+        if outcome.status == 410:
+            row.status = "dead"
+            hook.enabled, hook.disabled_reason = False, "the receiver answered 410 Gone"
+        elif row.attempts >= self.max_attempts:
+            row.status = "dead"
+            hook.dead_in_a_row += 1
+            if hook.dead_in_a_row >= webhooks.DISABLE_AFTER_DEAD and hook.enabled:
+                hook.enabled = False
+                hook.disabled_reason = f"{hook.dead_in_a_row} deliveries in a row were given up"
+        else:
+            row.status = "failed"
+            row.next_attempt_at = now + retry_after(row.attempts)
+        log.warning(
+            "notifications.webhook_failed",
+            delivery_id=str(row.id),
+            webhook_id=str(hook.id),
+            status=outcome.status,
+            reason=row.last_error,
+        )
+
+
+def _signing(hook: Webhook, now: datetime) -> list[str]:
+    if hook.previous_secret and hook.previous_until and hook.previous_until > now:
+        return [hook.secret, hook.previous_secret]
+    return [hook.secret]
+
+
+async def _check_resolved(url: str) -> None:
+    """Every address the host resolves to must be public (checked again at each delivery: a
+    name can be pointed elsewhere after the endpoint was saved)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise webhooks.TargetRefused(f"{host} does not resolve: {exc}") from exc
+    if not found or not all(webhooks.public_address(str(info[4][0])) for info in found):
+        raise webhooks.TargetRefused(f"{host} resolves to a private address")

@@ -1,5 +1,6 @@
 """Other contexts' events, turned into e-mails and inbox notices in the handler's transaction
-(exactly once per event), and the periodic e-mail sender.
+(exactly once per event), and the periodic e-mail sender; operators' events queued for their
+webhooks, and the webhook sender.
 
 E-mail: verification and password-reset links, security notices (password changed, two-factor
 on or off, a refresh token used twice) and trip invitations. Inbox: added to a trip, someone on
@@ -30,11 +31,11 @@ from navio.iam import (
 from navio.kernel.clock import Clock
 from navio.kernel.events import Envelope, HandlerRegistry
 from navio.marketplace import OperatorKycDecided, ReviewPosted, ReviewReplied
-from navio.notifications import domain
-from navio.notifications.delivery import Sender
+from navio.notifications import domain, webhooks
+from navio.notifications.delivery import Sender, WebhookSender
 from navio.notifications.mailer import Mailer
-from navio.notifications.repository import NotificationsRepository
-from navio.notifications.service import NotificationsService
+from navio.notifications.repository import NotificationsRepository, WebhooksRepository
+from navio.notifications.service import NotificationsService, WebhooksService
 from navio.stations import BatterySwapped, FaultReported, TravelerCalled
 from navio.tracking import JourneyArrived
 from navio.trips import CollaboratorAdded, InviteSent, trip_card
@@ -42,6 +43,8 @@ from navio.wallet import PLATFORM
 
 HANDLER = "notifications.notify"
 SENDER = "notifications.send_email"
+WEBHOOK_HANDLER = "notifications.webhook"
+WEBHOOK_SENDER = "notifications.send_webhooks"
 
 
 def _service(session: AsyncSession) -> NotificationsService:
@@ -61,6 +64,7 @@ def register(
     mail_from: str,
     max_attempts: int,
     send_every_seconds: float,
+    webhook_sender: WebhookSender | None = None,
 ) -> None:
     site = public_url.rstrip("/")
 
@@ -227,6 +231,24 @@ def register(
     registry.every_with_database(
         SENDER, send_every_seconds, Sender(mailer, mail_from, max_attempts)
     )
+    sender = webhook_sender or WebhookSender(5.0, max_attempts, allow_local=False)
+
+    async def webhook(session: AsyncSession, envelope: Envelope) -> None:
+        service = WebhooksService(WebhooksRepository(session), Clock(), sender.allow_local)
+        await service.fan_out(envelope.id, envelope.name, envelope.occurred_at, envelope.payload)
+
+    offered = (
+        BookingConfirmed,
+        BookingCancelled,
+        BookingExpired,
+        ReviewPosted,
+        BatterySwapped,
+        FaultReported,
+    )
+    assert {event.name for event in offered} == set(webhooks.EVENTS)
+    for event in offered:
+        registry.subscribe(event.name, WEBHOOK_HANDLER, webhook)
+    registry.every_with_database(WEBHOOK_SENDER, send_every_seconds, sender)
 
 
 def _at(raw: str) -> datetime:

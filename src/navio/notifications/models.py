@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from navio.kernel.db import Base
@@ -55,4 +55,57 @@ class Notice(Base):
     __table_args__ = (Index("ix_notification_notice_user_created", "user_id", "created_at", "id"),)
 
 
-__all__ = ["Email", "Notice"]
+class Webhook(Base):
+    """An operator's endpoint: where their events are POSTed, which ones, and the secret that
+    signs them (kept to sign; shown to its owner once). During a rotation the previous secret
+    signs too, until `previous_until`."""
+
+    __tablename__ = "notification_webhook"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list[str]] = mapped_column()
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100), default=None)
+    previous_until: Mapped[datetime | None] = mapped_column(default=None)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    dead_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_notification_webhook_user", "user_id", "created_at", "id"),)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint and what became of it: `pending`, `sent`, `failed` (tried
+    again at `next_attempt_at`) or `dead` (given up). Its id is the `webhook-id` header, the
+    same on every attempt, so receivers can drop a repeat."""
+
+    __tablename__ = "notification_webhook_delivery"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    webhook_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("notification_webhook.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column()
+    event_name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id", name="uq_notification_webhook_delivery_once"),
+        Index("ix_notification_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_notification_webhook_delivery_log", "webhook_id", "created_at", "id"),
+    )
+
+
+__all__ = ["Email", "Notice", "Webhook", "WebhookDelivery"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor, newest_first
-from navio.notifications.models import Email, Notice
+from navio.notifications.models import Email, Notice, Webhook, WebhookDelivery
 
 DUE = ("pending", "failed")
 
@@ -87,3 +89,95 @@ class NotificationsRepository(Repository):
             statement = statement.where(Email.status == status)
         page = newest_first(statement, Email.created_at, Email.id, limit, before)
         return list(await self.session.scalars(page))
+
+
+class WebhooksRepository(Repository):
+    async def add(self, row: Webhook | WebhookDelivery) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def webhook(self, webhook_id: uuid.UUID) -> Webhook | None:
+        return await self.session.get(Webhook, webhook_id)
+
+    async def owned(self, user_id: uuid.UUID) -> list[Webhook]:
+        statement = (
+            select(Webhook)
+            .where(Webhook.user_id == user_id)
+            .order_by(Webhook.created_at, Webhook.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def count_owned(self, user_id: uuid.UUID) -> int:
+        statement = select(func.count()).select_from(Webhook).where(Webhook.user_id == user_id)
+        return int(await self.session.scalar(statement) or 0)
+
+    async def delete(self, row: Webhook) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    async def enqueue(self, rows: list[dict[str, Any]]) -> None:
+        """New deliveries; an event already queued for an endpoint is not queued again."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await self.session.execute(
+            insert(WebhookDelivery)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
+        )
+
+    async def delivery(
+        self, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+    ) -> WebhookDelivery | None:
+        row = await self.session.get(WebhookDelivery, delivery_id)
+        return row if row is not None and row.webhook_id == webhook_id else None
+
+    async def deliveries(
+        self, webhook_id: uuid.UUID, limit: int, before: Cursor | None, status: str | None
+    ) -> list[WebhookDelivery]:
+        """Newest first."""
+        statement = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+        if status is not None:
+            statement = statement.where(WebhookDelivery.status == status)
+        page = newest_first(
+            statement, WebhookDelivery.created_at, WebhookDelivery.id, limit, before
+        )
+        return list(await self.session.scalars(page))
+
+    @staticmethod
+    def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (
+            WebhookDelivery.status.in_(DUE),
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+        )
+
+    async def any_due(self, now: datetime) -> bool:
+        found = await self.session.scalar(
+            select(WebhookDelivery.id).where(*self._due(now)).limit(1)
+        )
+        return found is not None
+
+    async def claim_due(
+        self, now: datetime, until: datetime, limit: int
+    ) -> list[tuple[WebhookDelivery, Webhook]]:
+        """Deliveries due now that no sender holds, with their endpoints, marked as held until
+        `until` (PostgreSQL: rows another sender is claiming are skipped, not waited for)."""
+        statement = (
+            select(WebhookDelivery)
+            .where(*self._due(now))
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self.session.scalars(statement))
+        for row in rows:
+            row.claimed_until = until
+        await self.session.flush()
+        ids = {row.webhook_id for row in rows}
+        hooks = {
+            hook.id: hook
+            for hook in await self.session.scalars(select(Webhook).where(Webhook.id.in_(ids)))
+        }
+        return [(row, hooks[row.webhook_id]) for row in rows]

@@ -5,15 +5,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from navio.iam import Principal
 from navio.kernel.clock import Clock
 from navio.kernel.pagination import Cursor, Page, page_of
-from navio.notifications import domain
-from navio.notifications.errors import NoticeNotFound
-from navio.notifications.models import Email, Notice
-from navio.notifications.repository import NotificationsRepository
-from navio.notifications.schemas import EmailDeliveryRead, NoticeRead, ReadAll, UnreadCount
+from navio.notifications import domain, webhooks
+from navio.notifications.errors import (
+    DeliveryPending,
+    InvalidWebhookUrl,
+    NoticeNotFound,
+    UnknownWebhookEvent,
+    WebhookDeliveryNotFound,
+    WebhookLimitReached,
+    WebhookNotFound,
+)
+from navio.notifications.models import Email, Notice, Webhook, WebhookDelivery
+from navio.notifications.repository import NotificationsRepository, WebhooksRepository
+from navio.notifications.schemas import (
+    EmailDeliveryRead,
+    NoticeRead,
+    ReadAll,
+    UnreadCount,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryRead,
+    WebhookEventRead,
+    WebhookRead,
+    WebhookSecret,
+    WebhookUpdate,
+)
 
 
 def _notice(row: Notice) -> NoticeRead:
@@ -90,3 +112,181 @@ class NotificationsService:
             items=[EmailDeliveryRead.model_validate(e, from_attributes=True) for e in page],
             next_cursor=next_cursor,
         )
+
+
+def _delivery(row: WebhookDelivery) -> WebhookDeliveryRead:
+    shown = WebhookDeliveryRead.model_validate(row)
+    if row.status in ("sent", "dead"):
+        shown.next_attempt_at = None
+    return shown
+
+
+class WebhooksService:
+    """An operator's webhooks: endpoints, their secrets, the events queued for them
+    (`fan_out`, from the handlers, in the event's transaction) and their delivery log. The
+    sending is delivery.WebhookSender's. Never commits."""
+
+    def __init__(self, repo: WebhooksRepository, clock: Clock, allow_local: bool) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.allow_local = allow_local
+
+    @staticmethod
+    def events() -> list[WebhookEventRead]:
+        return [
+            WebhookEventRead(name=name, description=offered.description)
+            for name, offered in webhooks.EVENTS.items()
+        ]
+
+    def _url(self, url: str) -> str:
+        try:
+            return webhooks.check_url(url.strip(), self.allow_local)
+        except webhooks.TargetRefused as exc:
+            raise InvalidWebhookUrl(str(exc), field="url") from exc
+
+    @staticmethod
+    def _events(names: list[str]) -> list[str]:
+        unknown = [name for name in names if name not in webhooks.EVENTS]
+        if unknown:
+            raise UnknownWebhookEvent(f"no event {unknown[0]!r} is offered", field="events")
+        return list(dict.fromkeys(names))
+
+    async def _owned(self, principal: Principal, webhook_id: uuid.UUID) -> Webhook:
+        row = await self.repo.webhook(webhook_id)
+        if row is None or row.user_id != principal.user_id:
+            raise WebhookNotFound()
+        return row
+
+    def _read(self, row: Webhook) -> WebhookRead:
+        shown = WebhookRead.model_validate(row)
+        if row.previous_until is not None and row.previous_until <= self.clock.now():
+            shown.previous_until = None
+        return shown
+
+    async def create(self, principal: Principal, body: WebhookCreate) -> WebhookCreated:
+        url, events = self._url(body.url), self._events(body.events)
+        if await self.repo.count_owned(principal.user_id) >= webhooks.MAX_ENDPOINTS:
+            raise WebhookLimitReached(
+                f"at most {webhooks.MAX_ENDPOINTS} webhooks; delete one you no longer use"
+            )
+        row = Webhook(
+            user_id=principal.user_id,
+            url=url,
+            description=body.description,
+            events=events,
+            secret=webhooks.new_secret(),
+            enabled=True,
+            dead_in_a_row=0,
+            created_at=self.clock.now(),
+        )
+        await self.repo.add(row)
+        return WebhookCreated(**self._read(row).model_dump(), secret=row.secret)
+
+    async def listed(self, principal: Principal) -> list[WebhookRead]:
+        return [self._read(row) for row in await self.repo.owned(principal.user_id)]
+
+    async def read(self, principal: Principal, webhook_id: uuid.UUID) -> WebhookRead:
+        return self._read(await self._owned(principal, webhook_id))
+
+    async def update(
+        self, principal: Principal, webhook_id: uuid.UUID, body: WebhookUpdate
+    ) -> WebhookRead:
+        row = await self._owned(principal, webhook_id)
+        if body.url is not None:
+            row.url = self._url(body.url)
+        if body.events is not None:
+            row.events = self._events(body.events)
+        if body.description is not None:
+            row.description = body.description
+        if body.enabled is not None:
+            row.enabled = body.enabled
+            row.disabled_reason = None if body.enabled else "switched off by its owner"
+            row.dead_in_a_row = 0
+        await self.repo.add(row)
+        return self._read(row)
+
+    async def delete(self, principal: Principal, webhook_id: uuid.UUID) -> None:
+        await self.repo.delete(await self._owned(principal, webhook_id))
+
+    async def rotate(self, principal: Principal, webhook_id: uuid.UUID) -> WebhookSecret:
+        """A new secret; the old one signs beside it for a day, so receivers can switch."""
+        row = await self._owned(principal, webhook_id)
+        row.previous_secret = row.secret
+        row.previous_until = self.clock.now() + timedelta(hours=webhooks.ROTATION_GRACE_HOURS)
+        row.secret = webhooks.new_secret()
+        await self.repo.add(row)
+        return WebhookSecret(secret=row.secret)
+
+    def _queued(
+        self, hook: Webhook, event_id: uuid.UUID, name: str, at: datetime, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        now = self.clock.now()
+        return {
+            "id": uuid.uuid4(),
+            "webhook_id": hook.id,
+            "event_id": event_id,
+            "event_name": name,
+            "body": webhooks.body(str(event_id), name, at, data),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+
+    async def ping(self, principal: Principal, webhook_id: uuid.UUID) -> WebhookDeliveryRead:
+        """A `webhook.ping` queued for the endpoint (even switched off: it is how one checks
+        it works again)."""
+        hook = await self._owned(principal, webhook_id)
+        event_id = uuid.uuid4()
+        row = self._queued(
+            hook, event_id, webhooks.PING, self.clock.now(), {"webhook_id": str(hook.id)}
+        )
+        await self.repo.enqueue([row])
+        found = await self.repo.delivery(hook.id, row["id"])
+        assert found is not None
+        return _delivery(found)
+
+    async def deliveries(
+        self,
+        principal: Principal,
+        webhook_id: uuid.UUID,
+        limit: int,
+        cursor: str | None,
+        status: str | None,
+    ) -> Page[WebhookDeliveryRead]:
+        hook = await self._owned(principal, webhook_id)
+        before = Cursor.decode(cursor) if cursor else None
+        rows = await self.repo.deliveries(hook.id, limit, before, status)
+        page, next_cursor = page_of(rows, limit, lambda d: Cursor(d.created_at, d.id))
+        return Page(items=[_delivery(d) for d in page], next_cursor=next_cursor)
+
+    async def redeliver(
+        self, principal: Principal, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+    ) -> WebhookDeliveryRead:
+        """Send a delivery again, now, with its attempts counted afresh (the same id: a
+        receiver that has it already can drop it)."""
+        hook = await self._owned(principal, webhook_id)
+        row = await self.repo.delivery(hook.id, delivery_id)
+        if row is None:
+            raise WebhookDeliveryNotFound()
+        if row.status == "pending":
+            raise DeliveryPending("it is queued already")
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, self.clock.now()
+        row.claimed_until = None
+        await self.repo.add(row)
+        return _delivery(row)
+
+    async def fan_out(
+        self, event_id: uuid.UUID, name: str, at: datetime, payload: dict[str, Any]
+    ) -> None:
+        """Queue a platform event for its owner's enabled endpoints that take it."""
+        offered = webhooks.EVENTS.get(name)
+        owner = payload.get(offered.owner_field) if offered else None
+        if owner is None:
+            return
+        hooks = [
+            hook
+            for hook in await self.repo.owned(uuid.UUID(str(owner)))
+            if hook.enabled and name in hook.events
+        ]
+        await self.repo.enqueue([self._queued(hook, event_id, name, at, payload) for hook in hooks])
