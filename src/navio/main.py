@@ -45,7 +45,7 @@ from navio.kernel.http import RejectNulMiddleware, install_error_handlers, probl
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
 from navio.kernel.outbox import OutboxRelay
 from navio.kernel.pubsub import Broadcast, create_broadcast
-from navio.kernel.ratelimit import Limit, RateLimiter
+from navio.kernel.ratelimit import Limit, Quota, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.marketplace import api as marketplace_api
 from navio.notifications import api as notifications_api
@@ -330,6 +330,11 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.payment_providers = providers
         app.state.idempotency_scope = _idempotency_scope
         app.state.webhook_allow_local = settings.notifications.webhook_allow_local
+        rl = settings.rate_limit
+        app.state.analytics_quota = Quota(
+            RateLimiter(cache, enabled=rl.enabled),
+            Limit("analytics_ip", rl.analytics_per_ip, rl.analytics_per_ip_window_seconds),
+        )
         await load_revocations(db, app.state.iam.revocations)
         if settings.relay_in_api:
             relay.start()

@@ -46,6 +46,9 @@ class RateLimitSettings(BaseModel):
     login_per_ip_window_seconds: int = Field(300, ge=1)
     mfa_per_account: int = Field(5, ge=1)
     mfa_per_account_window_seconds: int = Field(300, ge=1)
+    # apps' A/B assignments and events, per caller IP (both routes are open to installs)
+    analytics_per_ip: int = Field(1200, ge=1)
+    analytics_per_ip_window_seconds: int = Field(60, ge=1)
 
 
 class HttpSettings(BaseModel):

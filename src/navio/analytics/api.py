@@ -24,7 +24,14 @@ from navio.analytics.schemas import (
     Report,
 )
 from navio.analytics.service import AnalyticsService, ExperimentService, as_csv
-from navio.iam import CurrentPrincipal, MaybePrincipal, Permission, Principal, require_permission
+from navio.iam import (
+    ClientIp,
+    CurrentPrincipal,
+    MaybePrincipal,
+    Permission,
+    Principal,
+    require_permission,
+)
 from navio.kernel.http import problem_responses
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 
@@ -187,10 +194,16 @@ async def experiment_results(principal: Admin, key: str, service: Experiments) -
     return await service.results(key)
 
 
+async def app_quota(request: Request, ip: ClientIp) -> None:
+    """The two routes apps call without an account share a limit per IP."""
+    await request.app.state.analytics_quota.take(ip)
+
+
 @router.post(
     "/analytics/assignments",
     response_model=Assignments,
-    responses=problem_responses(422),
+    responses=problem_responses(422, 429),
+    dependencies=[Depends(app_quota)],
     description="Which variant of each live experiment this user (signed in) or install "
     "(`anonymous_id`) sees; the same every time. Asking records the exposure.",
 )
@@ -204,7 +217,8 @@ async def assignments(
     "/analytics/events",
     response_model=EventsRecorded,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(422),
+    responses=problem_responses(422, 429),
+    dependencies=[Depends(app_quota)],
     description="What the user or install did (up to 100 events, all or none). Each event's "
     "id makes a resend harmless.",
 )

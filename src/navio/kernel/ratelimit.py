@@ -51,3 +51,14 @@ class RateLimiter:
 
     async def reset(self, limit: Limit, subject: str) -> None:
         await self._cache.delete(self._key(limit, subject))
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One limit over one limiter: what a route takes from, per subject (an IP, a user)."""
+
+    limiter: RateLimiter
+    limit: Limit
+
+    async def take(self, subject: str) -> None:
+        await self.limiter.consume(self.limit, subject)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import AuthedUser, admin, assert_problem
 from tests.factories.iam import user as make_user
 from tests.factories.trips import API, create_trip
@@ -292,3 +293,22 @@ async def test_who_may_and_bad_input(app: FastAPI, client: httpx.AsyncClient) ->
         await client.post(f"{API}/analytics/events", json={"events": [good]}), 422, "unit_required"
     )
     assert (await send(client, [good], install)).json() == {"accepted": 1, "duplicates": 0}
+
+
+async def test_apps_calls_are_limited_per_ip(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url, rate_limit={"analytics_per_ip": 3})
+    async with running_app(settings) as limited, asgi_client(limited) as client:
+        install = str(uuid.uuid4())
+        for _ in range(2):
+            asked = await client.post(
+                f"{API}/analytics/assignments", json={"anonymous_id": install}
+            )
+            assert asked.status_code == 200, asked.text
+        sent = await client.post(
+            f"{API}/analytics/events",
+            json={"anonymous_id": install, "events": [event("page_viewed")]},
+        )
+        assert sent.status_code == 202, sent.text
+        refused = await send(client, [event("page_viewed")], uuid.UUID(install))
+        problem = assert_problem(refused, 429, "rate_limited")
+        assert int(refused.headers["retry-after"]) >= 1, problem
