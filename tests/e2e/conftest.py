@@ -54,6 +54,8 @@ def site(site_database: str, mailbox: Mailbox) -> Iterator[str]:
         NAVIO_NOTIFICATIONS__SMTP_URL=mailbox.url,
         NAVIO_NOTIFICATIONS__PUBLIC_URL=base,
         NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS="0.2",
+        # webhooks to a receiver on this machine, as in development
+        NAVIO_NOTIFICATIONS__WEBHOOK_ALLOW_LOCAL="true",
     )
     with processes((serve(port), env)) as procs:
         wait_ready(base, procs, timeout=60)

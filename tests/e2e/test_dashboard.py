@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 import httpx
 from playwright.async_api import BrowserContext, expect
+from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.test_pages import _api_user, _sign_in
 from tests.factories.iam import PASSWORD
 from tests.factories.stations import station_body
+from tests.factories.webhooks import receiver
 from tests.integration.processes import grant_roles
 
 
@@ -128,3 +130,34 @@ async def test_a_traveler_has_no_dashboard_link(
     await _sign_in(page, site, traveler, "/trips")
     await expect(page.get_by_role("link", name="My trips")).to_be_visible()
     await expect(page.get_by_role("link", name="Dashboard")).to_be_hidden()
+
+
+async def test_an_operator_connects_a_webhook(
+    context: BrowserContext, site: str, site_database: str, api: httpx.AsyncClient
+) -> None:
+    owner = await _promoted(api, site_database, "Hook Owner", ["operator", "traveler"])
+    page = await context.new_page()
+    with receiver() as inbox:
+        await _sign_in(page, site, owner, "/dashboard")
+        form = page.locator("#new-webhook")
+        await form.get_by_label("URL").fill(f"{inbox.url}/navio")
+        await form.get_by_label("a fault reported at your station").check()
+        await form.get_by_role("button", name="Add the webhook").click()
+        await expect(page.locator("#webhook-secret")).to_contain_text("whsec_")
+        shown = await page.locator("#webhook-secret").text_content()
+        secret = next(word for word in (shown or "").split() if word.startswith("whsec_"))
+        card = page.locator("#webhook-list li", has_text=f"{inbox.url}/navio")
+        await expect(card).to_contain_text("stations.fault_reported")
+        await card.get_by_role("button", name="Send a test").click()
+        await expect(card.locator("table.deliveries")).to_contain_text("webhook.ping")
+        for _ in range(100):  # the site's sender runs every 0.2 s
+            if inbox.received:
+                break
+            await asyncio.sleep(0.1)
+        got = inbox.received[0]
+        assert Webhook(secret).verify(got.body, got.headers)["type"] == "webhook.ping"
+        await card.get_by_role("button", name="Deliveries").click()
+        await expect(card.locator("td.status")).to_have_text("delivered")
+        await card.get_by_role("button", name="Switch off").click()
+        await expect(card.locator(".tag")).to_have_text("off")
+        await expect(card).to_contain_text("Switched off: switched off by its owner")

@@ -1608,9 +1608,119 @@ async function experimentsPanel() {
   await reload();
 }
 
+const DELIVERY_TEXT = { pending: "waiting", sent: "delivered", failed: "failed, will retry", dead: "given up" };
+
+function deliveriesTable(deliveries) {
+  const head = ["Event", "Status", "Attempts", "Answer", "Queued"];
+  return el(
+    "table",
+    { class: "deliveries" },
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+    el(
+      "tbody",
+      {},
+      deliveries.map((d) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, d.event_name),
+          el("td", { class: "status" }, DELIVERY_TEXT[d.status]),
+          el("td", {}, d.attempts),
+          el("td", {}, d.response_status ?? d.last_error ?? ""),
+          el("td", {}, new Date(d.created_at).toLocaleString()),
+        ),
+      ),
+    ),
+  );
+}
+
+function webhookCard(hook, reload) {
+  const path = `/notifications/webhooks/${hook.id}`;
+  const log = el("div", { class: "log" });
+  const card = el(
+    "li",
+    { class: "card", dataset: { webhook: hook.id } },
+    el("h3", {}, hook.url, " ", el("span", { class: "tag" }, hook.enabled ? "on" : "off")),
+    el("p", { class: "muted" }, hook.events.join(", ")),
+    hook.disabled_reason ? el("p", { class: "note" }, `Switched off: ${hook.disabled_reason}`) : null,
+  );
+  const button = (label, work) => {
+    const node = el("button", { type: "button" }, label);
+    node.addEventListener("click", async () => {
+      alertBox("");
+      try {
+        await work();
+      } catch (error) {
+        failed(error);
+      }
+    });
+    return node;
+  };
+  const showLog = async () => {
+    const page = await api(`${path}/deliveries?limit=10`);
+    log.replaceChildren(
+      page.items.length ? deliveriesTable(page.items) : el("p", { class: "muted" }, "Nothing sent yet."),
+    );
+  };
+  card.append(
+    el(
+      "p",
+      { class: "row" },
+      button("Send a test", async () => {
+        await api(`${path}/ping`, { method: "POST" });
+        await showLog();
+      }),
+      button("Deliveries", showLog),
+      button(hook.enabled ? "Switch off" : "Switch on", async () => {
+        await api(path, { method: "PATCH", body: { enabled: !hook.enabled } });
+        await reload();
+      }),
+      button("Delete", async () => {
+        await api(path, { method: "DELETE" });
+        await reload();
+      }),
+    ),
+    log,
+  );
+  return card;
+}
+
+async function webhooksPanel() {
+  const offered = await api("/notifications/webhooks/events");
+  $("#webhook-events").replaceChildren(
+    ...offered.map((event) =>
+      el(
+        "label",
+        { class: "check" },
+        el("input", { type: "checkbox", name: "events", value: event.name }),
+        ` ${event.description}`,
+      ),
+    ),
+  );
+  const list = $("#webhook-list");
+  async function reload() {
+    const hooks = await api("/notifications/webhooks");
+    list.replaceChildren(...hooks.map((hook) => webhookCard(hook, reload)));
+  }
+  onSubmit($("#new-webhook"), async (form) => {
+    const events = [...form.querySelectorAll("input[name=events]:checked")].map((box) => box.value);
+    if (!events.length) throw new Error("pick at least one event");
+    const made = await api("/notifications/webhooks", {
+      method: "POST",
+      body: { url: form.elements.url.value.trim(), events },
+    });
+    $("#webhook-secret").hidden = false;
+    $("#webhook-secret").textContent = `Secret for ${made.url}: ${made.secret} (copy it now: it is not shown again)`;
+    form.reset();
+    await reload();
+  });
+  await reload();
+}
+
 async function dashboard() {
   if (!requireSignIn()) return;
   await figures();
+  if (!$("#webhooks").hidden) await webhooksPanel();
   if (!$("#experiments").hidden) await experimentsPanel();
 }
 
