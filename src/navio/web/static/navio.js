@@ -165,27 +165,37 @@ function showUnread(count) {
 }
 
 async function header() {
+  // before anything is awaited: a click on "Sign out" must work as soon as it shows
+  $("#sign-out").addEventListener("click", async () => {
+    const token = store.getItem(REFRESH);
+    try {
+      await api("/auth/logout", { method: "POST", body: token ? { refresh_token: token } : {} });
+    } catch (error) {
+      // signed out here whatever the server said: the tokens are dropped below
+    }
+    forget();
+    location.assign("/");
+  });
   const inside = signedIn();
   document.querySelectorAll("[data-signed-in]").forEach((n) => (n.hidden = !inside));
   document.querySelectorAll("[data-signed-out]").forEach((n) => (n.hidden = inside));
   const who = $(".who");
   if (inside) {
+    const asked = [];
     if (!store.getItem(NAME) || !store.getItem(USER)) {
-      try {
-        const me = await api("/auth/me");
-        store.setItem(NAME, me.display_name);
-        store.setItem(USER, me.id);
-      } catch (error) {
-        failed(error);
-      }
+      asked.push(
+        api("/auth/me").then((me) => {
+          store.setItem(NAME, me.display_name);
+          store.setItem(USER, me.id);
+        }),
+      );
     }
     if (!store.getItem(PERMISSIONS)) {
-      try {
-        store.setItem(PERMISSIONS, JSON.stringify((await api("/auth/permissions")).permissions));
-      } catch (error) {
-        failed(error);
-      }
+      asked.push(
+        api("/auth/permissions").then((mine) => store.setItem(PERMISSIONS, JSON.stringify(mine.permissions))),
+      );
     }
+    await Promise.all(asked.map((request) => request.catch(failed)));
     who.textContent = store.getItem(NAME) || "";
     // what only some roles see (the server decides what they may do; this only tidies the page)
     const held = new Set(JSON.parse(store.getItem(PERMISSIONS) || "[]"));
@@ -198,16 +208,6 @@ async function header() {
       failed(error);
     }
   }
-  $("#sign-out").addEventListener("click", async () => {
-    const token = store.getItem(REFRESH);
-    try {
-      await api("/auth/logout", { method: "POST", body: token ? { refresh_token: token } : {} });
-    } catch (error) {
-      // signed out here whatever the server said: the tokens are dropped below
-    }
-    forget();
-    location.assign("/");
-  });
 }
 
 // ---- pages -------------------------------------------------------------------------------
