@@ -201,6 +201,7 @@ def bench_one_server(
     database_url: str | None,
     work: Callable[[str, str], dict[str, Any]],
     output: Path,
+    extra_env: Mapping[str, str] | None = None,
 ) -> int:
     """Run `work(base_url, database_url)` against one `navio serve` (development settings,
     rate limits off) on `database_url`, migrated first, or on a fresh SQLite file; write its
@@ -218,6 +219,7 @@ def bench_one_server(
                 "NAVIO_LOG_LEVEL": "WARNING",
                 "NAVIO_RATE_LIMIT__ENABLED": "false",
                 "NAVIO_DATABASE_URL": url,
+                **(extra_env or {}),
             }
         )
         server = start_server("api", navio_serve(port), env, port, tmpdir)

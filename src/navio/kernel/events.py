@@ -117,6 +117,8 @@ class Periodic:
     every_seconds: float
     job: PeriodicJob | None = None
     database_job: DatabaseJob | None = None
+    # also run right after the relay handled events (their handlers may have queued its work)
+    after_events: bool = False
 
 
 class HandlerRegistry:
@@ -127,8 +129,10 @@ class HandlerRegistry:
     def every(self, name: str, seconds: float, job: PeriodicJob) -> None:
         self._add(Periodic(name, seconds, job=job))
 
-    def every_with_database(self, name: str, seconds: float, job: DatabaseJob) -> None:
-        self._add(Periodic(name, seconds, database_job=job))
+    def every_with_database(
+        self, name: str, seconds: float, job: DatabaseJob, *, after_events: bool = False
+    ) -> None:
+        self._add(Periodic(name, seconds, database_job=job, after_events=after_events))
 
     def _add(self, periodic: Periodic) -> None:
         if periodic.name in self._periodic:

@@ -156,14 +156,16 @@ class OutboxRelay:
                 return
 
     async def run_periodic(
-        self, *, now: datetime | None = None, force: bool = False
+        self, *, now: datetime | None = None, force: bool = False, after_events: bool = False
     ) -> dict[str, int]:
-        """Run the registry's periodic jobs that are due (all of them with `force`), each in
-        its own transaction; a failing job is logged and tried again at its next turn."""
+        """Run the registry's periodic jobs that are due (all of them with `force`; with
+        `after_events`, those that asked to run after events too), each in its own
+        transaction; a failing job is logged and tried again at its next turn."""
         done: dict[str, int] = {}
         tick = time.monotonic()
         for periodic in (*BUILT_IN, *self._registry.periodic()):
-            if not force and tick < self._next_periodic.get(periodic.name, 0.0):
+            eager = after_events and periodic.after_events
+            if not force and not eager and tick < self._next_periodic.get(periodic.name, 0.0):
                 continue
             self._next_periodic[periodic.name] = tick + periodic.every_seconds
             at = now or datetime.now(UTC)
@@ -190,6 +192,10 @@ class OutboxRelay:
                 log.exception("outbox.relay_failed")
                 taken = 0
             if taken:
+                try:
+                    await self.run_periodic(after_events=True)
+                except Exception:
+                    log.exception("outbox.relay_failed")
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)

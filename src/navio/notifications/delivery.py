@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,32 +99,36 @@ class WebhookSender:
     timeout_seconds: float
     max_attempts: int
     allow_local: bool
-    transport: httpx.AsyncBaseTransport | None = None  # tests only: None is the network
+    # a burst is sent batch after batch for at most this long per turn (the relay's other
+    # work waits meanwhile); what is left goes at the next turn
+    budget_seconds: float = 2.0
 
     async def __call__(self, db: Database, now: datetime) -> int:
         async with db.transaction(write=False) as session:
             if not await WebhooksRepository(session).any_due(now):
                 return 0
+        sent, began = 0, time.monotonic()
+        async with httpx.AsyncClient(
+            timeout=self.timeout_seconds, follow_redirects=False
+        ) as client:
+            while True:
+                batch = await self._batch(db, now, client)
+                sent += batch
+                if batch < BATCH or time.monotonic() - began >= self.budget_seconds:
+                    return sent
+
+    async def _batch(self, db: Database, now: datetime, client: httpx.AsyncClient) -> int:
         async with db.transaction() as session:
             claimed = await WebhooksRepository(session).claim_due(now, now + CLAIM, BATCH)
             outgoing = [(row.id, hook.url, row.body, _signing(hook, now)) for row, hook in claimed]
         if not outgoing:
             return 0
-        async with httpx.AsyncClient(
-            timeout=self.timeout_seconds, follow_redirects=False, transport=self.transport
-        ) as client:
-            results = await asyncio.gather(
-                *(self._post(client, *sending, now) for sending in outgoing)
-            )
+        results = await asyncio.gather(*(self._post(client, *sending, now) for sending in outgoing))
         outcomes = {sending[0]: outcome for sending, outcome in zip(outgoing, results, strict=True)}
         async with db.transaction() as session:
-            repo = WebhooksRepository(session)
-            for delivery_id, outcome in outcomes.items():
-                found = await session.get(WebhookDelivery, delivery_id)
-                hook = await repo.webhook(found.webhook_id) if found is not None else None
-                if found is None or hook is None:
-                    continue  # the endpoint was deleted meanwhile
-                self._record(found, hook, outcome, now)
+            # deliveries whose endpoint was deleted meanwhile are gone with it
+            for row, hook in await WebhooksRepository(session).with_hooks(list(outcomes)):
+                self._record(row, hook, outcomes[row.id], now)
         return len(outcomes)
 
     async def _post(

@@ -248,7 +248,8 @@ def register(
     assert {event.name for event in offered} == set(webhooks.EVENTS)
     for event in offered:
         registry.subscribe(event.name, WEBHOOK_HANDLER, webhook)
-    registry.every_with_database(WEBHOOK_SENDER, send_every_seconds, sender)
+    # right after the events that queued deliveries, not only every few seconds
+    registry.every_with_database(WEBHOOK_SENDER, send_every_seconds, sender, after_events=True)
 
 
 def _at(raw: str) -> datetime:

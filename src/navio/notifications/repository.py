@@ -175,9 +175,19 @@ class WebhooksRepository(Repository):
         for row in rows:
             row.claimed_until = until
         await self.session.flush()
+        return await self._paired(rows)
+
+    async def with_hooks(
+        self, delivery_ids: list[uuid.UUID]
+    ) -> list[tuple[WebhookDelivery, Webhook]]:
+        """The deliveries that still exist, with their endpoints: two queries."""
+        statement = select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids))
+        return await self._paired(list(await self.session.scalars(statement)))
+
+    async def _paired(self, rows: list[WebhookDelivery]) -> list[tuple[WebhookDelivery, Webhook]]:
         ids = {row.webhook_id for row in rows}
         hooks = {
             hook.id: hook
             for hook in await self.session.scalars(select(Webhook).where(Webhook.id.in_(ids)))
         }
-        return [(row, hooks[row.webhook_id]) for row in rows]
+        return [(row, hooks[row.webhook_id]) for row in rows if row.webhook_id in hooks]

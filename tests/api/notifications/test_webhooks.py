@@ -290,3 +290,19 @@ async def test_who_may_and_bad_input(app: FastAPI, client: httpx.AsyncClient) ->
     assert json.loads((await client.get(HOOKS, headers=owner.headers)).text)[0]["url"].startswith(
         "https://"
     )
+
+
+async def test_a_burst_goes_out_in_one_turn(
+    local_app: FastAPI, local: httpx.AsyncClient, inbox: Receiver
+) -> None:
+    owner = await operator(local, local_app.state)
+    made = await hook(local, owner, f"{inbox.url}/burst", ["stations.fault_reported"])
+    for _ in range(45):  # more than two batches of 20
+        assert (
+            await local.post(f"{HOOKS}/{made['id']}/ping", headers=owner.headers)
+        ).status_code == 202
+    await deliver(local_app)
+    assert len(inbox.received) == 45
+    assert len({got.headers["webhook-id"] for got in inbox.received}) == 45
+    statuses = {d["status"] for d in await deliveries(local, owner, made["id"])}
+    assert statuses == {"sent"}

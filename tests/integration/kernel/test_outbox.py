@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -425,3 +426,41 @@ def test_registry_refuses_a_handler_name_twice() -> None:
     registry.unsubscribe("e", "h")
     assert registry.for_event("e") == []
     assert [s.handler_name for s in registry.for_event("other")] == ["h"]
+
+
+async def test_a_job_that_asked_runs_right_after_events(db: Database) -> None:
+    """The webhook sender's way: its work is queued by handlers, so the running relay runs it
+    as soon as it has handled events, not only at its (here hour-long) interval; a job that did
+    not ask waits for its interval."""
+    recorder = Recorder()
+    registry = HandlerRegistry()
+    registry.subscribe(ThingHappened.name, "first", recorder.handler("first"))
+    turns: Counter[str] = Counter()
+
+    def job(name: str) -> Callable[[Database, datetime], Awaitable[int]]:
+        async def run(database: Database, now: datetime) -> int:
+            turns[name] += 1
+            return 0
+
+        return run
+
+    registry.every_with_database("eager", 3600, job("eager"), after_events=True)
+    registry.every_with_database("patient", 3600, job("patient"))
+    relay = OutboxRelay(db, registry, poll_interval=0.05)
+    relay.start()
+    try:
+        for _ in range(100):  # the first turn runs every job once
+            if turns["patient"]:
+                break
+            await asyncio.sleep(0.02)
+        assert turns == Counter({"eager": 1, "patient": 1})
+        await record(db, thing("one"))
+        relay.wake()
+        for _ in range(100):
+            if turns["eager"] == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert recorder.count("first") == 1
+        assert turns == Counter({"eager": 2, "patient": 1})
+    finally:
+        await relay.stop()
