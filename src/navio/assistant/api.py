@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
 
 from navio.assistant.repository import AssistantRepository
 from navio.assistant.schemas import (
@@ -17,25 +21,29 @@ from navio.assistant.schemas import (
     SaveTrip,
 )
 from navio.assistant.service import AssistantService
-from navio.iam import CurrentPrincipal
+from navio.iam import CurrentPrincipal, Principal, socket_principal
 from navio.journeys import JourneysService
+from navio.kernel.errors import DomainError
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from navio.kernel.pubsub import Broadcast
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.trips import TripsService, trips_service
 
 router = APIRouter(tags=["assistant"], route_class=UnitOfWorkRoute)
 
 
-async def assistant_service(request: Request) -> AssistantService:
-    uow: UnitOfWork = request.state.uow
-    state = request.app.state
+def _assistant(uow: UnitOfWork, state: Any) -> AssistantService:
     journeys = JourneysService(
         uow.session_source, state.rates, state.cache, Path(state.settings.transit_cache_dir)
     )
     return AssistantService(
         AssistantRepository(uow.session_source), uow.session_source, journeys, state.clock
     )
+
+
+async def assistant_service(request: Request) -> AssistantService:
+    return _assistant(request.state.uow, request.app.state)
 
 
 Service = Annotated[AssistantService, Depends(assistant_service)]
@@ -126,6 +134,97 @@ async def conversations(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ConversationSummary]:
     return await service.conversations(principal, cursor, limit)
+
+
+# ---------------------------------------------------------------- chat over a WebSocket
+def chat_channel(conversation_id: uuid.UUID) -> str:
+    return f"assistant:{conversation_id}"
+
+
+def _frame(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields}, default=str)
+
+
+@router.websocket("/assistant/conversations/{conversation_id}/chat")
+async def chat(
+    websocket: WebSocket,
+    conversation_id: uuid.UUID,
+    access_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> None:
+    """The conversation live: send `{"text": ...}` (as `POST .../messages`); every socket open
+    on the conversation (the traveler's phone and laptop, on any API process) gets
+    `{"type": "typing"}` and then `{"type": "reply", "messages": [the traveler's, the
+    assistant's], "understood": ...}`. A message that cannot be read gets `{"type": "error",
+    "code", "detail"}` and the socket stays open. Authenticate with `?access_token=` or an
+    Authorization header; closes with 4401 (not authenticated) or 4404 (not your
+    conversation)."""
+    state = websocket.app.state
+    try:
+        principal = await socket_principal(websocket, access_token)
+        async with UnitOfWork(state.db, write=False) as uow:
+            await _assistant(uow, state).get(principal, conversation_id)
+    except DomainError as exc:
+        await websocket.close(code=4401 if exc.status == 401 else 4404, reason=exc.code)
+        return
+    broadcast: Broadcast = state.broadcast
+    await websocket.accept()
+    async with broadcast.subscribe(chat_channel(conversation_id)) as queue:
+        await websocket.send_text(_frame("ready", conversation_id=conversation_id))
+        listener = asyncio.create_task(_listen(websocket, principal, conversation_id, queue))
+        try:
+            while (message := await queue.get()) is not None:
+                await websocket.send_text(message)
+        except WebSocketDisconnect:
+            return
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await listener
+
+
+def _unreadable(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'message'}: {error['msg']}"
+        for error in exc.errors()
+    )
+
+
+async def _listen(
+    websocket: WebSocket,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    queue: asyncio.Queue[str | None],
+) -> None:
+    """Reads the traveler's messages one at a time and answers each through the channel; wakes
+    the sender with None when the client goes away."""
+    state = websocket.app.state
+    broadcast: Broadcast = state.broadcast
+    channel = chat_channel(conversation_id)
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                body = MessageIn.model_validate_json(raw)
+            except ValidationError as exc:
+                error = _frame("error", code="validation_error", detail=_unreadable(exc))
+                await websocket.send_text(error)
+                continue
+            await broadcast.publish(channel, _frame("typing"))
+            try:
+                async with UnitOfWork(state.db, write=True) as uow:
+                    answered = await _assistant(uow, state).say(principal, conversation_id, body)
+            except DomainError as exc:
+                await websocket.send_text(_frame("error", code=exc.code, detail=exc.detail))
+                continue
+            reply = _frame(
+                "reply",
+                messages=[m.model_dump(mode="json") for m in answered.messages[-2:]],
+                understood=answered.understood.model_dump(mode="json"),
+            )
+            await broadcast.publish(channel, reply)
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(None)
 
 
 routers = [router]

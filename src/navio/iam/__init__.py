@@ -9,6 +9,7 @@ from navio.iam.deps import (
     current_principal,
     optional_principal,
     require_permission,
+    socket_principal,
 )
 from navio.iam.directory import UserCard, user_by_email, user_cards
 from navio.iam.domain import Permission, Principal, Role
@@ -40,6 +41,7 @@ __all__ = [
     "current_principal",
     "optional_principal",
     "require_permission",
+    "socket_principal",
     "user_by_email",
     "user_cards",
 ]

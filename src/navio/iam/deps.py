@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from fastapi.security import OAuth2PasswordBearer
 
 from navio.iam.domain import Permission, Principal
@@ -50,6 +50,17 @@ async def optional_principal(request: Request) -> Principal | None:
 
 
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def socket_principal(websocket: WebSocket, access_token: str | None) -> Principal:
+    """The caller of a WebSocket: `?access_token=` (browsers cannot set headers on one) or an
+    Authorization header; Unauthorized without a valid one."""
+    header = websocket.headers.get("authorization", "")
+    token = access_token or (header[7:] if header.lower().startswith("bearer ") else None)
+    if not token:
+        raise Unauthorized("missing access token")
+    runtime: IamRuntime = websocket.app.state.iam
+    return await runtime.authenticate(token)
 
 
 def require_permission(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:

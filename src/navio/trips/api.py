@@ -22,9 +22,9 @@ from fastapi import (
     status,
 )
 
-from navio.iam import CurrentPrincipal, MaybePrincipal, Principal
+from navio.iam import CurrentPrincipal, MaybePrincipal, Principal, socket_principal
 from navio.kernel.db import Database
-from navio.kernel.errors import DomainError, Unauthorized
+from navio.kernel.errors import DomainError
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.pubsub import Broadcast
@@ -428,12 +428,8 @@ async def live(
     Authenticate with `?access_token=` (browsers cannot set headers on WebSockets) or an
     Authorization header. Closes with 4401 (not authenticated), 4404 (no role on the trip)
     or 4403 (the caller's role was taken away while connected)."""
-    header = websocket.headers.get("authorization", "")
-    token = access_token or (header[7:] if header.lower().startswith("bearer ") else None)
     try:
-        if not token:
-            raise Unauthorized("missing access token")
-        principal: Principal = await websocket.app.state.iam.authenticate(token)
+        principal = await socket_principal(websocket, access_token)
         role = await _live_role(websocket, principal, trip_id)
     except DomainError as exc:
         await websocket.close(code=4401 if exc.status == 401 else 4404, reason=exc.code)
