@@ -51,8 +51,8 @@ async def served(chat_app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
-async def frame(ws: ClientConnection, timeout: float = 30) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
+async def frame(ws: ClientConnection) -> dict[str, Any]:
+    async with asyncio.timeout(30):
         message: dict[str, Any] = json.loads(await ws.recv())
         return message
 
