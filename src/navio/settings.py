@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
@@ -128,6 +129,30 @@ class NotificationsSettings(BaseModel):
         return self
 
 
+class AssistantSettings(BaseModel):
+    # the assistant in Telegram: the bot's username (for the link travelers open) and the secret
+    # Telegram sends with each update (`secret_token` of setWebhook); unset, the channel is off
+    telegram_bot_username: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+    telegram_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> AssistantSettings:
+        if (self.telegram_bot_username is None) != (self.telegram_webhook_secret is None):
+            raise ValueError(
+                "set both NAVIO_ASSISTANT__TELEGRAM_BOT_USERNAME and "
+                "NAVIO_ASSISTANT__TELEGRAM_WEBHOOK_SECRET, or neither"
+            )
+        secret = self.telegram_webhook_secret
+        if secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", secret.get_secret_value()
+        ):
+            raise ValueError(
+                "NAVIO_ASSISTANT__TELEGRAM_WEBHOOK_SECRET: 16-256 characters of A-Z, a-z, 0-9, _ "
+                "and - (Telegram's rule)"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -155,6 +180,7 @@ class Settings(BaseSettings):
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     bookings: BookingsSettings = Field(default_factory=BookingsSettings)
     notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
+    assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     # compiled GTFS timetables, one file per feed and service day
     transit_cache_dir: str = "var/transit-cache"
 

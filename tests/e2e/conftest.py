@@ -43,6 +43,10 @@ def site_database(places_sqlite_url: str, tmp_path_factory: pytest.TempPathFacto
     return f"sqlite+aiosqlite:///{copy}"
 
 
+TELEGRAM_BOT = "NavioE2EBot"
+TELEGRAM_SECRET = "e2e-telegram-secret-0123456789"
+
+
 @pytest.fixture(scope="module")
 def site(site_database: str, mailbox: Mailbox) -> Iterator[str]:
     """The base URL of a served Navio on `site_database`; its e-mails go to `mailbox`, their
@@ -56,6 +60,8 @@ def site(site_database: str, mailbox: Mailbox) -> Iterator[str]:
         NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS="0.2",
         # webhooks to a receiver on this machine, as in development
         NAVIO_NOTIFICATIONS__WEBHOOK_ALLOW_LOCAL="true",
+        NAVIO_ASSISTANT__TELEGRAM_BOT_USERNAME=TELEGRAM_BOT,
+        NAVIO_ASSISTANT__TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
     )
     with processes((serve(port), env)) as procs:
         wait_ready(base, procs, timeout=60)

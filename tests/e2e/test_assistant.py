@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import BrowserContext, expect
 
+from tests.e2e.conftest import TELEGRAM_BOT, TELEGRAM_SECRET
 from tests.e2e.test_pages import _api_user, _sign_in
 
 # an answer may compose a journey over the catalogue (its transport questions included): on a
@@ -63,3 +64,39 @@ async def test_a_traveler_talks_a_journey_into_shape(
     await say("Plan a trip from Los Angeles to Atlantis next week for $500")
     await expect(answers.last).to_contain_text("Where would you like to go", timeout=ANSWER)
     await expect(page.locator("#conversations li")).to_have_count(2)
+
+
+async def test_a_traveler_links_telegram(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    traveler = await _api_user(api, "On the go")
+    page = await context.new_page()
+    await _sign_in(page, site, traveler, "/assistant")
+    await page.get_by_role("button", name="Talk to the assistant in Telegram").click()
+    shown = page.locator("#telegram-code")
+    await expect(shown).to_contain_text(f"https://t.me/{TELEGRAM_BOT}?start=")
+    link = await shown.get_by_role("link").get_attribute("href")
+    assert link is not None
+    code = link.rsplit("=", 1)[1]
+    # Telegram delivers the traveler's /start to the webhook
+    update = {
+        "update_id": 90_001,
+        "message": {
+            "message_id": 1,
+            "date": 1,
+            "chat": {"id": 31337, "type": "private"},
+            "text": f"/start {code}",
+        },
+    }
+    answered = await api.post(
+        "/assistant/channels/telegram/webhook",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    assert "Linked" in answered.json()["text"], answered.text
+    await page.reload()
+    chats = page.locator("#telegram-chats li")
+    await expect(chats).to_have_count(1)
+    await expect(chats).to_contain_text("A telegram chat, linked on")
+    await chats.get_by_role("button", name="Unlink").click()
+    await expect(chats).to_have_count(0)

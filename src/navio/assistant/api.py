@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from navio.assistant.errors import ChannelNotConfigured, ChannelUnauthorized
 from navio.assistant.repository import AssistantRepository
 from navio.assistant.schemas import (
+    ChatLinkCode,
+    ChatLinkRead,
     ConversationRead,
     ConversationSummary,
     MessageIn,
     SavedTrip,
     SaveTrip,
 )
-from navio.assistant.service import AssistantService
+from navio.assistant.service import AssistantService, ChatsService
 from navio.iam import CurrentPrincipal, Principal, socket_principal
 from navio.journeys import JourneysService
 from navio.kernel.errors import DomainError
@@ -134,6 +149,81 @@ async def conversations(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ConversationSummary]:
     return await service.conversations(principal, cursor, limit)
+
+
+# ---------------------------------------------------------------- messaging apps
+def _telegram(request: Request) -> tuple[str, str]:
+    """The bot's username and webhook secret, or 404 when the channel is off."""
+    conf = request.app.state.settings.assistant
+    if conf.telegram_bot_username is None or conf.telegram_webhook_secret is None:
+        raise ChannelNotConfigured("this Navio has no Telegram bot")
+    return conf.telegram_bot_username, conf.telegram_webhook_secret.get_secret_value()
+
+
+async def chats_service(request: Request) -> ChatsService:
+    uow: UnitOfWork = request.state.uow
+    assistant = _assistant(uow, request.app.state)
+    return ChatsService(AssistantRepository(uow.session_source), assistant, request.app.state.clock)
+
+
+Chats = Annotated[ChatsService, Depends(chats_service)]
+
+
+@router.post(
+    "/assistant/channels/telegram/link",
+    response_model=ChatLinkCode,
+    status_code=201,
+    responses=problem_responses(401, 404),
+    description="A one-time code (15 minutes) to talk to the assistant in Telegram: open `url`, "
+    "or send `/start CODE` to the bot. A new code makes the previous one void.",
+)
+async def telegram_link(
+    request: Request, principal: CurrentPrincipal, chats: Chats
+) -> ChatLinkCode:
+    bot, _ = _telegram(request)
+    return await chats.link_code(principal, bot)
+
+
+@router.get(
+    "/assistant/channels",
+    response_model=list[ChatLinkRead],
+    responses=problem_responses(401),
+    description="Your chats linked to the assistant.",
+)
+async def chat_links(principal: CurrentPrincipal, chats: Chats) -> list[ChatLinkRead]:
+    return await chats.links(principal)
+
+
+@router.delete(
+    "/assistant/channels/{link_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 404),
+)
+async def unlink_chat(link_id: uuid.UUID, principal: CurrentPrincipal, chats: Chats) -> Response:
+    await chats.unlink(principal, link_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/assistant/channels/telegram/webhook",
+    responses=problem_responses(401, 404, 422),
+    description="Telegram's webhook (set with `secret_token`; Telegram sends it in "
+    "`X-Telegram-Bot-Api-Secret-Token`). The answer is the Bot API call that replies in the "
+    "chat (`sendMessage`), or `{}`; an update delivered again is answered once.",
+)
+async def telegram_webhook(
+    request: Request,
+    update: Annotated[dict[str, Any], Body()],
+    chats: Chats,
+    token: Annotated[
+        str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256)
+    ] = None,
+) -> JSONResponse:
+    _, secret = _telegram(request)
+    if token is None or not hmac.compare_digest(token.encode(), secret.encode()):
+        raise ChannelUnauthorized("the secret token is missing or wrong")
+    return JSONResponse(await chats.telegram_update(update))
 
 
 # ---------------------------------------------------------------- chat over a WebSocket

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from navio.kernel.db import Base
@@ -47,4 +47,48 @@ class Message(Base):
     __table_args__ = (Index("uq_assistant_message_seq", "conversation_id", "seq", unique=True),)
 
 
-__all__ = ["Conversation", "Message"]
+class ChatLink(Base):
+    """A messaging chat (Telegram) linked to a traveler: its messages are theirs, in the
+    conversation it is on."""
+
+    __tablename__ = "assistant_chat_link"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("assistant_conversation.id", ondelete="SET NULL"), default=None
+    )
+    linked_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", name="uq_assistant_chat_link_chat"),
+        Index("ix_assistant_chat_link_user", "user_id", "linked_at", "id"),
+    )
+
+
+class LinkCode(Base):
+    """A one-time code a signed-in traveler gets to link a chat (sent as `/start CODE`)."""
+
+    __tablename__ = "assistant_link_code"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_assistant_link_code_user", "user_id"),)
+
+
+class InboundUpdate(Base):
+    """An update a messaging platform sent, kept so a redelivered one is answered once."""
+
+    __tablename__ = "assistant_inbound_update"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column()
+
+
+__all__ = ["ChatLink", "Conversation", "InboundUpdate", "LinkCode", "Message"]

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from navio.assistant.models import Conversation, Message
+from navio.assistant.models import ChatLink, Conversation, InboundUpdate, LinkCode, Message
 from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor, newest_first
 
@@ -68,3 +69,58 @@ class AssistantRepository(Repository):
             select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)
         )
         return list(rows)
+
+    # ---------------------------------------------------------------- messaging chats
+    async def first_time(self, channel: str, update_id: int, now: datetime) -> bool:
+        """Note an update; False when it was noted before (a redelivery)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = await self.session.execute(
+            insert(InboundUpdate)
+            .values(channel=channel, update_id=update_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(InboundUpdate.update_id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def new_code(self, code: LinkCode) -> None:
+        """The user's earlier codes for the channel stop working."""
+        await self.session.execute(
+            delete(LinkCode).where(
+                LinkCode.user_id == code.user_id, LinkCode.channel == code.channel
+            )
+        )
+        self.session.add(code)
+        await self.session.flush()
+
+    async def take_code(self, channel: str, code: str, now: datetime) -> uuid.UUID | None:
+        """The user a live code was given to; the code is spent."""
+        row = await self.session.get(LinkCode, code, with_for_update=True)
+        if row is None or row.channel != channel:
+            return None
+        await self.session.delete(row)
+        await self.session.flush()
+        return row.user_id if row.expires_at > now else None
+
+    async def link_of_chat(self, channel: str, chat_id: str) -> ChatLink | None:
+        statement = select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def link(self, link_id: uuid.UUID) -> ChatLink | None:
+        return await self.session.get(ChatLink, link_id)
+
+    async def links(self, user_id: uuid.UUID) -> list[ChatLink]:
+        statement = (
+            select(ChatLink)
+            .where(ChatLink.user_id == user_id)
+            .order_by(ChatLink.linked_at, ChatLink.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def add_link(self, link: ChatLink) -> None:
+        self.session.add(link)
+        await self.session.flush()
+
+    async def remove(self, row: ChatLink) -> None:
+        await self.session.delete(row)
+        await self.session.flush()

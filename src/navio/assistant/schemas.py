@@ -91,3 +91,18 @@ class ConversationSummary(BaseModel):
     title: str
     created_at: datetime
     updated_at: datetime
+
+
+class ChatLinkCode(BaseModel):
+    code: str = Field(description="send `/start CODE` to the bot, or open `url`")
+    url: str = Field(description="opens the bot in Telegram with the code filled in")
+    expires_at: datetime
+
+
+class ChatLinkRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    channel: str
+    conversation_id: uuid.UUID | None = Field(description="where the chat's messages go now")
+    linked_at: datetime

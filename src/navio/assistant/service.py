@@ -6,15 +6,25 @@ stands in the way."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
+from navio.assistant import telegram
 from navio.assistant.domain import Understood, ask, describe, merge, money
-from navio.assistant.errors import ConversationNotFound, NoJourneyYet, TimezoneRequired
-from navio.assistant.models import Conversation
+from navio.assistant.errors import (
+    ChatLinkNotFound,
+    ConversationNotFound,
+    NoJourneyYet,
+    TimezoneRequired,
+)
+from navio.assistant.models import ChatLink, Conversation, LinkCode
 from navio.assistant.nlu import Gazetteer, parse_trip_request
 from navio.assistant.repository import AssistantRepository
 from navio.assistant.schemas import (
+    ChatLinkCode,
+    ChatLinkRead,
     ConversationRead,
     ConversationSummary,
     MessageIn,
@@ -66,16 +76,24 @@ class AssistantService:
         self.clock = clock
 
     async def start(self, principal: Principal, body: MessageIn) -> ConversationRead:
+        return await self.start_for(principal.user_id, body)
+
+    async def start_for(self, owner_id: uuid.UUID, body: MessageIn) -> ConversationRead:
         title = " ".join(body.text.split())[:120]
-        conversation = await self.repo.add_conversation(principal.user_id, title, self.clock.now())
+        conversation = await self.repo.add_conversation(owner_id, title, self.clock.now())
         await self._turn(conversation, body)
         return await self._read(conversation)
 
     async def say(
         self, principal: Principal, conversation_id: uuid.UUID, body: MessageIn
     ) -> ConversationRead:
+        return await self.say_for(principal.user_id, conversation_id, body)
+
+    async def say_for(
+        self, owner_id: uuid.UUID, conversation_id: uuid.UUID, body: MessageIn
+    ) -> ConversationRead:
         conversation = await self.repo.conversation_for_update(conversation_id)
-        if conversation is None or conversation.owner_id != principal.user_id:
+        if conversation is None or conversation.owner_id != owner_id:
             raise ConversationNotFound()
         await self._turn(conversation, body)
         return await self._read(conversation)
@@ -381,3 +399,94 @@ def _summary(journey: JourneyRead) -> str:
         f"lodging {money(cost.lodging_minor, cost.currency)}, "
         f"meals {money(cost.meals_minor, cost.currency)})."
     )
+
+
+LINK_TTL = timedelta(minutes=15)
+
+
+class ChatsService:
+    """The assistant in a messaging app (Telegram): a signed-in traveler gets a one-time code,
+    sends it to the bot, and from then on talks to the assistant there. Never commits."""
+
+    def __init__(
+        self, repo: AssistantRepository, assistant: AssistantService, clock: Clock
+    ) -> None:
+        self.repo = repo
+        self.assistant = assistant
+        self.clock = clock
+
+    async def link_code(self, principal: Principal, bot_username: str) -> ChatLinkCode:
+        code = telegram.new_code()
+        expires = self.clock.now() + LINK_TTL
+        await self.repo.new_code(
+            LinkCode(
+                code=code, user_id=principal.user_id, channel=telegram.CHANNEL, expires_at=expires
+            )
+        )
+        return ChatLinkCode(
+            code=code, url=f"https://t.me/{bot_username}?start={code}", expires_at=expires
+        )
+
+    async def links(self, principal: Principal) -> list[ChatLinkRead]:
+        return [
+            ChatLinkRead.model_validate(row) for row in await self.repo.links(principal.user_id)
+        ]
+
+    async def unlink(self, principal: Principal, link_id: uuid.UUID) -> None:
+        row = await self.repo.link(link_id)
+        if row is None or row.user_id != principal.user_id:
+            raise ChatLinkNotFound()
+        await self.repo.remove(row)
+
+    async def telegram_update(self, update: Any) -> dict[str, Any]:
+        """The answer to one Telegram update (an empty one: nothing to say)."""
+        found = telegram.inbound(update)
+        now = self.clock.now()
+        if found is None or not await self.repo.first_time(telegram.CHANNEL, found.update_id, now):
+            return {}
+        chat = found.chat_id
+        if not found.private:
+            return telegram.reply(chat, telegram.PRIVATE_ONLY)
+        if found.text is None:
+            return telegram.reply(chat, telegram.NOT_TEXT)
+        said = telegram.command(found.text)
+        link = await self.repo.link_of_chat(telegram.CHANNEL, str(chat))
+        if said.name == "start" and said.argument:
+            return telegram.reply(chat, await self._link(chat, link, said.argument.upper(), now))
+        if link is None:
+            return telegram.reply(chat, telegram.HOW_TO_LINK)
+        if said.name == "stop":
+            await self.repo.remove(link)
+            return telegram.reply(chat, "Unlinked: this chat is no longer yours on Navio.")
+        if said.name in ("new", "start"):
+            link.conversation_id = None
+            return telegram.reply(chat, "A new conversation: where would you like to go?")
+        if said.name:
+            return telegram.reply(chat, telegram.COMMANDS)
+        try:
+            body = MessageIn(text=said.argument)
+        except ValidationError as exc:
+            return telegram.reply(chat, exc.errors()[0]["msg"])
+        if link.conversation_id is None:
+            answered = await self.assistant.start_for(link.user_id, body)
+            link.conversation_id = answered.id
+        else:
+            answered = await self.assistant.say_for(link.user_id, link.conversation_id, body)
+        return telegram.reply(chat, answered.messages[-1].text)
+
+    async def _link(self, chat: int, link: ChatLink | None, code: str, now: datetime) -> str:
+        user_id = await self.repo.take_code(telegram.CHANNEL, code, now)
+        if user_id is None:
+            return telegram.EXPIRED
+        if link is not None:
+            link.user_id, link.conversation_id, link.linked_at = user_id, None, now
+        else:
+            await self.repo.add_link(
+                ChatLink(
+                    user_id=user_id, channel=telegram.CHANNEL, chat_id=str(chat), linked_at=now
+                )
+            )
+        return (
+            "Linked to your Navio account. Tell me about the journey you want: from where to "
+            "where, when, for how many, and your budget. /new starts afresh, /stop unlinks."
+        )

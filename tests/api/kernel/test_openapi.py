@@ -70,6 +70,8 @@ PUBLIC = {
     "GET /api/v1/trips/{trip_id}/places.kml",
     # signed by the payment provider, not by a user
     "POST /api/v1/webhooks/{provider}",
+    # Telegram's updates, carrying the bot's secret token instead of a user's
+    "POST /api/v1/assistant/channels/telegram/webhook",
     # the marketplace's shop window: published listings, their dates and reviews
     "GET /api/v1/marketplace/listings",
     "GET /api/v1/marketplace/listings/{listing_id}",

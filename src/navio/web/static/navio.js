@@ -1295,8 +1295,49 @@ function showJourney(journey) {
   $("#journey-days").replaceChildren(...journey.days.map((d) => journeyDay(d, cost.currency)));
 }
 
+async function telegramChats() {
+  const chats = await api("/assistant/channels");
+  $("#telegram-chats").replaceChildren(
+    ...chats.map((chat) => {
+      const unlink = el("button", { type: "button", class: "link" }, "Unlink");
+      unlink.addEventListener("click", async () => {
+        try {
+          await api(`/assistant/channels/${chat.id}`, { method: "DELETE" });
+          await telegramChats();
+        } catch (error) {
+          failed(error);
+        }
+      });
+      const since = new Date(chat.linked_at).toLocaleDateString();
+      return el("li", { class: "card" }, `A ${chat.channel} chat, linked on ${since} `, unlink);
+    }),
+  );
+}
+
+function telegramPanel() {
+  $("#telegram-link").addEventListener("click", async () => {
+    const shown = $("#telegram-code");
+    try {
+      const made = await api("/assistant/channels/telegram/link", { method: "POST" });
+      const until = new Date(made.expires_at).toLocaleTimeString();
+      shown.replaceChildren(
+        "Open ",
+        el("a", { href: made.url, target: "_blank", rel: "noopener" }, made.url),
+        ` in Telegram, or send /start ${made.code} to the bot, before ${until}.`,
+      );
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "channel_not_configured")) throw error;
+      shown.textContent = "Telegram is not set up on this Navio.";
+    } finally {
+      shown.hidden = false;
+    }
+  });
+  return telegramChats();
+}
+
 async function assistant() {
   if (!requireSignIn()) return;
+  await telegramPanel();
   function show(conversation) {
     store.setItem(CONVERSATION, conversation.id);
     $("#saved-trip").hidden = true;
