@@ -10,8 +10,10 @@ import asyncio
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
@@ -188,6 +190,11 @@ class WebhookSender:
         )
 
 
+# receivers' names are resolved on threads of their own: a slow resolver (a name that never
+# answers) must not take the threads the rest of the process runs blocking work on
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="navio-webhook-dns")
+
+
 def _signing(hook: Webhook, now: datetime) -> list[str]:
     if hook.previous_secret and hook.previous_until and hook.previous_until > now:
         return [hook.secret, hook.previous_secret]
@@ -200,7 +207,9 @@ async def _check_resolved(url: str) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await asyncio.get_running_loop().run_in_executor(
+            _RESOLVER, partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        )
     except OSError as exc:
         raise webhooks.TargetRefused(f"{host} does not resolve: {exc}") from exc
     if not found or not all(webhooks.public_address(str(info[4][0])) for info in found):
