@@ -4,16 +4,54 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor, newest_first
 from navio.notifications.models import Email, Notice, Webhook, WebhookDelivery
 
 DUE = ("pending", "failed")
+Queued = TypeVar("Queued", Email, WebhookDelivery)
+
+
+def _due(
+    model: type[Email] | type[WebhookDelivery], now: datetime
+) -> tuple[ColumnElement[bool], ...]:
+    """What a sender may take now: pending or failed, its time come, held by no sender."""
+    return (
+        model.status.in_(DUE),
+        model.next_attempt_at <= now,
+        or_(model.claimed_until.is_(None), model.claimed_until < now),
+    )
+
+
+async def _any_due(
+    session: AsyncSession, model: type[Email] | type[WebhookDelivery], now: datetime
+) -> bool:
+    return await session.scalar(select(model.id).where(*_due(model, now)).limit(1)) is not None
+
+
+async def _claim_due(
+    session: AsyncSession, model: type[Queued], now: datetime, until: datetime, limit: int
+) -> list[Queued]:
+    """The oldest due rows, marked as held until `until` (PostgreSQL: rows another sender is
+    claiming are skipped, not waited for)."""
+    statement = (
+        select(model)
+        .where(*_due(model, now))
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(await session.scalars(statement))
+    for row in rows:
+        row.claimed_until = until
+    await session.flush()
+    return rows
 
 
 class NotificationsRepository(Repository):
@@ -50,34 +88,12 @@ class NotificationsRepository(Repository):
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    @staticmethod
-    def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
-        return (
-            Email.status.in_(DUE),
-            Email.next_attempt_at <= now,
-            or_(Email.claimed_until.is_(None), Email.claimed_until < now),
-        )
-
     async def any_due(self, now: datetime) -> bool:
-        return (
-            await self.session.scalar(select(Email.id).where(*self._due(now)).limit(1)) is not None
-        )
+        return await _any_due(self.session, Email, now)
 
     async def claim_due(self, now: datetime, until: datetime, limit: int) -> list[Email]:
-        """E-mails due now that no sender holds, marked as held until `until` (PostgreSQL:
-        rows another sender is claiming are skipped, not waited for)."""
-        statement = (
-            select(Email)
-            .where(*self._due(now))
-            .order_by(Email.next_attempt_at, Email.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = list(await self.session.scalars(statement))
-        for row in rows:
-            row.claimed_until = until
-        await self.session.flush()
-        return rows
+        """E-mails due now that no sender holds, marked as held until `until`."""
+        return await _claim_due(self.session, Email, now, until, limit)
 
     async def email(self, email_id: uuid.UUID) -> Email | None:
         return await self.session.get(Email, email_id)
@@ -145,37 +161,17 @@ class WebhooksRepository(Repository):
         )
         return list(await self.session.scalars(page))
 
-    @staticmethod
-    def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
-        return (
-            WebhookDelivery.status.in_(DUE),
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-        )
-
     async def any_due(self, now: datetime) -> bool:
-        found = await self.session.scalar(
-            select(WebhookDelivery.id).where(*self._due(now)).limit(1)
-        )
-        return found is not None
+        return await _any_due(self.session, WebhookDelivery, now)
 
     async def claim_due(
         self, now: datetime, until: datetime, limit: int
     ) -> list[tuple[WebhookDelivery, Webhook]]:
         """Deliveries due now that no sender holds, with their endpoints, marked as held until
-        `until` (PostgreSQL: rows another sender is claiming are skipped, not waited for)."""
-        statement = (
-            select(WebhookDelivery)
-            .where(*self._due(now))
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        `until`."""
+        return await self._paired(
+            await _claim_due(self.session, WebhookDelivery, now, until, limit)
         )
-        rows = list(await self.session.scalars(statement))
-        for row in rows:
-            row.claimed_until = until
-        await self.session.flush()
-        return await self._paired(rows)
 
     async def with_hooks(
         self, delivery_ids: list[uuid.UUID]

@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.api.trips.test_live import _free_port
 from tests.conftest import CATALOGUE, flush_redis, make_settings, running_app
 from tests.factories.iam import user as make_user
+from tests.factories.servers import served
 from tests.factories.trips import API
 
 
@@ -36,19 +35,9 @@ async def chat_app(
 
 
 @pytest.fixture
-async def served(chat_app: FastAPI) -> AsyncIterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(chat_app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn has no start-up event to await
-        await asyncio.sleep(0.01)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+async def address(chat_app: FastAPI) -> AsyncIterator[str]:
+    async with served(chat_app) as where:
+        yield where
 
 
 async def frame(ws: ClientConnection) -> dict[str, Any]:
@@ -57,8 +46,8 @@ async def frame(ws: ClientConnection) -> dict[str, Any]:
         return message
 
 
-async def test_talking_on_one_device_shows_on_both(served: str) -> None:
-    async with httpx.AsyncClient(base_url=f"http://{served}") as client:
+async def test_talking_on_one_device_shows_on_both(address: str) -> None:
+    async with httpx.AsyncClient(base_url=f"http://{address}") as client:
         traveler = await make_user(client)
         stranger = await make_user(client)
         started = await client.post(
@@ -68,7 +57,7 @@ async def test_talking_on_one_device_shows_on_both(served: str) -> None:
         )
         assert started.status_code == 201, started.text
         conversation = started.json()["id"]
-        chat = f"ws://{served}{API}/assistant/conversations/{conversation}/chat?access_token="
+        chat = f"ws://{address}{API}/assistant/conversations/{conversation}/chat?access_token="
         for token in (stranger.access_token, "not-a-token", ""):
             with pytest.raises(InvalidStatus):
                 async with connect(chat + token):
