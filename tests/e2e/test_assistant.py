@@ -100,3 +100,31 @@ async def test_a_traveler_links_telegram(
     await expect(chats).to_contain_text("A telegram chat, linked on")
     await chats.get_by_role("button", name="Unlink").click()
     await expect(chats).to_have_count(0)
+
+
+async def test_a_reply_shows_on_every_device(
+    context: BrowserContext, site: str, api: httpx.AsyncClient
+) -> None:
+    traveler = await _api_user(api, "Two screens")
+    phone, laptop = await context.new_page(), await context.new_page()
+    for page in (phone, laptop):
+        await _sign_in(page, site, traveler, "/assistant")
+    await phone.get_by_label("Your message").fill("A trip from Los Angeles to San Diego for two.")
+    await phone.get_by_role("button", name="Send").click()
+    await expect(phone.locator("#chat li.assistant").last).to_contain_text(
+        "When do you leave", timeout=ANSWER
+    )
+    # the laptop opens the same conversation; the phone goes on talking
+    await laptop.reload()
+    await laptop.locator("#conversations").get_by_role("button").first.click()
+    await expect(laptop.locator("#chat li")).to_have_count(2)
+    await phone.get_by_label("Your message").fill(
+        "From March 16th to March 18th, 2027, budget $3,000."
+    )
+    await phone.get_by_role("button", name="Send").click()
+    for page in (phone, laptop):
+        await expect(page.locator("#chat li.assistant").last).to_contain_text(
+            "Planned: San Diego", timeout=ANSWER
+        )
+        await expect(page.locator("#chat li")).to_have_count(4)
+        await expect(page.locator("#journey-title")).to_have_text("San Diego, 3 days")

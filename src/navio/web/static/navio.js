@@ -1335,17 +1335,60 @@ function telegramPanel() {
   return telegramChats();
 }
 
+// one message in the chat, once (a reply reaches every device, the one that sent it too)
+function chatLine(message) {
+  if (document.querySelector(`#chat li[data-seq="${message.seq}"]`)) return;
+  $("#chat").append(el("li", { class: message.role, dataset: { seq: message.seq } }, message.text));
+}
+
 async function assistant() {
   if (!requireSignIn()) return;
   await telegramPanel();
+  let socket = null; // the open conversation's live socket: replies from any device arrive here
+
+  function typing(on) {
+    const shown = $("#chat li.typing");
+    if (on && !shown) $("#chat").append(el("li", { class: "assistant typing" }, "…"));
+    if (!on && shown) shown.remove();
+  }
+
+  function listen(id) {
+    if (socket) socket.close();
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const token = encodeURIComponent(store.getItem(ACCESS) || "");
+    const opened = new WebSocket(
+      `${scheme}://${location.host}${API}/assistant/conversations/${id}/chat?access_token=${token}`,
+    );
+    opened.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "typing") typing(true);
+      if (frame.type === "error") {
+        typing(false);
+        alertBox(frame.detail);
+      }
+      if (frame.type === "reply") {
+        typing(false);
+        frame.messages.forEach(chatLine);
+        const answer = frame.messages[frame.messages.length - 1];
+        $("#saved-trip").hidden = true;
+        showJourney(answer.journey);
+        list().catch(failed);
+      }
+    });
+    opened.addEventListener("close", () => {
+      if (socket === opened) socket = null;
+    });
+    socket = opened;
+  }
+
   function show(conversation) {
     store.setItem(CONVERSATION, conversation.id);
     $("#saved-trip").hidden = true;
-    $("#chat").replaceChildren(
-      ...conversation.messages.map((m) => el("li", { class: m.role, dataset: { seq: m.seq } }, m.text)),
-    );
+    $("#chat").replaceChildren();
+    conversation.messages.forEach(chatLine);
     const planned = [...conversation.messages].reverse().find((m) => m.role === "assistant");
     showJourney(planned ? planned.journey : null);
+    listen(conversation.id);
   }
   async function list() {
     const page = await api("/assistant/conversations?limit=20");
@@ -1365,18 +1408,25 @@ async function assistant() {
   }
   $("#say-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    alertBox("");
     const text = $("#say").value.trim();
     if (!text) return;
+    // taken at once: what is typed while the answer comes is the next message
+    $("#say").value = "";
     const button = event.submitter;
     if (button) button.disabled = true;
     try {
       const id = store.getItem(CONVERSATION);
-      const path = id ? `/assistant/conversations/${id}/messages` : "/assistant/conversations";
-      show(await api(path, { method: "POST", body: { text } }));
-      $("#say").value = "";
-      await list();
+      if (id && socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ text })); // the reply comes back on the socket
+      } else {
+        const path = id ? `/assistant/conversations/${id}/messages` : "/assistant/conversations";
+        show(await api(path, { method: "POST", body: { text } }));
+        await list();
+      }
     } catch (error) {
       if (error.code === "conversation_not_found") store.removeItem(CONVERSATION);
+      if (!$("#say").value) $("#say").value = text; // not sent: give it back
       failed(error);
     } finally {
       if (button) button.disabled = false;
@@ -1401,6 +1451,8 @@ async function assistant() {
   });
   $("#new-conversation").addEventListener("click", () => {
     store.removeItem(CONVERSATION);
+    if (socket) socket.close();
+    socket = null;
     $("#chat").replaceChildren();
     showJourney(null);
   });
