@@ -6,6 +6,7 @@ changes an endpoint; URLs into private networks are refused where they are not a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -19,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from standardwebhooks.webhooks import Webhook
 
+from navio.notifications.delivery import WebhookSender
 from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import AuthedUser, assert_problem, operator
 from tests.factories.iam import user as make_user
@@ -306,3 +308,22 @@ async def test_a_burst_goes_out_in_one_turn(
     assert len({got.headers["webhook-id"] for got in inbox.received}) == 45
     statuses = {d["status"] for d in await deliveries(local, owner, made["id"])}
     assert statuses == {"sent"}
+
+
+async def test_two_senders_deliver_each_once(
+    local_app: FastAPI, local: httpx.AsyncClient, inbox: Receiver
+) -> None:
+    """Every relay (API processes and workers) runs the sender: their claims must not
+    overlap. Two senders at once over the same database, 60 deliveries due."""
+    owner = await operator(local, local_app.state)
+    made = await hook(local, owner, f"{inbox.url}/both", ["stations.fault_reported"])
+    for _ in range(60):
+        await local.post(f"{HOOKS}/{made['id']}/ping", headers=owner.headers)
+    first = WebhookSender(5.0, 3, allow_local=True)
+    second = WebhookSender(5.0, 3, allow_local=True)
+    now = datetime.now(UTC)
+    sent = await asyncio.gather(first(local_app.state.db, now), second(local_app.state.db, now))
+    assert sum(sent) == 60, sent
+    ids = [got.headers["webhook-id"] for got in inbox.received]
+    assert len(ids) == 60 and len(set(ids)) == 60
+    assert {d["status"] for d in await deliveries(local, owner, made["id"])} == {"sent"}
