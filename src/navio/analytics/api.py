@@ -21,6 +21,8 @@ from navio.analytics.schemas import (
     ExperimentStop,
     ExperimentUpdate,
     GoalRead,
+    Identified,
+    IdentifyRequest,
     Report,
 )
 from navio.analytics.service import AnalyticsService, ExperimentService, as_csv
@@ -226,6 +228,21 @@ async def track_events(
     principal: MaybePrincipal, body: EventBatch, service: Experiments
 ) -> EventsRecorded:
     return await service.track(principal, body)
+
+
+@router.post(
+    "/analytics/identify",
+    response_model=Identified,
+    responses=problem_responses(401, 422, 429),
+    dependencies=[Depends(app_quota)],
+    description="The app's install signed in as you: its experiments' variants and its events "
+    "become yours (where you saw nothing of an experiment yet; you count once, in the variant "
+    "first seen), and its later anonymous calls are yours too.",
+)
+async def identify(
+    principal: CurrentPrincipal, body: IdentifyRequest, service: Experiments
+) -> Identified:
+    return await service.identify(principal, body)
 
 
 routers = (router,)

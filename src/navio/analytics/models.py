@@ -62,6 +62,8 @@ class Exposure(Base):
     variant: Mapped[str] = mapped_column(String(64))
     exposed_at: Mapped[datetime] = mapped_column()
 
+    __table_args__ = (Index("ix_analytics_exposure_unit", "unit"),)
+
 
 class TrackedEvent(Base):
     """Something a unit did: sent by an app (`POST /analytics/events`, its id making a resend
@@ -78,7 +80,21 @@ class TrackedEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column()
 
-    __table_args__ = (Index("ix_analytics_event_goal", "name", "unit", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_analytics_event_goal", "name", "unit", "occurred_at"),
+        Index("ix_analytics_event_unit", "unit"),
+    )
 
 
-__all__ = ["DailyMetric", "Experiment", "Exposure", "TrackedEvent"]
+class Alias(Base):
+    """An app install (anonymous unit) that signed in: from then on it is that person's unit,
+    its exposures and events moved to them."""
+
+    __tablename__ = "analytics_alias"
+
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    identified_at: Mapped[datetime] = mapped_column()
+
+
+__all__ = ["Alias", "DailyMetric", "Experiment", "Exposure", "TrackedEvent"]

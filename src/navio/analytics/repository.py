@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, case, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from navio.analytics.models import DailyMetric, Experiment, Exposure, TrackedEvent
+from navio.analytics.models import Alias, DailyMetric, Experiment, Exposure, TrackedEvent
 from navio.kernel.db import Repository
 
 
@@ -119,6 +119,45 @@ class ExperimentRepository(Repository):
             .returning(TrackedEvent.id)
         )
         return len(result.all())
+
+    async def exposed(self, unit: str, experiment_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The variants the unit saw, per experiment."""
+        if not experiment_ids:
+            return {}
+        statement = select(Exposure.experiment_id, Exposure.variant).where(
+            Exposure.unit == unit, Exposure.experiment_id.in_(experiment_ids)
+        )
+        return {row.experiment_id: row.variant for row in (await self.session.execute(statement))}
+
+    async def person_of(self, unit: str) -> str | None:
+        alias = await self.session.get(Alias, unit)
+        return alias.person if alias is not None else None
+
+    async def identify(self, unit: str, person: str, now: datetime) -> tuple[int, int]:
+        """The install `unit` is `person` from now on: its exposures become theirs (where they
+        saw nothing of that experiment yet; otherwise the install's are dropped, so a person
+        counts once), its events too. Returns (exposures moved, events moved)."""
+        statement = self._insert()(Alias).values(unit=unit, person=person, identified_at=now)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["unit"], set_={"person": person, "identified_at": now}
+            )
+        )
+        theirs = select(Exposure.experiment_id).where(Exposure.unit == person).scalar_subquery()
+        moved = await self.session.execute(
+            update(Exposure)
+            .where(Exposure.unit == unit, Exposure.experiment_id.not_in(theirs))
+            .values(unit=person)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(delete(Exposure).where(Exposure.unit == unit))
+        events = await self.session.execute(
+            update(TrackedEvent)
+            .where(TrackedEvent.unit == unit)
+            .values(unit=person)
+            .execution_options(synchronize_session=False)
+        )
+        return int(moved.rowcount or 0), int(events.rowcount or 0)  # type: ignore[attr-defined]
 
     async def arms(self, experiment: Experiment, until: datetime | None) -> list[ArmRow]:
         """Per variant: exposed units, how many had a goal event at or after their exposure

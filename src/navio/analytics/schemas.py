@@ -198,3 +198,15 @@ class ExperimentResults(BaseModel):
     alpha: float = Field(description="per comparison: 0.05 over the number of variants compared")
     variants: list[VariantResult]
     sample_ratio: SampleRatio | None = Field(description="null while too few are exposed")
+
+
+class IdentifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    anonymous_id: uuid.UUID = Field(description="the install's id, as sent before signing in")
+
+
+class Identified(BaseModel):
+    unit: str = Field(description="the signed-in person's unit, the install's from now on")
+    exposures: int = Field(description="the install's exposures now theirs")
+    events: int = Field(description="the install's events now theirs")

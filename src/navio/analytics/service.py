@@ -36,6 +36,8 @@ from navio.analytics.schemas import (
     ExperimentStop,
     ExperimentUpdate,
     GoalRead,
+    Identified,
+    IdentifyRequest,
     Interval,
     MetricSeries,
     Report,
@@ -252,18 +254,43 @@ class ExperimentService:
         return ExperimentRead.model_validate(experiment)
 
     # ------------------------------------------------------------------ apps
+    async def _unit(self, principal: Principal | None, anonymous_id: uuid.UUID | None) -> str:
+        """The signed-in person; else the install, or the person it signed in as."""
+        unit = _unit(principal, anonymous_id)
+        if principal is None:
+            return await self.repo.person_of(unit) or unit
+        return unit
+
+    async def identify(self, principal: Principal, body: IdentifyRequest) -> Identified:
+        """An install signed in: it is this person from now on, and what it saw and did
+        before is theirs (experiments count the person once, in the variant first seen)."""
+        person = domain.user_unit(principal.user_id)
+        moved, events = await self.repo.identify(
+            domain.anonymous_unit(body.anonymous_id), person, self.clock.now()
+        )
+        return Identified(unit=person, exposures=moved, events=events)
+
     async def assign(self, principal: Principal | None, body: AssignmentRequest) -> Assignments:
         """Each live experiment's variant for the unit. A unit inside a running experiment's
         traffic has its first exposure recorded; a stopped one serves its winner (or the
         control) to everyone, uncounted."""
-        unit = _unit(principal, body.anonymous_id)
+        unit = await self._unit(principal, body.anonymous_id)
         asked = None if body.experiments is None else list(dict.fromkeys(body.experiments))
         found = await self.repo.live(asked)
+        running = [experiment.id for experiment in found if experiment.status == "running"]
+        # what the unit saw already stands (an install that signed in keeps its variants)
+        seen = await self.repo.exposed(unit, running)
         now = self.clock.now()
         assignments, exposures = [], []
         for experiment in found:
             keys = [variant["key"] for variant in experiment.variants]
             index = None
+            if experiment.id in seen and seen[experiment.id] in keys:
+                variant = seen[experiment.id]
+                assignments.append(
+                    Assignment(experiment=experiment.key, variant=variant, in_experiment=True)
+                )
+                continue
             if experiment.status == "running":
                 weights = [int(variant["weight"]) for variant in experiment.variants]
                 index = stats.assign(str(experiment.id), unit, weights, experiment.traffic_percent)
@@ -291,7 +318,7 @@ class ExperimentService:
 
     async def track(self, principal: Principal | None, body: EventBatch) -> EventsRecorded:
         """Record an app's events, all or none; an id sent before is not recorded twice."""
-        unit = _unit(principal, body.anonymous_id)
+        unit = await self._unit(principal, body.anonymous_id)
         now = self.clock.now()
         rows = []
         ids = [event.id for event in body.events]

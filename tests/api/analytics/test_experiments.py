@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from navio.analytics import stats
 from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import AuthedUser, admin, assert_problem
 from tests.factories.iam import user as make_user
@@ -312,3 +313,56 @@ async def test_apps_calls_are_limited_per_ip(sqlite_url: str) -> None:
         refused = await send(client, [event("page_viewed")], uuid.UUID(install))
         problem = assert_problem(refused, 429, "rate_limited")
         assert int(refused.headers["retry-after"]) >= 1, problem
+
+
+async def test_an_install_that_signs_in_keeps_its_variant(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Seen as an install, then signed in: the variant stays, the person counts once, and what
+    they then do as themselves (a trip created: the platform's event) is the experiment's."""
+    boss = await admin(client, app.state)
+    key = f"signup-{uuid.uuid4().hex[:8]}"
+    body = design(key, goal="trips.trip_created", variants=[{"key": "a"}, {"key": "b"}])
+    await started(client, boss, body)
+    experiment_id = (await client.get(f"{ADMIN}/{key}", headers=boss.headers)).json()["id"]
+    # a person whose own hash would put them elsewhere than their install: the test means it
+    while True:
+        person = await make_user(client)
+        install = uuid.uuid4()
+        as_install = stats.assign(experiment_id, f"anon:{install}", [1, 1], 100)
+        if as_install != stats.assign(experiment_id, f"user:{person.id}", [1, 1], 100):
+            break
+    seen = (await variant_of(client, key, install))["variant"]
+    assert seen == ["a", "b"][as_install or 0]
+    await send(client, [event("page_viewed")], install)
+
+    identified = await client.post(
+        f"{API}/analytics/identify", json={"anonymous_id": str(install)}, headers=person.headers
+    )
+    assert identified.json() == {"unit": f"user:{person.id}", "exposures": 1, "events": 1}
+    assert (await variant_of(client, key, who=person))["variant"] == seen
+    assert (await variant_of(client, key, install))["variant"] == seen  # signed out again
+    await create_trip(client, person)
+    await app.state.relay.drain()
+    report = await results(client, boss, key)
+    assert {arm["key"]: (arm["units"], arm["converted"]) for arm in report["variants"]} == {
+        "a": (1, 0),
+        "b": (1, 0),
+    } | {seen: (1, 1)} | {("b" if seen == "a" else "a"): (0, 0)}
+
+    # signed in on a second device that saw the other variant: still one unit, the first variant
+    other = uuid.uuid4()
+    while stats.assign(experiment_id, f"anon:{other}", [1, 1], 100) == as_install:
+        other = uuid.uuid4()
+    assert (await variant_of(client, key, other))["variant"] != seen
+    again = await client.post(
+        f"{API}/analytics/identify", json={"anonymous_id": str(other)}, headers=person.headers
+    )
+    assert again.json()["exposures"] == 0
+    units = {arm["key"]: arm["units"] for arm in (await results(client, boss, key))["variants"]}
+    assert units == {seen: 1, ("b" if seen == "a" else "a"): 0}
+    assert_problem(
+        await client.post(f"{API}/analytics/identify", json={"anonymous_id": str(other)}),
+        401,
+        "unauthorized",
+    )
