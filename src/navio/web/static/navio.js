@@ -1838,9 +1838,15 @@ const pages = {
 };
 
 async function start() {
-  await header();
-  const run = pages[document.body.dataset.page];
-  if (run) await run();
+  try {
+    await header();
+    const run = pages[document.body.dataset.page];
+    if (run) await run();
+  } finally {
+    // the page's buttons answer from here on: navio.css keeps them inert until their handlers
+    // are attached (a click before that did nothing at all)
+    document.body.dataset.ready = "";
+  }
 }
 
 start().catch(failed);
