@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Float, case, cast, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from navio.analytics.models import Alias, DailyMetric, Experiment, Exposure, TrackedEvent
 from navio.kernel.db import Repository
@@ -21,9 +20,7 @@ class AnalyticsRepository(Repository):
     ) -> None:
         """Count one more, in one upsert (each dialect's INSERT ... ON CONFLICT)."""
         session = self.session
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(DailyMetric).values(
+        statement = self.insert(DailyMetric).values(
             owner_id=owner_id, day=day, metric=metric, currency=currency, count=1, total=total
         )
         await session.execute(
@@ -73,10 +70,6 @@ class ArmRow:
 
 
 class ExperimentRepository(Repository):
-    def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
     async def by_key(self, key: str) -> Experiment | None:
         return (
             await self.session.execute(select(Experiment).where(Experiment.key == key))
@@ -103,7 +96,7 @@ class ExperimentRepository(Repository):
         """Record first exposures; a unit seen before keeps its first."""
         if rows:
             await self.session.execute(
-                self._insert()(Exposure)
+                self.insert(Exposure)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["experiment_id", "unit"])
             )
@@ -113,7 +106,7 @@ class ExperimentRepository(Repository):
         if not rows:
             return 0
         result = await self.session.execute(
-            self._insert()(TrackedEvent)
+            self.insert(TrackedEvent)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(TrackedEvent.id)
@@ -137,7 +130,7 @@ class ExperimentRepository(Repository):
         """The install `unit` is `person` from now on: its exposures become theirs (where they
         saw nothing of that experiment yet; otherwise the install's are dropped, so a person
         counts once), its events too. Returns (exposures moved, events moved)."""
-        statement = self._insert()(Alias).values(unit=unit, person=person, identified_at=now)
+        statement = self.insert(Alias).values(unit=unit, person=person, identified_at=now)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["unit"], set_={"person": person, "identified_at": now}

@@ -225,9 +225,7 @@ class ExperimentService:
         currency = changes.get("value_currency", experiment.value_currency)
         self._check(goal, variants, currency)
         for name, value in changes.items():
-            setattr(experiment, name, value)
-        if body.variants is not None:
-            experiment.variants = [variant.model_dump() for variant in body.variants]
+            setattr(experiment, name, value)  # variants come dumped as dicts, as stored
         await self.repo.add(experiment)
         return ExperimentRead.model_validate(experiment)
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from navio.assistant.models import ChatLink, Conversation, InboundUpdate, LinkCode, Message
 from navio.kernel.db import Repository
@@ -73,10 +72,8 @@ class AssistantRepository(Repository):
     # ---------------------------------------------------------------- messaging chats
     async def first_time(self, channel: str, update_id: int, now: datetime) -> bool:
         """Note an update; False when it was noted before (a redelivery)."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         result = await self.session.execute(
-            insert(InboundUpdate)
+            self.insert(InboundUpdate)
             .values(channel=channel, update_id=update_id, received_at=now)
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
             .returning(InboundUpdate.update_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -105,6 +106,12 @@ class Repository:
     @property
     def session(self) -> AsyncSession:
         return resolve_session(self._source)
+
+    def insert(self, entity: Any) -> Any:
+        """`INSERT` in the session's dialect, for `ON CONFLICT` (SQLite and PostgreSQL spell
+        `on_conflict_do_nothing` / `_do_update` alike)."""
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
 
 
 def _sqlite_path(url: str) -> Path | None:

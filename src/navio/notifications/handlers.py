@@ -64,7 +64,7 @@ def register(
     mail_from: str,
     max_attempts: int,
     send_every_seconds: float,
-    webhook_sender: WebhookSender | None = None,
+    webhook_sender: WebhookSender,
 ) -> None:
     site = public_url.rstrip("/")
 
@@ -231,10 +231,9 @@ def register(
     registry.every_with_database(
         SENDER, send_every_seconds, Sender(mailer, mail_from, max_attempts)
     )
-    sender = webhook_sender or WebhookSender(5.0, max_attempts, allow_local=False)
 
     async def webhook(session: AsyncSession, envelope: Envelope) -> None:
-        service = WebhooksService(WebhooksRepository(session), Clock(), sender.allow_local)
+        service = WebhooksService(WebhooksRepository(session), Clock(), webhook_sender.allow_local)
         await service.fan_out(envelope.id, envelope.name, envelope.occurred_at, envelope.payload)
 
     offered = (
@@ -249,7 +248,9 @@ def register(
     for event in offered:
         registry.subscribe(event.name, WEBHOOK_HANDLER, webhook)
     # right after the events that queued deliveries, not only every few seconds
-    registry.every_with_database(WEBHOOK_SENDER, send_every_seconds, sender, after_events=True)
+    registry.every_with_database(
+        WEBHOOK_SENDER, send_every_seconds, webhook_sender, after_events=True
+    )
 
 
 def _at(raw: str) -> datetime:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository
@@ -135,10 +134,8 @@ class WebhooksRepository(Repository):
         """New deliveries; an event already queued for an endpoint is not queued again."""
         if not rows:
             return
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         await self.session.execute(
-            insert(WebhookDelivery)
+            self.insert(WebhookDelivery)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
         )

@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import insert as insert_core
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from navio.kernel.db import Repository
@@ -75,10 +74,8 @@ class WalletRepository(Repository):
             "stripe": stripe,
             "created_at": now,
         }
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         await self.session.execute(
-            insert(Account)
+            self.insert(Account)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["kind", "owner_id", "currency", "stripe"])
         )
@@ -121,10 +118,8 @@ class WalletRepository(Repository):
     async def insert_transfer(self, values: dict[str, Any]) -> bool:
         """Insert unless the key exists (then False): the key's unique index decides, so two
         concurrent first attempts cannot both write."""
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         result = await self.session.execute(
-            insert(Transfer)
+            self.insert(Transfer)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(Transfer.id)
