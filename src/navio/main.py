@@ -10,7 +10,7 @@ import hmac
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -43,7 +43,7 @@ from navio.kernel.events import HandlerRegistry
 from navio.kernel.fx import EcbRates
 from navio.kernel.http import RejectNulMiddleware, install_error_handlers, problem_responses
 from navio.kernel.observability import Metrics, RequestContextMiddleware, configure_logging
-from navio.kernel.outbox import OutboxRelay
+from navio.kernel.outbox import OutboxRelay, backoff
 from navio.kernel.pubsub import Broadcast, create_broadcast
 from navio.kernel.ratelimit import Limit, Quota, RateLimiter
 from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
@@ -70,6 +70,9 @@ from navio.trips import api as trips_api
 from navio.trips import handlers as trips_handlers
 from navio.wallet import api as wallet_api
 from navio.web import api as web_api
+
+if TYPE_CHECKING:
+    from navio.kernel.broker import EventBroker
 
 API_PREFIX = "/api/v1"
 
@@ -206,6 +209,22 @@ def _document_problems(schema: dict[str, Any]) -> None:
                 responses["422"] = problem_responses(422)[422]
 
 
+async def connect_broker(settings: Settings) -> EventBroker | None:
+    """The broker of NAVIO_BROKER_URL, connected and its topology declared (None without)."""
+    if settings.broker_url is None:
+        return None
+    from navio.kernel.broker import create_broker  # its clients load only when configured
+
+    broker = create_broker(
+        settings.broker_url,
+        namespace=settings.broker_namespace,
+        max_attempts=settings.outbox.max_attempts,
+        backoff=backoff,
+    )
+    await broker.connect()
+    return broker
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -217,7 +236,10 @@ def health_router() -> APIRouter:
     async def ready(request: Request) -> JSONResponse:
         checks: dict[str, str] = {}
         state = request.app.state
-        for name, probe in (("database", state.db.ping), ("cache", state.cache.ping)):
+        probes = [("database", state.db.ping), ("cache", state.cache.ping)]
+        if state.broker is not None:
+            probes.append(("broker", state.broker.ping))
+        for name, probe in probes:
             try:
                 await probe()
                 checks[name] = "ok"
@@ -311,12 +333,16 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         clock = Clock()
         providers = build_payment_providers(settings, clock)
         registry = build_registry(broadcast, settings, providers)
+        # with a broker, API processes publish (when the relay runs here) and probe it; the
+        # handlers run in `navio worker` processes
+        broker = await connect_broker(settings)
         relay = OutboxRelay(
             db,
             registry,
             batch_size=settings.outbox.batch_size,
             max_attempts=settings.outbox.max_attempts,
             poll_interval=settings.outbox.poll_interval_seconds,
+            broker=broker,
         )
         app.state.db = db
         app.state.cache = cache
@@ -325,6 +351,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.iam = build_iam_runtime(settings, cache)
         app.state.semantic = SemanticIndex(enabled=settings.places.semantic)
         app.state.relay = relay
+        app.state.broker = broker
         app.state.broadcast = broadcast
         app.state.rates = EcbRates()
         app.state.payment_providers = providers
@@ -350,6 +377,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             with contextlib.suppress(asyncio.CancelledError):
                 await warming
             await relay.stop()
+            if broker is not None:
+                await broker.close()
             await broadcast.close()
             await cache.close()
             await db.dispose()

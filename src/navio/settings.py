@@ -167,6 +167,8 @@ class Settings(BaseSettings):
     database_echo: bool = False
     redis_url: str | None = None
     broker_url: str | None = None
+    # prefixes the broker's exchanges, queues, stream and subjects (deployments sharing a broker)
+    broker_namespace: str = Field("navio", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
     log_json: bool = True
@@ -203,6 +205,12 @@ class Settings(BaseSettings):
     def _check_keys(self) -> Settings:
         if self.auth.jwt_keys and self.auth.jwt_active_kid not in self.auth.jwt_keys:
             raise ValueError("NAVIO_AUTH__JWT_ACTIVE_KID must name one of NAVIO_AUTH__JWT_KEYS")
+        if self.broker_url is not None and not self.broker_url.startswith(
+            ("amqp://", "amqps://", "nats://", "tls://")
+        ):
+            raise ValueError(
+                "NAVIO_BROKER_URL must start with amqp://, amqps://, nats:// or tls://"
+            )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
                 "NAVIO_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"

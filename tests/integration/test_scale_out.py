@@ -18,7 +18,11 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from navio.kernel.db import Database, create_engine
+from navio.kernel.pubsub import create_broadcast
+from navio.main import build_registry
+from navio.settings import load_settings
 from tests.conftest import empty_database
+from tests.factories.brokers import BROKER_URLS, new_namespace, reachable, remove_namespace
 from tests.factories.iam import PASSWORD, unique_email
 from tests.factories.mail import Mailbox, smtp_server
 from tests.factories.marketplace import listing_body, operator_body
@@ -200,12 +204,16 @@ def profile_change_across_processes(a: str, b: str, headers: dict[str, str]) -> 
     assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["mfa_enabled"] is True
 
 
-def scaled_out_scenario(postgres_url: str, redis_url: str) -> None:
+def scaled_out_scenario(postgres_url: str, redis_url: str, broker: dict[str, str]) -> None:
     with smtp_server() as mailbox:
-        scaled_out_with_mail(postgres_url, redis_url, mailbox)
+        scaled_out_with_mail(postgres_url, redis_url, mailbox, broker)
 
 
-def scaled_out_with_mail(postgres_url: str, redis_url: str, mailbox: Mailbox) -> None:
+def scaled_out_with_mail(
+    postgres_url: str, redis_url: str, mailbox: Mailbox, broker: dict[str, str]
+) -> None:
+    """Two API processes and two workers; with a broker the workers compete for its queues
+    (every event handled once shows below: one profile, one e-mail, one notice per sale)."""
     ports = free_ports(2)
     common = {
         "NAVIO_DATABASE_URL": postgres_url,
@@ -213,15 +221,20 @@ def scaled_out_with_mail(postgres_url: str, redis_url: str, mailbox: Mailbox) ->
         "NAVIO_OUTBOX__RUN_IN_API": "false",
         "NAVIO_NOTIFICATIONS__SMTP_URL": mailbox.url,
         "NAVIO_NOTIFICATIONS__SEND_INTERVAL_SECONDS": "0.2",
+        **broker,
     }
     a, b = (f"http://127.0.0.1:{p}" for p in ports)
+    worker = [sys.executable, "-m", "navio", "worker"]
     with processes(
         (serve(ports[0]), navio_env(**common)),
         (serve(ports[1]), navio_env(**common)),
-        ([sys.executable, "-m", "navio", "worker"], navio_env(**common)),
+        (worker, navio_env(**common)),
+        (worker, navio_env(**common)),
     ) as procs:
         wait_ready(a, procs)
         wait_ready(b, procs)
+        if broker:
+            assert httpx.get(f"{a}/health/ready").json()["checks"]["broker"] == "ok"
         user_id, headers = register_and_login(a, b)
         # stateless: a token from B works on A
         assert httpx.get(f"{a}/api/v1/auth/me", headers=headers).json()["id"] == user_id
@@ -263,14 +276,26 @@ def scaled_out_with_mail(postgres_url: str, redis_url: str, mailbox: Mailbox) ->
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
 
 
-async def test_scaled_out_api_processes_and_worker(postgres_url: str, redis_url: str) -> None:
+@pytest.mark.parametrize("broker", ["none", "rabbitmq", "nats"])
+async def test_scaled_out_api_processes_and_workers(
+    postgres_url: str, redis_url: str, broker: str
+) -> None:
+    """Events through the database (workers relay the outbox to their own handlers) or
+    through a broker (workers publish it and consume their queues)."""
+    env: dict[str, str] = {}
+    if broker != "none":
+        await reachable(BROKER_URLS[broker])
+        env = {"NAVIO_BROKER_URL": BROKER_URLS[broker], "NAVIO_BROKER_NAMESPACE": new_namespace()}
     try:
         # the servers are other processes: drive them from a thread, keep this loop free
-        await asyncio.to_thread(scaled_out_scenario, postgres_url, redis_url)
+        await asyncio.to_thread(scaled_out_scenario, postgres_url, redis_url, env)
     finally:
         db = Database(create_engine(postgres_url))
         await empty_database(db)
         await db.dispose()
+        if env:
+            registry = build_registry(create_broadcast(None), load_settings({}))
+            await remove_namespace(env["NAVIO_BROKER_URL"], env["NAVIO_BROKER_NAMESPACE"], registry)
 
 
 def test_embedded_single_process_on_sqlite(tmp_path: Path) -> None:

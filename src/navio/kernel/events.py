@@ -156,3 +156,7 @@ class HandlerRegistry:
 
     def for_event(self, event_name: str) -> list[Subscription]:
         return list(self._subs.get(event_name, ()))
+
+    def subscriptions(self) -> list[tuple[str, Subscription]]:
+        """Every (event name, subscription) pair: a broker gives each its own queue."""
+        return [(name, sub) for name, subs in self._subs.items() for sub in subs]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import ColumnElement, func, or_, select
@@ -20,7 +21,11 @@ from navio.kernel.events import (
     OutboxEvent,
     Periodic,
     ProcessedEvent,
+    Subscription,
 )
+
+if TYPE_CHECKING:  # the broker clients load only where a broker is configured
+    from navio.kernel.broker import EventBroker
 
 log = structlog.get_logger("navio.outbox")
 
@@ -35,6 +40,10 @@ BUILT_IN = (Periodic("kernel.idempotency_purge", HOUSEKEEPING_SECONDS, job=idemp
 
 
 class OutboxRelay:
+    """Takes committed events from the outbox in order and hands them on: to the registry's
+    handlers in this process (embedded), or, given a broker, to the broker, from which
+    `navio worker` processes consume them (`apply`)."""
+
     def __init__(
         self,
         db: Database,
@@ -43,9 +52,12 @@ class OutboxRelay:
         batch_size: int = 100,
         max_attempts: int = 10,
         poll_interval: float = 1.0,
+        broker: EventBroker | None = None,
     ) -> None:
         self._db = db
         self._registry = registry
+        self._broker = broker
+        self._applied = False
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
@@ -99,6 +111,16 @@ class OutboxRelay:
                 return f"{sub.handler_name}: {type(exc).__name__}: {exc}"[:2000]
         return None
 
+    async def apply(self, envelope: Envelope, subscription: Subscription) -> None:
+        """One event for one subscriber, delivered by the broker: the processed mark and the
+        handler's work in one transaction (a repeat finds the mark and does nothing); raises
+        when the handler failed, and nothing of it is kept."""
+        async with self._db.transaction() as session:
+            if await self._mark_processed(session, envelope, subscription.handler_name):
+                await subscription.handler(session, envelope)
+        self._applied = True
+        self._wake.set()
+
     @staticmethod
     async def _mark_processed(session: AsyncSession, envelope: Envelope, handler: str) -> bool:
         """Claim (event, handler) inside the handler's transaction; False if already applied.
@@ -130,6 +152,8 @@ class OutboxRelay:
                 return 0
         async with self._db.transaction() as session:
             rows = await self._take(session)
+            if self._broker is not None:
+                return await self._publish(rows)
             for row in rows:
                 envelope = Envelope(
                     row.id, row.name, row.version, dict(row.payload), row.occurred_at
@@ -148,6 +172,22 @@ class OutboxRelay:
                     else:
                         row.available_at = now + backoff(row.attempts)
             return len(rows)
+
+    async def _publish(self, rows: list[OutboxEvent]) -> int:
+        """Hand the batch to the broker and mark it published once the broker has confirmed
+        every event; a broker that fails raises, the transaction rolls back and the events stay
+        due (a crash between the confirm and the commit publishes them again: consumers keep
+        the processed marks, and JetStream drops a repeated id within its window)."""
+        assert self._broker is not None
+        await self._broker.publish(
+            [Envelope(r.id, r.name, r.version, dict(r.payload), r.occurred_at) for r in rows]
+        )
+        now = datetime.now(UTC)
+        for row in rows:
+            row.claimed_until = None
+            row.published_at = now
+            row.last_error = None
+        return len(rows)
 
     async def drain(self, max_rounds: int = 100) -> None:
         """Deliver everything currently deliverable (tests, CLI, shutdown)."""
@@ -191,7 +231,8 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox.relay_failed")
                 taken = 0
-            if taken:
+            applied, self._applied = self._applied, False
+            if taken or applied:
                 try:
                     await self.run_periodic(after_events=True)
                 except Exception:

@@ -193,6 +193,27 @@ def test_supported_database_urls_are_accepted(url: str) -> None:
     assert settings.is_sqlite is url.startswith("sqlite")
 
 
+@pytest.mark.parametrize(
+    "url", ["redis://localhost:6379", "kafka://localhost:9092", "localhost:5672", "http://mq"]
+)
+def test_unsupported_broker_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="NAVIO_BROKER_URL"):
+        Settings(broker_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["amqp://guest:guest@mq:5672/", "amqps://mq/", "nats://mq:4222", "tls://mq:4222"]
+)
+def test_rabbitmq_and_nats_urls_are_accepted(url: str) -> None:
+    assert Settings(broker_url=url).broker_url == url
+
+
+@pytest.mark.parametrize("namespace", ["", "Navio", "navio.events", "9lives", "a" * 41])
+def test_broker_namespaces_are_names(namespace: str) -> None:
+    with pytest.raises(ValidationError, match="broker_namespace"):
+        Settings(broker_namespace=namespace)
+
+
 # ---------------------------------------------------------------- JWT keys
 
 
