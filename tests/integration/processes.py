@@ -57,10 +57,10 @@ def navio_env(**values: str) -> dict[str, str]:
 
 @contextmanager
 def processes(
-    *commands: tuple[list[str], dict[str, str]],
+    *commands: tuple[list[str], dict[str, str]], cwd: Path = ROOT
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     started = [
-        subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for cmd, env in commands
     ]
     try:
