@@ -63,6 +63,7 @@ from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
 from navio.stations import api as stations_api
+from navio.stations import handlers as stations_handlers
 from navio.tracking import api as tracking_api
 from navio.tracking import handlers as tracking_handlers
 from navio.transit import api as transit_api
@@ -147,6 +148,7 @@ def build_registry(
     profiles_handlers.register(registry)
     trips_handlers.register(registry, broadcast)
     tracking_handlers.register(registry, broadcast)
+    stations_handlers.register(registry, broadcast)
     analytics_handlers.register(registry)
     expenses_handlers.register(registry, EcbRates())
     notes = settings.notifications

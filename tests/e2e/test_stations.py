@@ -42,19 +42,36 @@ async def test_a_rider_queues_shows_the_code_and_is_called(
     rider = await _api_user(api, "Rider")
 
     page = await located.new_page()
+    asked: list[str] = []  # the page's own reads of a ticket (its fallback when no socket)
+    page.on(
+        "request",
+        lambda r: asked.append(r.url) if r.method == "GET" and "/api/v1/queue/" in r.url else None,
+    )
     await _sign_in(page, site, rider, "/stations")
     await page.get_by_role("button", name="Find stations near me").click()
     card = page.locator("#station-list li", has_text="Kamppi swap point")
     await expect(card).to_contain_text("0.2 km")
     await expect(card).to_contain_text("1 charged, 0 queued · wait on arrival: no wait · €3.50")
+    # someone else queues first: the rider is second, waiting for the other pack to charge
+    ahead = await _api_user(api, "Rider ahead")
+    ahead_auth = {"Authorization": ahead["Authorization"]}
+    first = await api.post(f"/stations/{station_id}/queue", headers=ahead_auth)
+    assert first.status_code == 201, first.text
     await card.get_by_role("button", name="Queue here").click()
+    await expect(page.locator("#ticket-status")).to_contain_text("Number 2 in the queue · about")
+    # they leave: the rider's page moves up at once, pushed over the ticket's live socket
+    left = await api.post(f"/queue/{first.json()['id']}/leave", headers=ahead_auth)
+    assert left.status_code == 200, left.text
     await expect(page.locator("#ticket-status")).to_have_text("Number 1 in the queue · no wait")
     code = await page.locator("#ticket-code").text_content()
     assert code
 
-    # the staff scan the code shown: the rider's page says it is their turn
+    # the staff scan the code shown: the rider's page says it is their turn (no reload)
     called = await api.post(f"/stations/{station_id}/check-in", json={"qr": code}, headers=crew)
     assert called.status_code == 200, called.text
+    await expect(page.locator("#ticket-status")).to_have_text("Your turn: a bay is yours.")
+    assert asked == []  # all of it came over the socket
+    # after a reload the page finds the place it keeps, and follows it again
     await page.reload()
     await expect(page.locator("#ticket-status")).to_have_text("Your turn: a bay is yours.")
     # queueing again elsewhere shows the place they have

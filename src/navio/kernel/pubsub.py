@@ -16,6 +16,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 import structlog
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 log = structlog.get_logger(__name__)
 
@@ -135,3 +136,14 @@ class RedisBroadcast(LocalBroadcast):
 
 def create_broadcast(redis_url: str | None) -> LocalBroadcast:
     return RedisBroadcast(redis_url) if redis_url else LocalBroadcast()
+
+
+async def until_client_leaves(websocket: WebSocket, queue: asyncio.Queue[str | None]) -> None:
+    """Reads (and ignores) what a live socket's client sends, to notice it going away, and then
+    wakes the socket's sender with None."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(None)

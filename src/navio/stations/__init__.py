@@ -2,6 +2,6 @@
 their charge, logistics between stations, swaps paid from the wallet, fault tickets, and
 recommendations of the station that gets a traveler going soonest."""
 
-from navio.stations.events import BatterySwapped, FaultReported, TravelerCalled
+from navio.stations.events import BatterySwapped, FaultReported, QueueChanged, TravelerCalled
 
-__all__ = ["BatterySwapped", "FaultReported", "TravelerCalled"]
+__all__ = ["BatterySwapped", "FaultReported", "QueueChanged", "TravelerCalled"]

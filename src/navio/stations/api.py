@@ -4,17 +4,34 @@ travelers in, swap packs and work on faults; travelers queue and report faults."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    Header,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+    status,
+)
 
-from navio.iam import CurrentPrincipal, Permission, Principal, require_permission
+from navio.iam import CurrentPrincipal, Permission, Principal, require_permission, socket_principal
+from navio.kernel.db import Database
+from navio.kernel.errors import DomainError
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from navio.kernel.pubsub import Broadcast, until_client_leaves
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.kernel.versioning import etag
-from navio.stations.domain import FaultStatus
+from navio.stations.domain import ACTIVE_QUEUE, FaultStatus
+from navio.stations.handlers import live_channel
 from navio.stations.repository import StationsRepository
 from navio.stations.schemas import (
     BatteryCreate,
@@ -40,15 +57,17 @@ from navio.stations.service import MAX_RECOMMENDED, StationsService
 router = APIRouter(tags=["stations"], route_class=UnitOfWorkRoute)
 
 
-async def stations_service(request: Request) -> StationsService:
-    uow: UnitOfWork = request.state.uow
-    state = request.app.state
+def _service(uow: UnitOfWork, state: Any) -> StationsService:
     return StationsService(
         StationsRepository(uow.session_source),
         uow.events,
         state.clock,
         state.settings.secret_key.get_secret_value(),
     )
+
+
+async def stations_service(request: Request) -> StationsService:
+    return _service(request.state.uow, request.app.state)
 
 
 Service = Annotated[StationsService, Depends(stations_service)]
@@ -297,6 +316,106 @@ async def update_fault(
     fault_id: uuid.UUID, body: FaultUpdate, principal: CurrentPrincipal, service: Service
 ) -> FaultRead:
     return await service.update_fault(principal, fault_id, body)
+
+
+# ------------------------------------------------------------------ live
+# waiting times shorten as packs charge, with or without events: a frame at least this often
+LIVE_REFRESH_SECONDS = 60.0
+Frame = dict[str, Any]
+
+
+async def _read_frame(
+    websocket: WebSocket, read: Callable[[StationsService], Awaitable[Frame]]
+) -> Frame:
+    db: Database = websocket.app.state.db
+    async with UnitOfWork(db, write=False) as uow:
+        return await read(_service(uow, websocket.app.state))
+
+
+async def _stream(
+    websocket: WebSocket,
+    station_id: uuid.UUID,
+    read: Callable[[StationsService], Awaitable[Frame]],
+    last: Callable[[Frame], bool],
+) -> None:
+    """Accept, then send a frame at once, after every change at the station and every
+    LIVE_REFRESH_SECONDS, until `last(frame)` (then close normally) or the client leaves."""
+    broadcast: Broadcast = websocket.app.state.broadcast
+    await websocket.accept()
+    # subscribed before the first read: a change in between is not missed
+    async with broadcast.subscribe(live_channel(station_id)) as queue:
+        receiver = asyncio.create_task(until_client_leaves(websocket, queue))
+        try:
+            while True:
+                frame = await _read_frame(websocket, read)
+                await websocket.send_json(frame)
+                if last(frame):
+                    await websocket.close(code=1000)
+                    return
+                try:
+                    message = await asyncio.wait_for(queue.get(), LIVE_REFRESH_SECONDS)
+                except TimeoutError:
+                    continue
+                # changes that came together are read once
+                while message is not None and not queue.empty():
+                    message = queue.get_nowait()
+                if message is None:
+                    return
+        except WebSocketDisconnect:
+            return
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await receiver
+
+
+@router.websocket("/stations/{station_id}/live")
+async def station_live(websocket: WebSocket, station_id: uuid.UUID) -> None:
+    """The station's live state, `{"type": "station", "station": {...}}` as
+    `GET /stations/{id}` gives it: at once, after every change of its queue or packs (from
+    any API process), and every minute. Public, like the station (a board at the station,
+    the rider's app). Closes with 4404 for an unknown station."""
+
+    async def read(service: StationsService) -> Frame:
+        station = await service.get(station_id)
+        return {"type": "station", "station": station.model_dump(mode="json")}
+
+    try:
+        await _read_frame(websocket, read)
+    except DomainError as exc:
+        await websocket.close(code=4404, reason=exc.code)
+        return
+    await _stream(websocket, station_id, read, lambda frame: False)
+
+
+@router.websocket("/queue/{ticket_id}/live")
+async def ticket_live(
+    websocket: WebSocket,
+    ticket_id: uuid.UUID,
+    access_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> None:
+    """A place in a queue, `{"type": "ticket", "ticket": {...}}` as `GET /queue/{id}` gives it
+    (position, wait): at once, after every change at its station and every minute; for the
+    traveler who holds it and the station's crew. The last frame is the ticket served or left,
+    then the socket closes normally. Authenticate with `?access_token=` or an Authorization
+    header; closes with 4401 (not authenticated) or 4404 (no such ticket of yours)."""
+    try:
+        principal = await socket_principal(websocket, access_token)
+
+        async def read(service: StationsService) -> Frame:
+            ticket = await service.ticket(principal, ticket_id)
+            return {"type": "ticket", "ticket": ticket.model_dump(mode="json")}
+
+        first = await _read_frame(websocket, read)
+    except DomainError as exc:
+        await websocket.close(code=4401 if exc.status == 401 else 4404, reason=exc.code)
+        return
+    await _stream(
+        websocket,
+        uuid.UUID(first["ticket"]["station_id"]),
+        read,
+        lambda frame: frame["ticket"]["status"] not in ACTIVE_QUEUE,
+    )
 
 
 routers = (router,)

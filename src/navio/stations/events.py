@@ -38,3 +38,14 @@ class FaultReported(Event):
     owner_id: uuid.UUID
     station_name: str
     category: str
+
+
+class QueueChanged(Event):
+    """Something that moves a station's waiting times: someone joined, left, was called or
+    served; a pack arrived, left, was read, broke or was mended; the station changed. Pushed to
+    the station's live sockets (handlers.py)."""
+
+    name = "stations.queue_changed"
+
+    station_id: uuid.UUID
+    reason: str

@@ -36,7 +36,7 @@ from navio.stations.errors import (
     TicketNotFound,
     TicketStateConflict,
 )
-from navio.stations.events import BatterySwapped, FaultReported, TravelerCalled
+from navio.stations.events import BatterySwapped, FaultReported, QueueChanged, TravelerCalled
 from navio.stations.models import Battery, Fault, QueueTicket, Staff, Station, Swap
 from navio.stations.repository import StationsRepository
 from navio.stations.schemas import (
@@ -100,6 +100,10 @@ class StationsService:
         if not await self._is_crew(station, principal.user_id):
             raise Forbidden("only the station's operator and staff do that")
         return station
+
+    def _changed(self, station_id: uuid.UUID, reason: str) -> None:
+        """Waiting times at the station moved: its live sockets recompute (handlers.py)."""
+        self.events.record(QueueChanged(station_id=station_id, reason=reason))
 
     async def _is_crew(self, station: Station, user_id: uuid.UUID) -> bool:
         return station.owner_id == user_id or (
@@ -205,6 +209,7 @@ class StationsService:
                 setattr(station, field, value)
             station.version += 1
             station.updated_at = now
+            self._changed(station.id, "station")
         return (await self._live([station]))[0]
 
     async def get(self, station_id: uuid.UUID) -> StationRead:
@@ -306,6 +311,7 @@ class StationsService:
             version=1,
         )
         await self.repo.add(battery)
+        self._changed(station.id, "pack_arrived")
         return _battery_read(battery, station, now)
 
     async def batteries(self, principal: Principal, station_id: uuid.UUID) -> list[BatteryRead]:
@@ -340,6 +346,7 @@ class StationsService:
         if body.health_pct is not None:
             battery.health_pct = body.health_pct
         battery.version += 1
+        self._changed(station.id, "pack_read")
         return _battery_read(battery, station, now)
 
     async def move_battery(
@@ -366,6 +373,7 @@ class StationsService:
         battery.destination_id = target.id
         battery.status = BatteryStatus.IN_TRANSIT.value
         battery.version += 1
+        self._changed(source.id, "pack_left")
         return _battery_read(battery, target, now)
 
     async def receive_battery(
@@ -383,6 +391,7 @@ class StationsService:
         if body.health_pct is not None:
             battery.health_pct = body.health_pct
         battery.version += 1
+        self._changed(station.id, "pack_arrived")
         return _battery_read(battery, station, now)
 
     # ================================================================ queue
@@ -438,6 +447,7 @@ class StationsService:
             joined_at=self.clock.now(),
         )
         await self.repo.add(ticket)
+        self._changed(station.id, "joined")
         return await self._ticket_read(ticket)
 
     async def _my_ticket(
@@ -464,6 +474,7 @@ class StationsService:
             raise TicketStateConflict(f"the ticket is {ticket.status}")
         ticket.status = QueueStatus.LEFT.value
         ticket.ended_at = self.clock.now()
+        self._changed(ticket.station_id, "left")
         return await self._ticket_read(ticket)
 
     async def check_in(self, principal: Principal, station_id: uuid.UUID, code: str) -> TicketRead:
@@ -491,6 +502,7 @@ class StationsService:
                 station_name=station.name,
             )
         )
+        self._changed(station.id, "called")
         return await self._ticket_read(ticket)
 
     # ================================================================ swaps
@@ -555,6 +567,7 @@ class StationsService:
                 currency=swap.currency,
             )
         )
+        self._changed(station.id, "served")
         return _swap_read(swap)
 
     async def _returned(
@@ -619,6 +632,7 @@ class StationsService:
             if crew and battery.status == BatteryStatus.CHARGING.value:
                 battery.status = BatteryStatus.FAULTY.value
                 battery.version += 1
+                self._changed(station.id, "pack_out_of_service")
         now = self.clock.now()
         fault = Fault(
             id=uuid.uuid4(),
@@ -695,6 +709,7 @@ class StationsService:
                     battery.status = BatteryStatus.CHARGING.value
                     battery.read_at = now  # it did not charge while out of service
                     battery.version += 1
+                    self._changed(battery.station_id or fault.station_id, "pack_back_in_service")
         return _fault_read(fault)
 
 

@@ -27,7 +27,7 @@ from navio.kernel.db import Database
 from navio.kernel.errors import DomainError
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from navio.kernel.pubsub import Broadcast
+from navio.kernel.pubsub import Broadcast, until_client_leaves
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
 from navio.trips import export
 from navio.trips.domain import Role, Status, may_revoke_live
@@ -439,7 +439,7 @@ async def live(
     async with broadcast.subscribe(live_channel(trip_id)) as queue:
         await websocket.send_text(json.dumps({"type": "ready", "role": role.value}))
         # one reader per socket notices the client leaving and wakes the sender with None
-        receiver = asyncio.create_task(_drain_client(websocket, queue))
+        receiver = asyncio.create_task(until_client_leaves(websocket, queue))
         try:
             while (message := await queue.get()) is not None:
                 await websocket.send_text(message)
@@ -455,16 +455,6 @@ async def live(
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await receiver
-
-
-async def _drain_client(websocket: WebSocket, queue: asyncio.Queue[str | None]) -> None:
-    """Reads (and ignores) what the client sends, to notice when it goes away."""
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            await websocket.receive_text()
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(None)
 
 
 routers = (router,)

@@ -1196,6 +1196,31 @@ async function stations() {
   if (!requireSignIn()) return;
   const section = $("#my-ticket");
   let timer = null;
+  let socket = null;
+
+  // the place moves as others are served: the ticket's live socket sends it again after every
+  // change at the station (it closes normally once the ticket is served or left); if it
+  // cannot stay open, the page asks every 10 seconds and tries the socket again
+  function follow(id) {
+    if (socket && socket.ticketId === id) return;
+    if (socket) socket.close();
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const token = encodeURIComponent(store.getItem(ACCESS) || "");
+    const opened = new WebSocket(`${scheme}://${location.host}${API}/queue/${id}/live?access_token=${token}`);
+    opened.ticketId = id;
+    opened.addEventListener("message", (message) => {
+      const data = JSON.parse(message.data);
+      if (data.type === "ticket") show(data.ticket);
+    });
+    opened.addEventListener("close", (event) => {
+      if (socket !== opened) return;
+      socket = null;
+      if (event.code !== 1000 && store.getItem(TICKET) === id) {
+        timer = setTimeout(() => load(id).catch(failed), 10_000);
+      }
+    });
+    socket = opened;
+  }
 
   function show(ticket) {
     clearTimeout(timer);
@@ -1203,6 +1228,8 @@ async function stations() {
     section.hidden = !active;
     if (!active) {
       store.removeItem(TICKET);
+      if (socket) socket.close();
+      socket = null;
       return;
     }
     store.setItem(TICKET, ticket.id);
@@ -1211,8 +1238,7 @@ async function stations() {
         ? "Your turn: a bay is yours."
         : `Number ${ticket.position} in the queue · ${waitText(ticket.wait_minutes)}`;
     $("#ticket-code").textContent = ticket.qr;
-    // the place moves as others are served: poll while waiting
-    timer = setTimeout(() => load(ticket.id).catch(failed), 10_000);
+    follow(ticket.id);
   }
   async function load(id) {
     show(await api(`/queue/${id}`));
