@@ -52,6 +52,11 @@ async def test_a_rider_queues_shows_the_code_and_is_called(
     card = page.locator("#station-list li", has_text="Kamppi swap point")
     await expect(card).to_contain_text("0.2 km")
     await expect(card).to_contain_text("1 charged, 0 queued · wait on arrival: no wait · €3.50")
+    # the coming hours, in the station's time: nobody expected yet (no history), no wait
+    await card.get_by_role("button", name="Coming hours").click()
+    hours = card.locator("ol.hours li")
+    await expect(hours).to_have_count(12)
+    await expect(hours.first).to_contain_text("0.0 riders expected · no wait · the best time")
     # someone else queues first: the rider is second, waiting for the other pack to charge
     ahead = await _api_user(api, "Rider ahead")
     ahead_auth = {"Authorization": ahead["Authorization"]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -47,3 +49,16 @@ def in_box(
     if east > 180.0:
         return and_(inside_lat, or_(lon_column >= west, lon_column <= east - 360))
     return and_(inside_lat, lon_column.between(west, east))
+
+
+@functools.cache
+def _zones() -> Any:
+    from timezonefinder import TimezoneFinder  # loads its polygons once, on first use
+
+    return TimezoneFinder()
+
+
+def time_zone_at(lat: float, lon: float) -> str:
+    """The IANA zone of a point (the ocean's Etc/GMT zones at sea)."""
+    zone: str | None = _zones().timezone_at(lng=lon, lat=lat)
+    return zone or "UTC"

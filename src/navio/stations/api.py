@@ -42,6 +42,7 @@ from navio.stations.schemas import (
     FaultCreate,
     FaultRead,
     FaultUpdate,
+    ForecastRead,
     Recommendation,
     StaffAdd,
     StaffRead,
@@ -95,6 +96,21 @@ async def recommend(
     limit: Annotated[int, Query(ge=1, le=MAX_RECOMMENDED)] = 5,
 ) -> list[Recommendation]:
     return await service.recommend(lat, lon, radius_m, limit)
+
+
+@router.get(
+    "/stations/{station_id}/forecast",
+    response_model=ForecastRead,
+    responses=PUBLIC,
+    description="The coming hours (1-48, from the current one): riders expected, from the "
+    "station's own last eight weeks by local hour of the week, and the wait of a rider who "
+    "comes at the middle of each hour (mean, median, 90th percentile, and the chance that no "
+    "pack is left), simulated from the queue and the packs of now; the best hour to come.",
+)
+async def station_forecast(
+    station_id: uuid.UUID, service: Service, hours: Annotated[int, Query(ge=1, le=48)] = 12
+) -> ForecastRead:
+    return await service.forecast(station_id, hours)
 
 
 @router.post(

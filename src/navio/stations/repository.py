@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -103,6 +104,13 @@ class StationsRepository(Repository):
             select(QueueTicket)
             .where(QueueTicket.station_id.in_(station_ids), QueueTicket.status.in_(ACTIVE))
             .order_by(QueueTicket.joined_at, QueueTicket.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def joined_since(self, station_id: uuid.UUID, since: datetime) -> list[datetime]:
+        """When riders joined the station's queue (served, left or still there), from `since`."""
+        statement = select(QueueTicket.joined_at).where(
+            QueueTicket.station_id == station_id, QueueTicket.joined_at >= since
         )
         return list(await self.session.scalars(statement))
 

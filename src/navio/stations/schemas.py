@@ -189,3 +189,27 @@ class FaultRead(BaseModel):
     resolution: str | None
     created_at: datetime
     resolved_at: datetime | None
+
+
+class HourForecast(BaseModel):
+    starts_at: datetime
+    local_start: datetime  # the same instant in the station's time zone
+    arrivals_expected: float  # riders joining in the hour (from now on, in the current hour)
+    wait_minutes_mean: float | None  # for a rider coming at the middle of the hour
+    wait_minutes_p50: int | None
+    wait_minutes_p90: int | None
+    no_pack_chance: float  # the share of simulated hours with no pack left for them
+
+
+class ForecastHistory(BaseModel):
+    weeks: float  # of the station's own past behind the rates (at most 8)
+    arrivals: int  # riders counted in it
+
+
+class ForecastRead(BaseModel):
+    station_id: uuid.UUID
+    time_zone: str
+    generated_at: datetime
+    history: ForecastHistory
+    hours: list[HourForecast]
+    best_hour: datetime | None  # the hour with the shortest median wait (the earliest of ties)

@@ -1172,10 +1172,35 @@ function waitText(minutes) {
   return minutes ? `about ${minutes} min` : "no wait";
 }
 
+// the coming hours at a station, in its own time zone: riders expected and the wait then
+async function comingHours(station, list) {
+  const outlook = await api(`/stations/${station.id}/forecast?hours=12`, { auth: false });
+  const hour = new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: outlook.time_zone,
+  });
+  list.replaceChildren(
+    ...outlook.hours.map((h) => {
+      const wait = h.wait_minutes_p50 === null ? "no charged battery" : waitText(h.wait_minutes_p50);
+      const best = h.starts_at === outlook.best_hour ? " · the best time" : "";
+      return el(
+        "li",
+        {},
+        `${hour.format(new Date(h.starts_at))}: ${h.arrivals_expected.toFixed(1)} riders expected · ${wait}${best}`,
+      );
+    }),
+  );
+  list.hidden = false;
+}
+
 function stationItem(pick, join) {
   const station = pick.station;
   const queue = el("button", { type: "button" }, "Queue here");
   queue.addEventListener("click", () => join(station).catch(failed));
+  const hours = el("ol", { class: "hours", hidden: true });
+  const later = el("button", { type: "button" }, "Coming hours");
+  later.addEventListener("click", () => comingHours(station, hours).catch(failed));
   return el(
     "li",
     { class: "card", dataset: { id: station.id } },
@@ -1189,6 +1214,9 @@ function stationItem(pick, join) {
         money(station.price_minor, station.currency),
     ),
     queue,
+    " ",
+    later,
+    hours,
   );
 }
 
