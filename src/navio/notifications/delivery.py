@@ -7,6 +7,7 @@ e-mail lets mail clients fold a rare duplicate). The webhook sender works the sa
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import time
 import uuid
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import structlog
@@ -143,12 +144,15 @@ class WebhookSender:
         now: datetime,
     ) -> Outcome:
         try:
+            headers = webhooks.headers(str(delivery_id), now, body, signing)
+            extensions: dict[str, str] = {}
             if not self.allow_local:
-                await asyncio.wait_for(_check_resolved(url), self.timeout_seconds)
+                address = await asyncio.wait_for(_check_resolved(url), self.timeout_seconds)
+                url, headers["Host"], sni = pinned(url, address)
+                if sni:
+                    extensions["sni_hostname"] = sni
             response = await client.post(
-                url,
-                content=body.encode(),
-                headers=webhooks.headers(str(delivery_id), now, body, signing),
+                url, content=body.encode(), headers=headers, extensions=extensions
             )
         except webhooks.TargetRefused as exc:
             return Outcome(None, str(exc))
@@ -201,9 +205,10 @@ def _signing(hook: Webhook, now: datetime) -> list[str]:
     return [hook.secret]
 
 
-async def _check_resolved(url: str) -> None:
+async def _check_resolved(url: str) -> str:
     """Every address the host resolves to must be public (checked again at each delivery: a
-    name can be pointed elsewhere after the endpoint was saved)."""
+    name can be pointed elsewhere after the endpoint was saved); the first is returned, and
+    the delivery goes to that very address (`pinned`)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     try:
@@ -214,3 +219,20 @@ async def _check_resolved(url: str) -> None:
         raise webhooks.TargetRefused(f"{host} does not resolve: {exc}") from exc
     if not found or not all(webhooks.public_address(str(info[4][0])) for info in found):
         raise webhooks.TargetRefused(f"{host} resolves to a private address")
+    return str(found[0][4][0])
+
+
+def pinned(url: str, address: str) -> tuple[str, str, str | None]:
+    """(the URL with `address` for its host, the Host header, the TLS server name): the
+    connection goes to the address that was checked. Letting the client resolve the name again
+    would let a name that answers a public address to the check and a private one to the
+    connection (DNS rebinding) reach inside; the name still goes in the Host header and the
+    TLS handshake, so virtual hosts and certificates work as with the name."""
+    parts = urlsplit(url)
+    name = parts.hostname or ""
+    ip = ipaddress.ip_address(address)
+    literal = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    sni = name if parts.scheme == "https" else None
+    return urlunsplit(parts._replace(netloc=netloc)), host, sni
