@@ -59,6 +59,7 @@ from navio.places import api as places_api
 from navio.places import warm_caches as warm_places
 from navio.places.semantic import SemanticIndex
 from navio.pricing import api as pricing_api
+from navio.pricing import handlers as pricing_handlers
 from navio.profiles import api as profiles_api
 from navio.profiles import handlers as profiles_handlers
 from navio.settings import Settings, load_settings
@@ -150,7 +151,9 @@ def build_registry(
     tracking_handlers.register(registry, broadcast)
     stations_handlers.register(registry, broadcast)
     analytics_handlers.register(registry)
-    expenses_handlers.register(registry, EcbRates())
+    rates = EcbRates()
+    expenses_handlers.register(registry, rates)
+    pricing_handlers.register(registry, rates)
     notes = settings.notifications
     notifications_handlers.register(
         registry,

@@ -234,6 +234,7 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/queue/{ids['ticket_id']}",
         f"/assistant/conversations/{ids['conversation_id']}",
         "/pricing/reports/mine",
+        "/pricing/watches",
         f"/notifications/webhooks/{ids['webhook_id']}",
     ]
     view: OwnerView = {}
@@ -503,7 +504,12 @@ def _seed_price(base: str, owner: dict[str, str]) -> dict[str, str]:
         },
         headers=owner,
     )
-    return {"report_id": _made(reported)}
+    watched = httpx.post(
+        f"{base}/api/v1/pricing/watches",
+        json={"item": "coffee", "lat": 60.1699, "lon": 24.9384, "direction": "down"},
+        headers=owner,
+    )
+    return {"report_id": _made(reported), "watch_id": _made(watched)}
 
 
 def _seed_webhook(base: str, owner: dict[str, str]) -> dict[str, str]:

@@ -199,6 +199,20 @@ def review_replied(listing_title: str, listing_id: str, review_id: str) -> Notic
     )
 
 
+def price_moved(
+    label: str, percent: float, where: str, recent: int, before: int, watch_id: str
+) -> Notice:
+    way = "cheaper" if percent < 0 else "dearer"
+    return Notice(
+        "price_moved",
+        f"{label}: {abs(percent):g} % {way}",
+        f"{label} {where} cost {abs(percent):g} % {'less' if percent < 0 else 'more'} than the "
+        f"year before: {recent} travelers reported in the last 90 days, {before} in the 365 "
+        "days before.",
+        {"watch_id": watch_id, "percent": percent},
+    )
+
+
 def station_called(station: str, ticket_id: str, station_id: str) -> Notice:
     return Notice(
         "station_called",

@@ -36,6 +36,7 @@ from navio.notifications.delivery import Sender, WebhookSender
 from navio.notifications.mailer import Mailer
 from navio.notifications.repository import NotificationsRepository, WebhooksRepository
 from navio.notifications.service import NotificationsService, WebhooksService
+from navio.pricing import PriceMoved
 from navio.stations import BatterySwapped, FaultReported, TravelerCalled
 from navio.tracking import JourneyArrived
 from navio.trips import CollaboratorAdded, InviteSent, trip_card
@@ -205,6 +206,18 @@ def register(
             )
         await _service(session).notify([uuid.UUID(to)], notice)
 
+    async def price_moved(session: AsyncSession, envelope: Envelope) -> None:
+        p = envelope.payload
+        notice = domain.price_moved(
+            p["item_label"],
+            p["percent"],
+            p["where"],
+            p["recent_reporters"],
+            p["before_reporters"],
+            p["watch_id"],
+        )
+        await _service(session).notify([uuid.UUID(p["user_id"])], notice)
+
     subscriptions: list[tuple[str, Callable[[AsyncSession, Envelope], Awaitable[None]]]] = [
         *(
             (event.name, account_email)
@@ -225,6 +238,7 @@ def register(
         (ReviewPosted.name, review),
         (ReviewReplied.name, review),
         *((event.name, station) for event in (TravelerCalled, BatterySwapped, FaultReported)),
+        (PriceMoved.name, price_moved),
     ]
     for name, handler in subscriptions:
         registry.subscribe(name, HANDLER, handler)

@@ -6,7 +6,7 @@ from datetime import date
 
 from navio.kernel.db import SessionSource
 from navio.pricing.domain import ITEMS
-from navio.pricing.events import PriceReported
+from navio.pricing.events import PriceMoved, PriceReported
 from navio.pricing.repository import PricingRepository, Spot
 from navio.pricing.service import latest_fair
 
@@ -38,4 +38,4 @@ async def crowd_price(
     return CrowdPrice(item, fair.median, fair.low, fair.reporters, basis)
 
 
-__all__ = ["CrowdPrice", "PriceReported", "crowd_price"]
+__all__ = ["CrowdPrice", "PriceMoved", "PriceReported", "crowd_price"]

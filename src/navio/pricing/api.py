@@ -21,6 +21,8 @@ from navio.pricing.schemas import (
     ItemRead,
     ReportCreate,
     ReportRead,
+    WatchCreate,
+    WatchRead,
 )
 from navio.pricing.service import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, PricingService, Question
 
@@ -151,6 +153,40 @@ async def history(
     months: Annotated[int, Query(ge=1, le=36)] = 24,
 ) -> HistoryRead:
     return await service.history(question, months)
+
+
+@router.post(
+    "/pricing/watches",
+    response_model=WatchRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 409, 422),
+    description="Watch an item's price around a point (or at a place): you are told in your "
+    "notifications when the change test (the reporters of the last 90 days against the 365 "
+    "days before) finds prices moved the way you asked, once per move. At most 20.",
+)
+async def watch_price(
+    body: WatchCreate, principal: CurrentPrincipal, service: Service, response: Response
+) -> WatchRead:
+    read = await service.watch(principal, body)
+    response.headers["Location"] = f"/api/v1/pricing/watches/{read.id}"
+    return read
+
+
+@router.get("/pricing/watches", response_model=list[WatchRead], responses=problem_responses(401))
+async def my_watches(principal: CurrentPrincipal, service: Service) -> list[WatchRead]:
+    return await service.watches(principal)
+
+
+@router.delete(
+    "/pricing/watches/{watch_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+async def unwatch_price(
+    watch_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> Response:
+    await service.unwatch(principal, watch_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 routers = (router,)

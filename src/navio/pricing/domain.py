@@ -377,6 +377,37 @@ def change(observations: Iterable[Observation], today: date) -> Change | None:
     return Change(round(ratio, 4), p_value, len(recent), len(before), significant)
 
 
+class Direction(StrEnum):
+    DOWN = "down"
+    UP = "up"
+    ANY = "any"
+
+
+def alert(change_: Change | None, direction: Direction, alerted: float | None) -> bool:
+    """Whether a watch tells its traveler of `change_`: a significant move the way they asked,
+    not told yet; after one, only a move that turned, or that went CHANGE_MIN_RATIO further."""
+    if change_ is None or not change_.significant:
+        return False
+    if direction is Direction.DOWN and change_.ratio >= 1:
+        return False
+    if direction is Direction.UP and change_.ratio <= 1:
+        return False
+    if alerted is None:
+        return True
+    if (change_.ratio > 1) != (alerted > 1):
+        return True
+    return abs(math.log(change_.ratio / alerted)) >= math.log1p(CHANGE_MIN_RATIO)
+
+
+def faded(change_: Change | None, alerted: float | None) -> bool:
+    """A move told of that has faded (under half the threshold, or nothing left to compare):
+    the watch is armed again. The gap between the two thresholds keeps prices that hover near
+    one from telling the traveler again and again."""
+    if alerted is None:
+        return False
+    return change_ is None or abs(change_.ratio - 1) < CHANGE_MIN_RATIO / 2
+
+
 def change_start(today: date) -> date:
     """The first day (exclusive) `change` reads."""
     return today - timedelta(days=CHANGE_WINDOW_DAYS + 365)

@@ -31,3 +31,13 @@ class InvalidPriceReport(InvalidInput):
 class InvalidPriceQuery(InvalidInput):
     code = "invalid_price_query"
     title = "The price question cannot be answered as asked"
+
+
+class PriceWatchNotFound(NotFound):
+    code = "price_watch_not_found"
+    title = "Price watch not found"
+
+
+class PriceWatchLimitReached(Conflict):
+    code = "price_watch_limit_reached"
+    title = "You watch as many prices as one may"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, Float, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,4 +37,29 @@ class PriceReport(IdMixin, TimestampMixin, Base):
     )
 
 
-__all__ = ["PriceReport"]
+class PriceWatch(IdMixin, TimestampMixin, Base):
+    """A traveler's watch on an item's price around a point (or at a place): they are told when
+    the change test finds prices moved (the way they asked), once per move."""
+
+    __tablename__ = "pricing_watch"
+
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    item: Mapped[str] = mapped_column(String(32))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float, default=None)
+    place_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    currency: Mapped[str] = mapped_column(String(3))
+    direction: Mapped[str] = mapped_column(String(8))
+    # the move they were last told of (recent / before), None until then or once it faded
+    alerted_ratio: Mapped[float | None] = mapped_column(Float, default=None)
+    alerted_at: Mapped[datetime | None] = mapped_column(default=None)
+    reviewed_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+    __table_args__ = (
+        Index("ix_pricing_watch_item_geo", "item", "lat", "lon"),
+        Index("ix_pricing_watch_user", "user_id", "created_at"),
+    )
+
+
+__all__ = ["PriceReport", "PriceWatch"]

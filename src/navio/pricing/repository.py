@@ -7,12 +7,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, String, and_, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, String, and_, case, false, func, or_, select, type_coerce
 
 from navio.kernel.db import Repository
 from navio.kernel.geo import EARTH_RADIUS_M, in_box
 from navio.kernel.pagination import Cursor, newest_first
-from navio.pricing.models import PriceReport
+from navio.pricing.models import PriceReport, PriceWatch
+
+MAX_WATCH_RADIUS_M = 50_000.0  # the largest area a question (or a watch) may cover
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +130,55 @@ class PricingRepository(Repository):
             PriceReport.observed_on,
         ).where(self._area(spot, since))
         return [tuple(row) for row in (await self.session.execute(statement)).all()]  # type: ignore[misc]
+
+    # ---------------------------------------------------------------- watches
+    async def add_watch(self, watch: PriceWatch) -> None:
+        self.session.add(watch)
+        await self.session.flush()
+
+    async def watch(self, watch_id: uuid.UUID) -> PriceWatch | None:
+        return await self.session.get(PriceWatch, watch_id)
+
+    async def watches_of(self, user_id: uuid.UUID) -> list[PriceWatch]:
+        statement = (
+            select(PriceWatch)
+            .where(PriceWatch.user_id == user_id)
+            .order_by(PriceWatch.created_at.desc(), PriceWatch.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def count_watches(self, user_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(PriceWatch).where(PriceWatch.user_id == user_id)
+        )
+        return int(count or 0)
+
+    async def watches_over(
+        self, item: str, lat: float, lon: float, place_id: uuid.UUID | None
+    ) -> list[PriceWatch]:
+        """Watches of the item that may cover a report at (lat, lon) or at `place_id`: at that
+        place, or with the point in their bounding box at the largest radius (the caller
+        keeps those whose circle holds it)."""
+        near = and_(
+            PriceWatch.place_id.is_(None),
+            in_box(PriceWatch.lat, PriceWatch.lon, lat, lon, MAX_WATCH_RADIUS_M),
+        )
+        at_place = PriceWatch.place_id == place_id if place_id is not None else false()
+        statement = select(PriceWatch).where(PriceWatch.item == item, or_(near, at_place))
+        return list(await self.session.scalars(statement.with_for_update()))
+
+    async def watches_to_review(self, before: date, limit: int) -> list[PriceWatch]:
+        """Watches not reviewed since before `before`, oldest review first (SKIP LOCKED: two
+        relays review different ones)."""
+        statement = (
+            select(PriceWatch)
+            .where(or_(PriceWatch.reviewed_on.is_(None), PriceWatch.reviewed_on < before))
+            .order_by(PriceWatch.reviewed_on.nulls_first(), PriceWatch.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def delete_watch(self, watch: PriceWatch) -> None:
+        await self.session.delete(watch)
+        await self.session.flush()

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from navio.pricing.domain import MAX_AMOUNT_MINOR, Confidence, Verdict
+from navio.pricing.domain import MAX_AMOUNT_MINOR, Confidence, Direction, Verdict
 
 CurrencyCode = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
@@ -119,3 +119,31 @@ class HistoryRead(BaseModel):
     )
     rate: str
     rate_published_on: date
+
+
+class WatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: str = Field(min_length=1, max_length=32, description="a code of `GET /pricing/items`")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_km: float | None = Field(default=None, gt=0, le=50, description="default 2")
+    place_id: uuid.UUID | None = Field(default=None, description="instead of lat/lon")
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    direction: Direction = Field(
+        default=Direction.ANY, description="tell me when prices go down, up, or either way"
+    )
+
+
+class WatchRead(BaseModel):
+    id: uuid.UUID
+    item: ItemRead
+    currency: str
+    direction: Direction
+    area: Area
+    created_at: datetime
+    alerted_at: datetime | None = Field(description="when you were last told of a move")
+    alerted_percent: float | None = Field(description="the move you were told of, until it fades")
+    change: ChangeRead | None = Field(
+        description="the change test now (null with fewer than five reporters on either side)"
+    )

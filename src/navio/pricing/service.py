@@ -11,6 +11,7 @@ from navio.iam import Principal
 from navio.kernel.clock import Clock
 from navio.kernel.events import EventRecorder
 from navio.kernel.fx import EURO, EcbRates, FrozenRate, convert_at
+from navio.kernel.geo import haversine_m
 from navio.kernel.pagination import Cursor, Page, page_of
 from navio.places import place_cards
 from navio.pricing import domain
@@ -20,11 +21,13 @@ from navio.pricing.errors import (
     InvalidPriceQuery,
     InvalidPriceReport,
     PriceReportNotFound,
+    PriceWatchLimitReached,
+    PriceWatchNotFound,
     UnknownItem,
     UnknownPlace,
 )
-from navio.pricing.events import PriceReported
-from navio.pricing.models import PriceReport
+from navio.pricing.events import PriceMoved, PriceReported
+from navio.pricing.models import PriceReport, PriceWatch
 from navio.pricing.repository import PricingRepository, Spot
 from navio.pricing.schemas import (
     Area,
@@ -37,10 +40,13 @@ from navio.pricing.schemas import (
     MonthRead,
     ReportCreate,
     ReportRead,
+    WatchCreate,
+    WatchRead,
 )
 
 DEFAULT_RADIUS_KM = 2.0
 MAX_RADIUS_KM = 50.0
+MAX_WATCHES = 20  # per traveler
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,16 +312,133 @@ class PricingService:
                 )
                 for m in series
             ],
-            change=ChangeRead(
-                ratio=moved.ratio,
-                percent=round((moved.ratio - 1) * 100, 1),
-                p_value=round(moved.p_value, 6),
-                recent_reporters=moved.recent,
-                before_reporters=moved.before,
-                significant=moved.significant,
-            )
-            if moved
-            else None,
+            change=_change_read(moved) if moved else None,
             rate=str(rate.rate),
             rate_published_on=rate.published_on,
         )
+
+    # ================================================================ watches
+    async def watch(self, principal: Principal, body: WatchCreate) -> WatchRead:
+        where = await self._where(
+            Question(body.item, body.currency, body.lat, body.lon, body.radius_km, body.place_id)
+        )
+        if await self.repo.count_watches(principal.user_id) >= MAX_WATCHES:
+            raise PriceWatchLimitReached(f"at most {MAX_WATCHES}: delete one first")
+        now = self.clock.now()
+        watch = PriceWatch(
+            user_id=principal.user_id,
+            item=where.item.code,
+            lat=where.lat,
+            lon=where.lon,
+            radius_km=where.radius_km,
+            place_id=where.place_id,
+            currency=body.currency,
+            direction=body.direction.value,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.repo.add_watch(watch)
+        return await self._watch_read(watch)
+
+    async def watches(self, principal: Principal) -> list[WatchRead]:
+        return [await self._watch_read(w) for w in await self.repo.watches_of(principal.user_id)]
+
+    async def unwatch(self, principal: Principal, watch_id: uuid.UUID) -> None:
+        watch = await self.repo.watch(watch_id)
+        if watch is None or watch.user_id != principal.user_id:
+            raise PriceWatchNotFound()
+        await self.repo.delete_watch(watch)
+
+    @staticmethod
+    def _watch_where(watch: PriceWatch) -> Where:
+        return Where(ITEMS[watch.item], watch.lat, watch.lon, watch.radius_km, watch.place_id)
+
+    async def _change(self, watch: PriceWatch, today: date) -> domain.Change | None:
+        where = self._watch_where(watch)
+        return domain.change(await self._observations(where, domain.change_start(today)), today)
+
+    async def _watch_read(self, watch: PriceWatch) -> WatchRead:
+        moved = await self._change(watch, self.clock.now().date())
+        return WatchRead(
+            id=watch.id,
+            item=item_read(ITEMS[watch.item]),
+            currency=watch.currency,
+            direction=domain.Direction(watch.direction),
+            area=self._watch_where(watch).area(),
+            created_at=watch.created_at,
+            alerted_at=watch.alerted_at,
+            alerted_percent=None
+            if watch.alerted_ratio is None
+            else round((watch.alerted_ratio - 1) * 100, 1),
+            change=_change_read(moved) if moved else None,
+        )
+
+    async def review(self, watch: PriceWatch) -> bool:
+        """Run the change test for a watch; tell its traveler (PriceMoved) of a move the way
+        they asked that they were not told of yet. True when they are told."""
+        now = self.clock.now()
+        moved = await self._change(watch, now.date())
+        watch.reviewed_on = now.date()
+        if domain.faded(moved, watch.alerted_ratio):
+            watch.alerted_ratio = None
+        if not domain.alert(moved, domain.Direction(watch.direction), watch.alerted_ratio):
+            return False
+        assert moved is not None
+        watch.alerted_ratio, watch.alerted_at = moved.ratio, now
+        where = self._watch_where(watch)
+        self.events.record(
+            PriceMoved(
+                watch_id=watch.id,
+                user_id=watch.user_id,
+                item=watch.item,
+                item_label=where.item.label,
+                percent=round((moved.ratio - 1) * 100, 1),
+                recent_reporters=moved.recent,
+                before_reporters=moved.before,
+                where=self._explain_area(where),
+            )
+        )
+        return True
+
+    async def review_reported(self, report_id: uuid.UUID) -> int:
+        """A new report: review the watches whose area holds it; how many were told."""
+        report = await self.repo.report(report_id)
+        if report is None:
+            return 0  # deleted since
+        told = 0
+        for watch in await self.repo.watches_over(
+            report.item, report.lat, report.lon, report.place_id
+        ):
+            inside = watch.place_id is not None or (
+                watch.radius_km is not None
+                and haversine_m(watch.lat, watch.lon, report.lat, report.lon)
+                <= watch.radius_km * 1000
+            )
+            if inside and await self.review(watch):
+                told += 1
+        return told
+
+    async def review_due(self, limit: int = 200) -> int:
+        """The daily review: prices move as reports age out of the windows too."""
+        today = self.clock.now().date()
+        told = 0
+        for watch in await self.repo.watches_to_review(today, limit):
+            told += int(await self.review(watch))
+        return told
+
+    @staticmethod
+    def _explain_area(where: Where) -> str:
+        if where.place_id is not None:
+            return "at the place you watch"
+        return f"within {where.radius_km:g} km of {where.lat:.4f}, {where.lon:.4f}"
+
+
+def _change_read(moved: domain.Change) -> ChangeRead:
+    return ChangeRead(
+        ratio=moved.ratio,
+        percent=round((moved.ratio - 1) * 100, 1),
+        p_value=round(moved.p_value, 6),
+        recent_reporters=moved.recent,
+        before_reporters=moved.before,
+        significant=moved.significant,
+    )
