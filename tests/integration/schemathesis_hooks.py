@@ -56,6 +56,8 @@ PUBLIC = frozenset({"listing_id", "tour_id", "station_id"})
 STATION_ACTIONS = frozenset(
     {"POST /api/v1/stations/{station_id}/queue", "POST /api/v1/stations/{station_id}/faults"}
 )
+# a swap plan on sale is anyone's to buy
+PLAN_ACTIONS = frozenset({"POST /api/v1/stations/plans/{plan_id}/purchase"})
 # what any member does on a trip for themselves, the viewer too: share their own journey
 MEMBER_ACTIONS = frozenset({"POST /api/v1/trips/{trip_id}/journeys"})
 # computations over a trip that store nothing: reads, though sent as POST
@@ -144,6 +146,8 @@ def caller_is_refused(ctx: Any, response: Any, case: Any) -> bool | None:
         named -= PUBLIC
     if label in STATION_ACTIONS:
         named -= {"station_id", "battery_id"}
+    if label in PLAN_ACTIONS:
+        named -= {"plan_id"}
     if not named or response.status_code >= 400:
         return None
     own_list = label in OWN_LISTS

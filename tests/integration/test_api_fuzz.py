@@ -234,6 +234,8 @@ def _owner_view(base: str, ids: dict[str, str], headers: dict[str, str]) -> Owne
         f"/queue/{ids['ticket_id']}",
         f"/assistant/conversations/{ids['conversation_id']}",
         "/pricing/reports/mine",
+        "/stations/plans/mine",
+        "/stations/credits",
         "/pricing/watches",
         f"/notifications/webhooks/{ids['webhook_id']}",
     ]
@@ -478,7 +480,26 @@ def _seed_station(base: str, owner: dict[str, str]) -> dict[str, str]:
             headers=owner,
         )
     )
-    return {"station_id": station, "battery_id": battery, "ticket_id": ticket, "fault_id": fault}
+    plan = _made(
+        httpx.post(
+            f"{api}/stations/plans",
+            json={
+                "name": "Ten swaps",
+                "swaps": 10,
+                "price_minor": 3000,
+                "currency": "EUR",
+                "valid_days": 60,
+            },
+            headers=owner,
+        )
+    )
+    return {
+        "station_id": station,
+        "battery_id": battery,
+        "ticket_id": ticket,
+        "fault_id": fault,
+        "plan_id": plan,
+    }
 
 
 def _seed_conversation(base: str, owner: dict[str, str]) -> dict[str, str]:

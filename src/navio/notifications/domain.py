@@ -222,11 +222,18 @@ def station_called(station: str, ticket_id: str, station_id: str) -> Notice:
     )
 
 
-def battery_swapped(station: str, amount_minor: int, currency: str, swap_id: str) -> Notice:
+def battery_swapped(
+    station: str, amount_minor: int, currency: str, swap_id: str, credits_left: int | None = None
+) -> Notice:
+    paid = (
+        f"{money(amount_minor, currency)} from your wallet"
+        if credits_left is None
+        else f"a credit of your plan ({credits_left} left)"
+    )
     return Notice(
         "battery_swapped",
         "Battery swapped",
-        f"You swapped a battery at {station}: {money(amount_minor, currency)} from your wallet.",
+        f"You swapped a battery at {station}: {paid}.",
         {"swap_id": swap_id},
     )
 

@@ -197,7 +197,11 @@ def register(
         elif envelope.name == BatterySwapped.name:
             to = payload["user_id"]
             notice = domain.battery_swapped(
-                name, payload["amount_minor"], payload["currency"], payload["swap_id"]
+                name,
+                payload["amount_minor"],
+                payload["currency"],
+                payload["swap_id"],
+                payload.get("credits_left"),
             )
         else:
             to = payload["owner_id"]

@@ -39,10 +39,14 @@ from navio.stations.schemas import (
     BatteryRead,
     BatteryReading,
     CheckIn,
+    CreditRead,
     FaultCreate,
     FaultRead,
     FaultUpdate,
     ForecastRead,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
     Recommendation,
     StaffAdd,
     StaffRead,
@@ -128,6 +132,53 @@ async def create_station(
 @router.get("/stations/mine", response_model=list[StationRead], responses=READ)
 async def my_stations(principal: Operator, service: Service) -> list[StationRead]:
     return await service.mine(principal)
+
+
+# ------------------------------------------------------------------ plans and credits
+@router.post(
+    "/stations/plans",
+    response_model=PlanRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITE,
+    description="Sell swaps ahead: so many swaps for a price, valid so many days from the day "
+    "bought, at any of your stations.",
+)
+async def create_plan(body: PlanCreate, principal: Operator, service: Service) -> PlanRead:
+    return await service.create_plan(principal, body)
+
+
+@router.get("/stations/plans/mine", response_model=list[PlanRead], responses=READ)
+async def my_plans(principal: Operator, service: Service) -> list[PlanRead]:
+    return await service.my_plans(principal)
+
+
+@router.patch("/stations/plans/{plan_id}", response_model=PlanRead, responses=WRITE)
+async def update_plan(
+    plan_id: uuid.UUID, body: PlanUpdate, principal: CurrentPrincipal, service: Service
+) -> PlanRead:
+    return await service.update_plan(principal, plan_id, body)
+
+
+@router.post(
+    "/stations/plans/{plan_id}/purchase",
+    response_model=CreditRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITE,
+    description="Buy a plan from your wallet (422 `insufficient_funds` buys nothing): your "
+    "next swaps at the operator's stations use its credits, the one expiring first first.",
+)
+async def buy_plan(plan_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> CreditRead:
+    return await service.buy_plan(principal, plan_id)
+
+
+@router.get("/stations/credits", response_model=list[CreditRead], responses=READ)
+async def my_credits(principal: CurrentPrincipal, service: Service) -> list[CreditRead]:
+    return await service.credits(principal)
+
+
+@router.get("/stations/{station_id}/plans", response_model=list[PlanRead], responses=PUBLIC)
+async def station_plans(station_id: uuid.UUID, service: Service) -> list[PlanRead]:
+    return await service.station_plans(station_id)
 
 
 @router.get("/stations/{station_id}", response_model=StationRead, responses=PUBLIC)

@@ -66,3 +66,18 @@ class FaultNotFound(NotFound):
 class FaultStateConflict(Conflict):
     code = "fault_state_conflict"
     title = "The fault cannot move to that state"
+
+
+class PlanNotFound(NotFound):
+    code = "swap_plan_not_found"
+    title = "Swap plan not found"
+
+
+class InvalidPlan(InvalidInput):
+    code = "invalid_swap_plan"
+    title = "The swap plan cannot be saved as asked"
+
+
+class PlanRetired(Conflict):
+    code = "swap_plan_retired"
+    title = "The swap plan is no longer sold"

@@ -28,6 +28,8 @@ class BatterySwapped(Event):
     station_name: str
     amount_minor: int
     currency: str
+    # paid with a plan's credit: the swaps left of it (None: paid from the wallet)
+    credits_left: int | None = None
 
 
 class FaultReported(Event):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from navio.kernel.db import Base, IdMixin, TimestampMixin
@@ -104,7 +104,9 @@ class Swap(IdMixin, Base):
     soc_in: Mapped[float | None] = mapped_column(Float, default=None)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    transfer_id: Mapped[uuid.UUID] = mapped_column()
+    # paid from the wallet (the ledger's transfer), or with a credit of a plan bought before
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    credit_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     swapped_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (Index("ix_station_swap_station", "station_id", "swapped_at", "id"),)
@@ -125,4 +127,43 @@ class Fault(IdMixin, TimestampMixin, Base):
     __table_args__ = (Index("ix_station_fault_station", "station_id", "status", "created_at"),)
 
 
-__all__ = ["Battery", "Fault", "QueueTicket", "Staff", "Station", "Swap"]
+class Plan(IdMixin, TimestampMixin, Base):
+    """An operator's prepaid swaps: `swaps` for `price_minor`, used at any of their stations
+    within `valid_days` of buying."""
+
+    __tablename__ = "station_plan"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    name: Mapped[str] = mapped_column(String(80))
+    swaps: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_days: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (Index("ix_station_plan_owner", "owner_id", "created_at"),)
+
+
+class Credit(IdMixin, Base):
+    """A plan a rider bought: the swaps left of it until it expires."""
+
+    __tablename__ = "station_credit"
+
+    plan_id: Mapped[uuid.UUID] = mapped_column()
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    swaps_bought: Mapped[int] = mapped_column(Integer)
+    swaps_left: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    transfer_id: Mapped[uuid.UUID] = mapped_column()
+    bought_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_station_credit_user", "user_id", "owner_id", "expires_at"),
+        CheckConstraint("swaps_left >= 0", name="swaps_left_not_negative"),
+    )
+
+
+__all__ = ["Battery", "Credit", "Fault", "Plan", "QueueTicket", "Staff", "Station", "Swap"]

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from navio.kernel.db import Repository
 from navio.kernel.geo import in_box
 from navio.kernel.pagination import Cursor, newest_first
-from navio.stations.models import Battery, Fault, QueueTicket, Staff, Station, Swap
+from navio.stations.models import (
+    Battery,
+    Credit,
+    Fault,
+    Plan,
+    QueueTicket,
+    Staff,
+    Station,
+    Swap,
+)
 
 ACTIVE = ("waiting", "called")
 
@@ -142,3 +151,44 @@ class StationsRepository(Repository):
             .where(Fault.battery_id == battery_id, Fault.status != "resolved")
         )
         return int(count or 0)
+
+    # ---------------------------------------------------------------- plans and credits
+    async def plan(self, plan_id: uuid.UUID, *, for_update: bool = False) -> Plan | None:
+        statement = select(Plan).where(Plan.id == plan_id)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(statement)
+
+    async def plans_of(self, owner_id: uuid.UUID, *, active_only: bool) -> list[Plan]:
+        statement = select(Plan).where(Plan.owner_id == owner_id)
+        if active_only:
+            statement = statement.where(Plan.active.is_(True))
+        return list(await self.session.scalars(statement.order_by(Plan.created_at, Plan.id)))
+
+    async def usable_credit(
+        self, user_id: uuid.UUID, owner_id: uuid.UUID, now: datetime
+    ) -> Credit | None:
+        """The rider's credit with this operator that expires first and has swaps left,
+        locked: two swaps at once use two swaps of it, never the same one."""
+        statement = (
+            select(Credit)
+            .where(
+                Credit.user_id == user_id,
+                Credit.owner_id == owner_id,
+                Credit.expires_at > now,
+                Credit.swaps_left > 0,
+            )
+            .order_by(Credit.expires_at, Credit.id)
+            .limit(1)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return await self.session.scalar(statement)
+
+    async def credits_of(self, user_id: uuid.UUID) -> list[Credit]:
+        statement = (
+            select(Credit)
+            .where(Credit.user_id == user_id)
+            .order_by(Credit.bought_at.desc(), Credit.id)
+        )
+        return list(await self.session.scalars(statement))

@@ -160,6 +160,9 @@ class SwapRead(BaseModel):
     soc_in: float | None
     amount_minor: int
     currency: str
+    credit_id: uuid.UUID | None = Field(
+        description="paid with a plan's credit (amount 0), not from the wallet"
+    )
     swapped_at: datetime
 
 
@@ -213,3 +216,47 @@ class ForecastRead(BaseModel):
     history: ForecastHistory
     hours: list[HourForecast]
     best_hour: datetime | None  # the hour with the shortest median wait (the earliest of ties)
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    swaps: int = Field(ge=1, le=1_000, description="swaps bought at once")
+    price_minor: int = Field(gt=0, le=10_000_000)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    valid_days: int = Field(ge=1, le=400, description="from the day it is bought")
+
+
+class PlanUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="false: no longer sold (bought ones stay valid)")
+
+
+class PlanRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    swaps: int
+    price_minor: int
+    currency: str
+    valid_days: int
+    active: bool
+    created_at: datetime
+
+
+class CreditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    owner_id: uuid.UUID
+    swaps_bought: int
+    swaps_left: int
+    price_minor: int
+    currency: str
+    bought_at: datetime
+    expires_at: datetime

@@ -167,14 +167,22 @@ class QueueOperations(StationsBase):
                 f"{domain.READY_SOC:.0f} %"
             )
         returned = await self._returned(ticket, body, station, now)
-        paid, _ = await ledger(self.repo.session, self.clock).pay(
-            f"swap:{ticket.id}",
-            ticket.user_id,
-            station.owner_id,
-            station.price_minor,
-            station.currency,
-            refs={"station": str(station.id), "ticket": str(ticket.id)},
-        )
+        # a credit of a plan the rider bought from this operator first (the one expiring
+        # soonest), else the station's price from the wallet
+        credit = await self.repo.usable_credit(ticket.user_id, station.owner_id, now)
+        amount, transfer_id = 0, None
+        if credit is not None:
+            credit.swaps_left -= 1
+        else:
+            paid, _ = await ledger(self.repo.session, self.clock).pay(
+                f"swap:{ticket.id}",
+                ticket.user_id,
+                station.owner_id,
+                station.price_minor,
+                station.currency,
+                refs={"station": str(station.id), "ticket": str(ticket.id)},
+            )
+            amount, transfer_id = station.price_minor, paid.id
         out.status = BatteryStatus.WITH_RIDER.value
         out.rider_id = ticket.user_id
         out.station_id = None
@@ -193,9 +201,10 @@ class QueueOperations(StationsBase):
             battery_in_id=returned.id if returned else None,
             soc_out=round(soc_out, 1),
             soc_in=body.soc_in if returned else None,
-            amount_minor=station.price_minor,
+            amount_minor=amount,
             currency=station.currency,
-            transfer_id=paid.id,
+            transfer_id=transfer_id,
+            credit_id=credit.id if credit else None,
             swapped_at=now,
         )
         await self.repo.add(swap)
@@ -208,6 +217,7 @@ class QueueOperations(StationsBase):
                 station_name=station.name,
                 amount_minor=swap.amount_minor,
                 currency=swap.currency,
+                credits_left=credit.swaps_left if credit else None,
             )
         )
         self._changed(station.id, "served")
