@@ -29,6 +29,7 @@ import structlog
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.rabbit import (
+    Channel,
     ExchangeType,
     QueueType,
     RabbitBroker,
@@ -49,6 +50,8 @@ Backoff = Callable[[int], timedelta]
 # message goes back (JetStream waits without holding anything)
 MAX_HOLD_SECONDS = 30.0
 GIVE_UP = -1.0
+PREFETCH = 8
+CRASH_LIMIT = 100
 STREAM_MAX_AGE_SECONDS = 7 * 86_400.0
 
 
@@ -150,7 +153,11 @@ class _Consumer:
 
 class RabbitEventBroker:
     def __init__(self, url: str, namespace: str, *, max_attempts: int, backoff: Backoff) -> None:
-        self._broker = RabbitBroker(url, log_level=logging.DEBUG)
+        # a consumer holds at most PREFETCH unacknowledged deliveries of a queue: the rest stay
+        # for the other workers (without a limit one worker would take a whole backlog)
+        self._broker = RabbitBroker(
+            url, log_level=logging.DEBUG, default_channel=Channel(prefetch_count=PREFETCH)
+        )
         self.namespace = namespace
         self._exchange = RabbitExchange(
             f"{namespace}.events", type=ExchangeType.TOPIC, durable=True
@@ -195,8 +202,10 @@ class RabbitEventBroker:
                 durable=True,
                 routing_key=event_name,
                 arguments={
-                    # a requeued delivery counts; past the limit it goes to the dead exchange
-                    "x-delivery-limit": self._max_attempts - 1,
+                    # the consumer gives up after max_attempts itself; this limit catches a
+                    # message that kills its worker every time (fixed: RabbitMQ refuses to
+                    # declare a queue again with other arguments)
+                    "x-delivery-limit": CRASH_LIMIT,
                     "x-dead-letter-exchange": dead,
                 },
             )
@@ -288,7 +297,7 @@ class NatsEventBroker:
                 self._prefix + event_name,
                 stream=self._stream,
                 durable=durable,
-                pull_sub=PullSub(batch_size=10, timeout=1.0),
+                pull_sub=PullSub(batch_size=PREFETCH, timeout=1.0),
                 config=ConsumerConfig(
                     durable_name=durable,
                     ack_policy=JsAckPolicy.EXPLICIT,
