@@ -77,9 +77,11 @@ PUBLIC = {
     "GET /api/v1/marketplace/listings/{listing_id}",
     "GET /api/v1/marketplace/listings/{listing_id}/availability",
     "GET /api/v1/marketplace/listings/{listing_id}/reviews",
-    # swap stations near a point and their live state
+    # swap stations near a point, their live state, their coming hours and the plans sold
     "GET /api/v1/stations",
     "GET /api/v1/stations/{station_id}",
+    "GET /api/v1/stations/{station_id}/forecast",
+    "GET /api/v1/stations/{station_id}/plans",
     "GET /api/v1/transport/local-transit",
     "GET /api/v1/transport/transit-journey",
     "GET /api/v1/transport/options",
