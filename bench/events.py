@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from navio.kernel.broker import EventBroker, create_broker, queue_name, stream_name
+from navio.kernel.broker import EventBroker, create_broker
 from navio.kernel.db import Database, create_engine
 from navio.kernel.events import Envelope, Event, EventRecorder, HandlerRegistry
 from navio.kernel.outbox import OutboxRelay, backoff
@@ -147,30 +147,9 @@ async def run_mode(url: str, mode: str) -> dict[str, Any]:
     finally:
         for made in brokers:
             await made.close()
-        await cleanup(mode, namespace, registry)
+        if mode != "database":
+            await broker().drop(registry.subscriptions())
         await db.dispose()
-
-
-async def cleanup(mode: str, namespace: str, registry: HandlerRegistry) -> None:
-    if mode == "rabbitmq":
-        import aio_pika
-
-        connection = await aio_pika.connect(BROKERS[mode])
-        async with connection:
-            channel = await connection.channel()
-            for event_name, sub in registry.subscriptions():
-                await channel.queue_delete(queue_name(namespace, event_name, sub.handler_name))
-            await channel.queue_delete(f"{namespace}.dead")
-            await channel.exchange_delete(f"{namespace}.events")
-            await channel.exchange_delete(f"{namespace}.dead")
-    elif mode == "nats":
-        import nats
-
-        client = await nats.connect(BROKERS[mode])
-        try:
-            await client.jetstream().delete_stream(stream_name(namespace))
-        finally:
-            await client.close()
 
 
 async def main() -> None:

@@ -3,16 +3,15 @@ a test's namespace (its exchanges, queues or stream) afterwards."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 
 import aio_pika
 import nats
-from nats.js.errors import NotFoundError
 
-from navio.kernel.broker import queue_name, stream_name
+from navio.kernel.broker import create_broker
 from navio.kernel.events import HandlerRegistry
+from navio.kernel.outbox import backoff
 from tests.conftest import service_missing
 
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -37,19 +36,5 @@ async def reachable(url: str) -> None:
 
 
 async def remove_namespace(url: str, namespace: str, registry: HandlerRegistry) -> None:
-    if url.startswith("amqp"):
-        connection = await aio_pika.connect(url)
-        async with connection:
-            channel = await connection.channel()
-            for event_name, sub in registry.subscriptions():
-                await channel.queue_delete(queue_name(namespace, event_name, sub.handler_name))
-            await channel.queue_delete(f"{namespace}.dead")
-            await channel.exchange_delete(f"{namespace}.events")
-            await channel.exchange_delete(f"{namespace}.dead")
-    else:
-        client = await nats.connect(url)
-        try:
-            with contextlib.suppress(NotFoundError):  # never declared
-                await client.jetstream().delete_stream(stream_name(namespace))
-        finally:
-            await client.close()
+    broker = create_broker(url, namespace=namespace, max_attempts=1, backoff=backoff)
+    await broker.drop(registry.subscriptions())

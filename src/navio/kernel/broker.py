@@ -17,6 +17,7 @@ both brokers: a handler added in a release does not get the stream's past.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import uuid
@@ -100,6 +101,11 @@ class EventBroker(Protocol):
 
     async def close(self) -> None: ...
 
+    async def drop(self, subscriptions: Sequence[tuple[str, Subscription]]) -> None:
+        """Remove what this namespace declared (its queues and exchanges, or its stream):
+        for a deployment taken down, and for tests and benchmarks that share a broker."""
+        ...
+
 
 def create_broker(
     url: str, *, namespace: str = "navio", max_attempts: int, backoff: Backoff
@@ -155,6 +161,7 @@ class RabbitEventBroker:
     def __init__(self, url: str, namespace: str, *, max_attempts: int, backoff: Backoff) -> None:
         # a consumer holds at most PREFETCH unacknowledged deliveries of a queue: the rest stay
         # for the other workers (without a limit one worker would take a whole backlog)
+        self._url = url
         self._broker = RabbitBroker(
             url, log_level=logging.DEBUG, default_channel=Channel(prefetch_count=PREFETCH)
         )
@@ -239,12 +246,25 @@ class RabbitEventBroker:
         if not await self._broker.ping(timeout=2):
             raise ConnectionError("RabbitMQ does not answer")
 
+    async def drop(self, subscriptions: Sequence[tuple[str, Subscription]]) -> None:
+        import aio_pika  # FastStream's own driver
+
+        connection = await aio_pika.connect(self._url)
+        async with connection:
+            channel = await connection.channel()
+            for event_name, sub in subscriptions:
+                await channel.queue_delete(queue_name(self.namespace, event_name, sub.handler_name))
+            await channel.queue_delete(self.dead_queue)
+            await channel.exchange_delete(self._exchange.name)
+            await channel.exchange_delete(self.dead_queue)
+
     async def close(self) -> None:
         await self._broker.stop()
 
 
 class NatsEventBroker:
     def __init__(self, url: str, namespace: str, *, max_attempts: int, backoff: Backoff) -> None:
+        self._url = url
         self._broker = NatsBroker(url, log_level=logging.DEBUG)
         self.namespace = namespace
         self.stream = stream_name(namespace)
@@ -330,6 +350,17 @@ class NatsEventBroker:
     async def ping(self) -> None:
         if not await self._broker.ping(timeout=2):
             raise ConnectionError("NATS does not answer")
+
+    async def drop(self, subscriptions: Sequence[tuple[str, Subscription]]) -> None:
+        import nats  # FastStream's own driver
+        from nats.js.errors import NotFoundError
+
+        client = await nats.connect(self._url)
+        try:
+            with contextlib.suppress(NotFoundError):  # never declared
+                await client.jetstream().delete_stream(self.stream)  # its consumers with it
+        finally:
+            await client.close()
 
     async def close(self) -> None:
         await self._broker.stop()
