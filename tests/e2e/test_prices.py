@@ -67,3 +67,15 @@ async def test_a_traveler_checks_a_price_and_reports_theirs(
     await page.get_by_label("You paid").fill("4.80")
     await page.get_by_role("button", name="Report the price").click()
     await expect(page.locator("#alert")).to_contain_text("one report per item, spot and day")
+
+    # the traveler watches the price here: listed, and gone when they stop
+    await page.get_by_label("Tell me when prices go").select_option("down")
+    await page.get_by_role("button", name="Watch").click()
+    watched = page.locator("#watch-list li")
+    await expect(watched).to_have_count(1)
+    await expect(watched.first).to_contain_text("Cappuccino in a cafe within 2 km, down")
+    kept = await api.get("/pricing/watches", headers={"Authorization": traveler["Authorization"]})
+    assert [(w["item"]["code"], w["direction"]) for w in kept.json()] == [("coffee", "down")]
+    await watched.first.get_by_role("button", name="Stop watching").click()
+    await expect(watched).to_have_count(0)
+    await expect(page.locator("#no-watches")).to_be_visible()

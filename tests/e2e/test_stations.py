@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
+from navio.payments.providers.sandbox import CARD_SUCCESS
 from tests.e2e.conftest import checked_context
 from tests.e2e.test_pages import _api_user, _sign_in
 from tests.factories.iam import PASSWORD
@@ -89,3 +90,48 @@ async def test_a_rider_queues_shows_the_code_and_is_called(
         f"/queue/{called.json()['id']}", headers={"Authorization": rider["Authorization"]}
     )
     assert ticket.json()["status"] == "left"
+
+
+async def test_a_rider_buys_a_swap_plan(
+    located: BrowserContext, site: str, site_database: str, api: httpx.AsyncClient
+) -> None:
+    owner = await _api_user(api, "Plan Seller")
+    await grant_roles(site_database, owner["id"], ["operator", "traveler"])
+    tokens = await api.post("/auth/login", json={"email": owner["email"], "password": PASSWORD})
+    crew = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    made = await api.post("/stations", json=station_body(name="Plan swap point"), headers=crew)
+    assert made.status_code == 201, made.text
+    plan = await api.post(
+        "/stations/plans",
+        json={
+            "name": "Five swaps",
+            "swaps": 5,
+            "price_minor": 1500,
+            "currency": "EUR",
+            "valid_days": 30,
+        },
+        headers=crew,
+    )
+    assert plan.status_code == 201, plan.text
+    rider = await _api_user(api, "Plan Rider")
+    auth = {"Authorization": rider["Authorization"]}
+    funded = await api.post(
+        "/wallet/top-up",
+        json={"amount_minor": 2000, "currency": "EUR", "payment_method": CARD_SUCCESS},
+        headers=auth,
+    )
+    assert funded.status_code == 201, funded.text
+
+    page = await located.new_page()
+    await _sign_in(page, site, rider, "/stations")
+    await expect(page.locator("#credits")).to_be_hidden()
+    await page.get_by_role("button", name="Find stations near me").click()
+    card = page.locator("#station-list li.card", has_text="Plan swap point")
+    await card.get_by_role("button", name="Swap plans").click()
+    offer = card.locator("ul.plans li", has_text="Five swaps")
+    await expect(offer).to_contain_text("Five swaps: 5 swaps for €15.00, 30 days")
+    await offer.get_by_role("button", name="Buy").click()
+    await expect(page.locator("#alert")).to_contain_text("Bought: 5 swaps until")
+    await expect(page.locator("#credit-list li")).to_contain_text("5 of 5 swaps left")
+    balance = (await api.get("/wallet/balance", headers=auth)).json()["balances"]
+    assert [b["available_minor"] for b in balance if b["currency"] == "EUR"] == [500]

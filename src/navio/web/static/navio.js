@@ -1194,13 +1194,44 @@ async function comingHours(station, list) {
   list.hidden = false;
 }
 
-function stationItem(pick, join) {
+// the operator's swap plans on sale at a station, each with a button to buy it
+async function stationPlans(station, list, bought) {
+  const plans = await api(`/stations/${station.id}/plans`, { auth: false });
+  const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+  list.replaceChildren(
+    ...plans.map((plan) => {
+      const buy = el("button", { type: "button" }, "Buy");
+      buy.addEventListener("click", async () => {
+        try {
+          const credit = await api(`/stations/plans/${plan.id}/purchase`, { method: "POST" });
+          alertBox(`Bought: ${credit.swaps_left} swaps until ${day.format(new Date(credit.expires_at))}.`);
+          await bought();
+        } catch (error) {
+          failed(error);
+        }
+      });
+      return el(
+        "li",
+        {},
+        `${plan.name}: ${plan.swaps} swaps for ${money(plan.price_minor, plan.currency)}, ${plan.valid_days} days `,
+        buy,
+      );
+    }),
+  );
+  if (!plans.length) list.replaceChildren(el("li", { class: "muted" }, "No plans on sale here."));
+  list.hidden = false;
+}
+
+function stationItem(pick, join, bought) {
   const station = pick.station;
   const queue = el("button", { type: "button" }, "Queue here");
   queue.addEventListener("click", () => join(station).catch(failed));
   const hours = el("ol", { class: "hours", hidden: true });
   const later = el("button", { type: "button" }, "Coming hours");
   later.addEventListener("click", () => comingHours(station, hours).catch(failed));
+  const plans = el("ul", { class: "plans", hidden: true });
+  const sold = el("button", { type: "button" }, "Swap plans");
+  sold.addEventListener("click", () => stationPlans(station, plans, bought).catch(failed));
   return el(
     "li",
     { class: "card", dataset: { id: station.id } },
@@ -1216,7 +1247,10 @@ function stationItem(pick, join) {
     queue,
     " ",
     later,
+    " ",
+    sold,
     hours,
+    plans,
   );
 }
 
@@ -1295,7 +1329,7 @@ async function stations() {
         try {
           const { latitude: lat, longitude: lon } = position.coords;
           const picks = await api(`/stations?lat=${lat}&lon=${lon}&radius_m=5000`);
-          $("#station-list").replaceChildren(...picks.map((p) => stationItem(p, join)));
+          $("#station-list").replaceChildren(...picks.map((p) => stationItem(p, join, credits)));
           $("#no-stations").hidden = picks.length > 0;
         } catch (error) {
           failed(error);
@@ -1304,8 +1338,19 @@ async function stations() {
       () => alertBox("Your browser did not give your position."),
     );
   });
+  // the plans bought: the swaps left of each, until when
+  async function credits() {
+    const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+    const mine = await api("/stations/credits");
+    const now = Date.now();
+    const live = mine.filter((c) => c.swaps_left > 0 && new Date(c.expires_at).getTime() > now);
+    $("#credit-list").replaceChildren(
+      ...live.map((c) => el("li", {}, `${c.swaps_left} of ${c.swaps_bought} swaps left, until ${day.format(new Date(c.expires_at))}`)),
+    );
+    $("#credits").hidden = live.length === 0;
+  }
   const kept = store.getItem(TICKET);
-  if (kept) await load(kept);
+  await Promise.all([kept ? load(kept) : null, credits()]);
 }
 
 // ---- the journey assistant ---------------------------------------------------------------
@@ -1591,6 +1636,51 @@ async function prices() {
     form.reset();
     await answer();
   });
+
+  // watches: what the traveler is told of when prices move
+  const WAYS = { any: "up or down", down: "down", up: "up" };
+  async function watches() {
+    if (!store.getItem(ACCESS)) return;
+    const mine = await api("/pricing/watches");
+    $("#watch-list").replaceChildren(
+      ...mine.map((watch) => {
+        const stop = el("button", { type: "button" }, "Stop watching");
+        stop.addEventListener("click", async () => {
+          try {
+            await api(`/pricing/watches/${watch.id}`, { method: "DELETE" });
+            await watches();
+          } catch (error) {
+            failed(error);
+          }
+        });
+        const moved = watch.change && watch.change.significant ? ` · lately ${watch.change.percent > 0 ? "+" : ""}${watch.change.percent} %` : "";
+        return el(
+          "li",
+          {},
+          `${watch.item.label} within ${watch.area.radius_km} km, ${WAYS[watch.direction]}${moved} `,
+          stop,
+        );
+      }),
+    );
+    $("#no-watches").hidden = mine.length > 0;
+  }
+  onSubmit($("#watch"), async (form) => {
+    const { latitude: lat, longitude: lon } = await here();
+    const asked = formJson(ask);
+    await api("/pricing/watches", {
+      method: "POST",
+      body: {
+        item: asked.item,
+        lat,
+        lon,
+        radius_km: Number(asked.radius_km),
+        currency: asked.currency.trim().toUpperCase(),
+        direction: formJson(form).direction,
+      },
+    });
+    await watches();
+  });
+  await watches();
 }
 
 // ---- dashboard ---------------------------------------------------------------------------
