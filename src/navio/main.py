@@ -50,8 +50,9 @@ from navio.kernel.security import JwtCodec, PasswordHasher, SecretBox
 from navio.marketplace import api as marketplace_api
 from navio.notifications import api as notifications_api
 from navio.notifications import handlers as notifications_handlers
-from navio.notifications.delivery import WebhookSender
+from navio.notifications.delivery import PushSender, WebhookSender
 from navio.notifications.mailer import SmtpMailer
+from navio.notifications.push import push_subject, vapid_key
 from navio.payments import PaymentsService, payments_in
 from navio.payments import api as payments_api
 from navio.payments.providers import PaymentProvider, build_provider
@@ -165,6 +166,13 @@ def build_registry(
         notes.max_attempts,
         notes.send_interval_seconds,
         WebhookSender(notes.webhook_timeout_seconds, notes.max_attempts, notes.webhook_allow_local),
+        PushSender(
+            notes.webhook_timeout_seconds,
+            notes.max_attempts,
+            notes.webhook_allow_local,
+            vapid_key(settings.secret_key.get_secret_value()),
+            push_subject(notes.mail_from),
+        ),
     )
     return registry
 

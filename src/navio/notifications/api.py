@@ -11,12 +11,16 @@ from navio.iam import CurrentPrincipal, Permission, Principal, require_permissio
 from navio.kernel.http import problem_responses
 from navio.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from navio.kernel.uow import UnitOfWork, UnitOfWorkRoute
+from navio.notifications.push import application_server_key
 from navio.notifications.repository import NotificationsRepository, WebhooksRepository
 from navio.notifications.schemas import (
     DeliveryStatus,
     EmailDeliveryRead,
     EmailStatus,
     NoticeRead,
+    PushKey,
+    PushSubscriptionCreate,
+    PushSubscriptionRead,
     ReadAll,
     UnreadCount,
     WebhookCreate,
@@ -100,6 +104,64 @@ async def email_log(
     cursor: CursorQuery = None,
 ) -> Page[EmailDeliveryRead]:
     return await service.deliveries(limit, cursor, status)
+
+
+# ------------------------------------------------------------------ web push
+@router.get(
+    "/notifications/push/key",
+    response_model=PushKey,
+    description="The application server key (VAPID) browsers subscribe with.",
+)
+async def push_key(request: Request) -> PushKey:
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    return PushKey(application_server_key=application_server_key(secret))
+
+
+@router.post(
+    "/notifications/push/subscriptions",
+    response_model=PushSubscriptionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={**problem_responses(401, 409, 422), 200: {"model": PushSubscriptionRead}},
+    description="Keep a browser's or app's push subscription (`PushSubscription.toJSON()`): "
+    "from now on your notices are pushed to it too. The same endpoint again renews its keys "
+    "(200). At most 10; an endpoint inside a private network is refused.",
+)
+async def subscribe_push(
+    body: PushSubscriptionCreate,
+    principal: CurrentPrincipal,
+    service: Service,
+    request: Request,
+    response: Response,
+) -> PushSubscriptionRead:
+    read, created = await service.subscribe_push(
+        principal, body, request.app.state.webhook_allow_local
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return read
+
+
+@router.get(
+    "/notifications/push/subscriptions",
+    response_model=list[PushSubscriptionRead],
+    responses=problem_responses(401),
+)
+async def push_subscriptions(
+    principal: CurrentPrincipal, service: Service
+) -> list[PushSubscriptionRead]:
+    return await service.push_subscriptions(principal)
+
+
+@router.delete(
+    "/notifications/push/subscriptions/{subscription_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+async def unsubscribe_push(
+    subscription_id: uuid.UUID, principal: CurrentPrincipal, service: Service
+) -> Response:
+    await service.unsubscribe_push(principal, subscription_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 async def webhooks_service(request: Request) -> WebhooksService:

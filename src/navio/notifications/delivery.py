@@ -19,13 +19,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import structlog
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from navio.kernel.db import Database
-from navio.notifications import webhooks
+from navio.notifications import push, webhooks
 from navio.notifications.domain import retry_after
 from navio.notifications.mailer import Mailer, MailRefused, compose
-from navio.notifications.models import Webhook, WebhookDelivery
-from navio.notifications.repository import NotificationsRepository, WebhooksRepository
+from navio.notifications.models import PushDelivery, PushSubscription, Webhook, WebhookDelivery
+from navio.notifications.repository import (
+    NotificationsRepository,
+    PushRepository,
+    WebhooksRepository,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -189,6 +194,114 @@ class WebhookSender:
             "notifications.webhook_failed",
             delivery_id=str(row.id),
             webhook_id=str(hook.id),
+            status=outcome.status,
+            reason=row.last_error,
+        )
+
+
+@dataclass(frozen=True)
+class PushSender:
+    """Sends due Web Push deliveries the way `WebhookSender` sends webhooks (claimed, POSTed
+    concurrently outside a transaction, recorded): each message sealed for its subscription
+    (aes128gcm), signed for the push service with VAPID. 201 delivered; 404 or 410 mean the
+    subscription is gone (deleted, with its queue); 429 and the rest are tried again with
+    backoff and given up after `max_attempts`."""
+
+    timeout_seconds: float
+    max_attempts: int
+    allow_local: bool
+    key: ec.EllipticCurvePrivateKey
+    subject: str
+
+    async def __call__(self, db: Database, now: datetime) -> int:
+        async with db.transaction(write=False) as session:
+            if not await PushRepository(session).any_due(now):
+                return 0
+        async with db.transaction() as session:
+            claimed = await PushRepository(session).claim_due(now, now + CLAIM, BATCH)
+            outgoing = [
+                (row.id, sub.endpoint, sub.p256dh, sub.auth, row.body) for row, sub in claimed
+            ]
+        if not outgoing:
+            return 0
+        async with httpx.AsyncClient(
+            timeout=self.timeout_seconds, follow_redirects=False
+        ) as client:
+            results = await asyncio.gather(*(self._post(client, *item, now) for item in outgoing))
+        outcomes = {item[0]: outcome for item, outcome in zip(outgoing, results, strict=True)}
+        async with db.transaction() as session:
+            repo = PushRepository(session)
+            for row, sub in await repo.with_subscriptions(list(outcomes)):
+                await self._record(repo, row, sub, outcomes[row.id], now)
+        return len(outcomes)
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        delivery_id: uuid.UUID,
+        endpoint: str,
+        p256dh: str,
+        auth: str,
+        body: str,
+        now: datetime,
+    ) -> Outcome:
+        headers = {
+            "Authorization": push.authorization(endpoint, self.key, self.subject, now),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": str(push.TTL_SECONDS),
+            "Urgency": "normal",
+        }
+        extensions: dict[str, str] = {}
+        try:
+            if not self.allow_local:
+                address = await asyncio.wait_for(_check_resolved(endpoint), self.timeout_seconds)
+                endpoint, headers["Host"], sni = pinned(endpoint, address)
+                if sni:
+                    extensions["sni_hostname"] = sni
+            sealed = push.encrypt(body.encode(), p256dh, auth)
+            response = await client.post(
+                endpoint, content=sealed, headers=headers, extensions=extensions
+            )
+        except webhooks.TargetRefused as exc:
+            return Outcome(None, str(exc))
+        except TimeoutError:
+            return Outcome(None, "the push service's name did not resolve in time")
+        except httpx.HTTPError as exc:
+            return Outcome(None, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
+        if 200 <= response.status_code < 300:
+            return Outcome(response.status_code, None)
+        return Outcome(response.status_code, f"the push service answered {response.status_code}")
+
+    async def _record(
+        self,
+        repo: PushRepository,
+        row: PushDelivery,
+        sub: PushSubscription,
+        outcome: Outcome,
+        now: datetime,
+    ) -> None:
+        row.claimed_until = None
+        row.attempts += 1
+        row.response_status = outcome.status
+        if outcome.error is None:
+            row.status, row.sent_at, row.last_error = "sent", now, None
+            sub.last_sent_at = now
+            return
+        row.last_error = outcome.error[:500]
+        if outcome.status in (404, 410):
+            # the browser unsubscribed or the subscription expired: forget it
+            log.info("notifications.push_subscription_gone", subscription_id=str(sub.id))
+            await repo.delete(sub)
+            return
+        if row.attempts >= self.max_attempts:
+            row.status = "dead"
+        else:
+            row.status = "failed"
+            row.next_attempt_at = now + retry_after(row.attempts)
+        log.warning(
+            "notifications.push_failed",
+            delivery_id=str(row.id),
             status=outcome.status,
             reason=row.last_error,
         )

@@ -36,3 +36,18 @@ class WebhookLimitReached(Conflict):
 class DeliveryPending(Conflict):
     code = "webhook_delivery_pending"
     title = "The delivery is waiting to be sent already"
+
+
+class InvalidPushSubscription(InvalidInput):
+    code = "invalid_push_subscription"
+    title = "The push subscription cannot be kept as sent"
+
+
+class PushSubscriptionNotFound(NotFound):
+    code = "push_subscription_not_found"
+    title = "Push subscription not found"
+
+
+class PushSubscriptionLimitReached(Conflict):
+    code = "push_subscription_limit_reached"
+    title = "You have as many push subscriptions as one may"

@@ -32,7 +32,7 @@ from navio.kernel.clock import Clock
 from navio.kernel.events import Envelope, HandlerRegistry
 from navio.marketplace import OperatorKycDecided, ReviewPosted, ReviewReplied
 from navio.notifications import domain, webhooks
-from navio.notifications.delivery import Sender, WebhookSender
+from navio.notifications.delivery import PushSender, Sender, WebhookSender
 from navio.notifications.mailer import Mailer
 from navio.notifications.repository import NotificationsRepository, WebhooksRepository
 from navio.notifications.service import NotificationsService, WebhooksService
@@ -46,6 +46,7 @@ HANDLER = "notifications.notify"
 SENDER = "notifications.send_email"
 WEBHOOK_HANDLER = "notifications.webhook"
 WEBHOOK_SENDER = "notifications.send_webhooks"
+PUSH_SENDER = "notifications.send_pushes"
 
 
 def _service(session: AsyncSession) -> NotificationsService:
@@ -66,6 +67,7 @@ def register(
     max_attempts: int,
     send_every_seconds: float,
     webhook_sender: WebhookSender,
+    push_sender: PushSender,
 ) -> None:
     site = public_url.rstrip("/")
 
@@ -269,6 +271,8 @@ def register(
     registry.every_with_database(
         WEBHOOK_SENDER, send_every_seconds, webhook_sender, after_events=True
     )
+    # notices queue their pushes as they are made (service.notify)
+    registry.every_with_database(PUSH_SENDER, send_every_seconds, push_sender, after_events=True)
 
 
 def _at(raw: str) -> datetime:

@@ -108,4 +108,61 @@ class WebhookDelivery(Base):
     )
 
 
-__all__ = ["Email", "Notice", "Webhook", "WebhookDelivery"]
+class PushSubscription(Base):
+    """A browser's or app's Web Push subscription (the Push API's `PushSubscription`): where
+    its push service takes messages for it, and the keys that seal them for it alone."""
+
+    __tablename__ = "notification_push_subscription"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    endpoint: Mapped[str] = mapped_column(String(2000))
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column()
+    last_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        UniqueConstraint("endpoint", name="uq_notification_push_subscription_endpoint"),
+        Index("ix_notification_push_subscription_user", "user_id"),
+    )
+
+
+class PushDelivery(Base):
+    """One notice for one subscription, and what became of it (as a webhook delivery)."""
+
+    __tablename__ = "notification_push_delivery"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(
+            "notification_push_subscription.id",
+            ondelete="CASCADE",
+            # the naming convention's name would pass PostgreSQL's 63 characters
+            name="fk_notification_push_delivery_subscription",
+        )
+    )
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_notification_push_delivery_due", "status", "next_attempt_at"),
+        Index("ix_notification_push_delivery_subscription", "subscription_id"),
+    )
+
+
+__all__ = [
+    "Email",
+    "Notice",
+    "PushDelivery",
+    "PushSubscription",
+    "Webhook",
+    "WebhookDelivery",
+]

@@ -11,15 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from navio.kernel.db import Repository
 from navio.kernel.pagination import Cursor, newest_first
-from navio.notifications.models import Email, Notice, Webhook, WebhookDelivery
+from navio.notifications.models import (
+    Email,
+    Notice,
+    PushDelivery,
+    PushSubscription,
+    Webhook,
+    WebhookDelivery,
+)
 
 DUE = ("pending", "failed")
-Queued = TypeVar("Queued", Email, WebhookDelivery)
+Queued = TypeVar("Queued", Email, WebhookDelivery, PushDelivery)
+QueueModel = type[Email] | type[WebhookDelivery] | type[PushDelivery]
 
 
-def _due(
-    model: type[Email] | type[WebhookDelivery], now: datetime
-) -> tuple[ColumnElement[bool], ...]:
+def _due(model: QueueModel, now: datetime) -> tuple[ColumnElement[bool], ...]:
     """What a sender may take now: pending or failed, its time come, held by no sender."""
     return (
         model.status.in_(DUE),
@@ -28,9 +34,7 @@ def _due(
     )
 
 
-async def _any_due(
-    session: AsyncSession, model: type[Email] | type[WebhookDelivery], now: datetime
-) -> bool:
+async def _any_due(session: AsyncSession, model: QueueModel, now: datetime) -> bool:
     return await session.scalar(select(model.id).where(*_due(model, now)).limit(1)) is not None
 
 
@@ -184,3 +188,63 @@ class WebhooksRepository(Repository):
             for hook in await self.session.scalars(select(Webhook).where(Webhook.id.in_(ids)))
         }
         return [(row, hooks[row.webhook_id]) for row in rows if row.webhook_id in hooks]
+
+
+class PushRepository(Repository):
+    async def add(self, row: PushSubscription | PushDelivery) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def subscription(self, subscription_id: uuid.UUID) -> PushSubscription | None:
+        return await self.session.get(PushSubscription, subscription_id)
+
+    async def by_endpoint(self, endpoint: str) -> PushSubscription | None:
+        return await self.session.scalar(
+            select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+        )
+
+    async def subscriptions_of(self, user_ids: list[uuid.UUID]) -> list[PushSubscription]:
+        statement = (
+            select(PushSubscription)
+            .where(PushSubscription.user_id.in_(user_ids))
+            .order_by(PushSubscription.created_at, PushSubscription.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def count_of(self, user_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(PushSubscription)
+            .where(PushSubscription.user_id == user_id)
+        )
+        return int(count or 0)
+
+    async def delete(self, row: PushSubscription) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    async def any_due(self, now: datetime) -> bool:
+        return await _any_due(self.session, PushDelivery, now)
+
+    async def claim_due(
+        self, now: datetime, until: datetime, limit: int
+    ) -> list[tuple[PushDelivery, PushSubscription]]:
+        return await self._paired(await _claim_due(self.session, PushDelivery, now, until, limit))
+
+    async def with_subscriptions(
+        self, delivery_ids: list[uuid.UUID]
+    ) -> list[tuple[PushDelivery, PushSubscription]]:
+        statement = select(PushDelivery).where(PushDelivery.id.in_(delivery_ids))
+        return await self._paired(list(await self.session.scalars(statement)))
+
+    async def _paired(
+        self, rows: list[PushDelivery]
+    ) -> list[tuple[PushDelivery, PushSubscription]]:
+        ids = {row.subscription_id for row in rows}
+        subs = {
+            sub.id: sub
+            for sub in await self.session.scalars(
+                select(PushSubscription).where(PushSubscription.id.in_(ids))
+            )
+        }
+        return [(row, subs[row.subscription_id]) for row in rows if row.subscription_id in subs]

@@ -106,3 +106,35 @@ class WebhookDeliveryRead(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+class PushKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    p256dh: str = Field(min_length=80, max_length=100, description="base64url P-256 point")
+    auth: str = Field(min_length=16, max_length=40, description="base64url, 16 bytes")
+
+
+class PushSubscriptionCreate(BaseModel):
+    """The Push API's `PushSubscription.toJSON()`, as a browser gives it."""
+
+    model_config = ConfigDict(extra="ignore")  # browsers add expirationTime
+
+    endpoint: str = Field(min_length=10, max_length=2000)
+    keys: PushKeys
+
+
+class PushSubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    endpoint: str
+    created_at: datetime
+    last_sent_at: datetime | None
+
+
+class PushKey(BaseModel):
+    application_server_key: str = Field(
+        description="the VAPID public key: pass it as `applicationServerKey` to "
+        "`pushManager.subscribe`"
+    )

@@ -3,6 +3,7 @@ and marks only their own notices; operators with `user:read_any` read the e-mail
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -11,21 +12,37 @@ from typing import Any
 from navio.iam import Principal
 from navio.kernel.clock import Clock
 from navio.kernel.pagination import Cursor, Page, page_of
-from navio.notifications import domain, webhooks
+from navio.notifications import domain, push, webhooks
 from navio.notifications.errors import (
     DeliveryPending,
+    InvalidPushSubscription,
     InvalidWebhookUrl,
     NoticeNotFound,
+    PushSubscriptionLimitReached,
+    PushSubscriptionNotFound,
     UnknownWebhookEvent,
     WebhookDeliveryNotFound,
     WebhookLimitReached,
     WebhookNotFound,
 )
-from navio.notifications.models import Email, Notice, Webhook, WebhookDelivery
-from navio.notifications.repository import NotificationsRepository, WebhooksRepository
+from navio.notifications.models import (
+    Email,
+    Notice,
+    PushDelivery,
+    PushSubscription,
+    Webhook,
+    WebhookDelivery,
+)
+from navio.notifications.repository import (
+    NotificationsRepository,
+    PushRepository,
+    WebhooksRepository,
+)
 from navio.notifications.schemas import (
     EmailDeliveryRead,
     NoticeRead,
+    PushSubscriptionCreate,
+    PushSubscriptionRead,
     ReadAll,
     UnreadCount,
     WebhookCreate,
@@ -36,6 +53,8 @@ from navio.notifications.schemas import (
     WebhookSecret,
     WebhookUpdate,
 )
+
+MAX_PUSH_SUBSCRIPTIONS = 10  # browsers and apps per user
 
 
 def _notice(row: Notice) -> NoticeRead:
@@ -65,18 +84,87 @@ class NotificationsService:
         )
 
     async def notify(self, user_ids: Iterable[uuid.UUID], notice: domain.Notice) -> None:
+        """Into each user's inbox, and pushed to each of their push subscriptions (queued here,
+        in the same transaction; `delivery.PushSender` sends)."""
         now = self.clock.now()
-        for user_id in dict.fromkeys(user_ids):
-            await self.repo.add(
-                Notice(
-                    user_id=user_id,
-                    kind=notice.kind,
-                    title=notice.title[:200],
-                    body=notice.body[:1000],
-                    data=notice.data,
+        users = list(dict.fromkeys(user_ids))
+        rows = {}
+        for user_id in users:
+            row = Notice(
+                user_id=user_id,
+                kind=notice.kind,
+                title=notice.title[:200],
+                body=notice.body[:1000],
+                data=notice.data,
+                created_at=now,
+            )
+            await self.repo.add(row)
+            rows[user_id] = row
+        push = PushRepository(self.repo.session)
+        for sub in await push.subscriptions_of(users):
+            row = rows[sub.user_id]
+            message = {
+                "id": str(row.id),
+                "kind": row.kind,
+                "title": row.title,
+                "body": row.body,
+                "data": row.data,
+                "url": "/notifications",
+            }
+            await push.add(
+                PushDelivery(
+                    subscription_id=sub.id,
+                    body=json.dumps(message, separators=(",", ":")),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
                     created_at=now,
                 )
             )
+
+    # ---------------------------------------------------------------- web push
+    async def subscribe_push(
+        self, principal: Principal, body: PushSubscriptionCreate, allow_local: bool
+    ) -> tuple[PushSubscriptionRead, bool]:
+        """Keep a browser's subscription (the same endpoint again: its keys renewed; True when
+        it is new). Its endpoint is checked as a webhook's is: it is where Navio will POST."""
+        try:
+            endpoint = webhooks.check_url(body.endpoint, allow_local)
+            push.check_keys(body.keys.p256dh, body.keys.auth)
+        except (webhooks.TargetRefused, push.InvalidSubscription) as exc:
+            raise InvalidPushSubscription(str(exc), field="endpoint") from exc
+        repo = PushRepository(self.repo.session)
+        known = await repo.by_endpoint(endpoint)
+        if known is not None and known.user_id == principal.user_id:
+            known.p256dh, known.auth = body.keys.p256dh, body.keys.auth
+            return PushSubscriptionRead.model_validate(known), False
+        if known is not None:
+            # the browser now belongs to someone else who signed in on it
+            await repo.delete(known)
+        if await repo.count_of(principal.user_id) >= MAX_PUSH_SUBSCRIPTIONS:
+            raise PushSubscriptionLimitReached(
+                f"at most {MAX_PUSH_SUBSCRIPTIONS} browsers and apps: remove one first"
+            )
+        row = PushSubscription(
+            user_id=principal.user_id,
+            endpoint=endpoint,
+            p256dh=body.keys.p256dh,
+            auth=body.keys.auth,
+            created_at=self.clock.now(),
+        )
+        await repo.add(row)
+        return PushSubscriptionRead.model_validate(row), True
+
+    async def push_subscriptions(self, principal: Principal) -> list[PushSubscriptionRead]:
+        rows = await PushRepository(self.repo.session).subscriptions_of([principal.user_id])
+        return [PushSubscriptionRead.model_validate(r) for r in rows]
+
+    async def unsubscribe_push(self, principal: Principal, subscription_id: uuid.UUID) -> None:
+        repo = PushRepository(self.repo.session)
+        row = await repo.subscription(subscription_id)
+        if row is None or row.user_id != principal.user_id:
+            raise PushSubscriptionNotFound()
+        await repo.delete(row)
 
     # ---------------------------------------------------------------- inbox
     async def inbox(

@@ -92,6 +92,8 @@ PUBLIC = {
     "GET /api/v1/pricing/fair",
     "GET /api/v1/pricing/check",
     "GET /api/v1/pricing/history",
+    # the key browsers subscribe to Web Push with
+    "GET /api/v1/notifications/push/key",
     # apps ask for their A/B variants and send events, signed in or as an install id
     "POST /api/v1/analytics/assignments",
     "POST /api/v1/analytics/events",
