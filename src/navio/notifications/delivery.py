@@ -148,26 +148,10 @@ class WebhookSender:
         signing: list[str],
         now: datetime,
     ) -> Outcome:
-        try:
-            headers = webhooks.headers(str(delivery_id), now, body, signing)
-            extensions: dict[str, str] = {}
-            if not self.allow_local:
-                address = await asyncio.wait_for(_check_resolved(url), self.timeout_seconds)
-                url, headers["Host"], sni = pinned(url, address)
-                if sni:
-                    extensions["sni_hostname"] = sni
-            response = await client.post(
-                url, content=body.encode(), headers=headers, extensions=extensions
-            )
-        except webhooks.TargetRefused as exc:
-            return Outcome(None, str(exc))
-        except TimeoutError:
-            return Outcome(None, "the receiver's name did not resolve in time")
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, None)
-        return Outcome(response.status_code, f"the receiver answered {response.status_code}")
+        headers = webhooks.headers(str(delivery_id), now, body, signing)
+        return await post_checked(
+            client, url, body.encode(), headers, self.allow_local, self.timeout_seconds
+        )
 
     def _record(self, row: WebhookDelivery, hook: Webhook, outcome: Outcome, now: datetime) -> None:
         row.claimed_until = None
@@ -252,26 +236,10 @@ class PushSender:
             "TTL": str(push.TTL_SECONDS),
             "Urgency": "normal",
         }
-        extensions: dict[str, str] = {}
-        try:
-            if not self.allow_local:
-                address = await asyncio.wait_for(_check_resolved(endpoint), self.timeout_seconds)
-                endpoint, headers["Host"], sni = pinned(endpoint, address)
-                if sni:
-                    extensions["sni_hostname"] = sni
-            sealed = push.encrypt(body.encode(), p256dh, auth)
-            response = await client.post(
-                endpoint, content=sealed, headers=headers, extensions=extensions
-            )
-        except webhooks.TargetRefused as exc:
-            return Outcome(None, str(exc))
-        except TimeoutError:
-            return Outcome(None, "the push service's name did not resolve in time")
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, None)
-        return Outcome(response.status_code, f"the push service answered {response.status_code}")
+        sealed = push.encrypt(body.encode(), p256dh, auth)
+        return await post_checked(
+            client, endpoint, sealed, headers, self.allow_local, self.timeout_seconds
+        )
 
     async def _record(
         self,
@@ -305,6 +273,36 @@ class PushSender:
             status=outcome.status,
             reason=row.last_error,
         )
+
+
+async def post_checked(
+    client: httpx.AsyncClient,
+    url: str,
+    content: bytes,
+    headers: dict[str, str],
+    allow_local: bool,
+    timeout_seconds: float,
+) -> Outcome:
+    """POST to a URL a user gave (a webhook, a push endpoint): unless `allow_local`, only to a
+    public address, the one that was checked (`pinned`); 2xx delivered, anything else an
+    outcome to record, never an exception."""
+    extensions: dict[str, str] = {}
+    try:
+        if not allow_local:
+            address = await asyncio.wait_for(_check_resolved(url), timeout_seconds)
+            url, headers["Host"], sni = pinned(url, address)
+            if sni:
+                extensions["sni_hostname"] = sni
+        response = await client.post(url, content=content, headers=headers, extensions=extensions)
+    except webhooks.TargetRefused as exc:
+        return Outcome(None, str(exc))
+    except TimeoutError:
+        return Outcome(None, "the receiver's name did not resolve in time")
+    except httpx.HTTPError as exc:
+        return Outcome(None, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
+    if 200 <= response.status_code < 300:
+        return Outcome(response.status_code, None)
+    return Outcome(response.status_code, f"the receiver answered {response.status_code}")
 
 
 # receivers' names are resolved on threads of their own: a slow resolver (a name that never

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 
 from navio.notifications.push import b64url, unb64url
-from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import AuthedUser, assert_problem
 from tests.factories.iam import user as make_user
 from tests.factories.trips import API, add_collaborator, create_trip
@@ -59,21 +58,6 @@ class Browser:
 def service() -> Iterator[Receiver]:
     with receiver() as made:
         yield made
-
-
-@pytest.fixture
-async def local_app(database_url: str) -> AsyncIterator[FastAPI]:
-    settings = make_settings(
-        database_url, notifications={"webhook_allow_local": True, "max_attempts": 3}
-    )
-    async with running_app(settings) as app:
-        yield app
-
-
-@pytest.fixture
-async def local(local_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(local_app) as c:
-        yield c
 
 
 async def deliver(app: FastAPI, at: datetime | None = None) -> None:

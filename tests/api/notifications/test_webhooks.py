@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from standardwebhooks.webhooks import Webhook
 
 from navio.notifications.delivery import WebhookSender
-from tests.conftest import asgi_client, make_settings, running_app
 from tests.factories.iam import AuthedUser, assert_problem, operator
 from tests.factories.iam import user as make_user
 from tests.factories.stations import API, station
@@ -34,22 +33,6 @@ HOOKS = f"{API}/notifications/webhooks"
 def inbox() -> Iterator[Receiver]:
     with receiver() as made:
         yield made
-
-
-@pytest.fixture
-async def local_app(database_url: str) -> AsyncIterator[FastAPI]:
-    """Webhooks to http://127.0.0.1 allowed, as in development."""
-    settings = make_settings(
-        database_url, notifications={"webhook_allow_local": True, "max_attempts": 3}
-    )
-    async with running_app(settings) as app:
-        yield app
-
-
-@pytest.fixture
-async def local(local_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(local_app) as c:
-        yield c
 
 
 async def deliver(app: FastAPI, at: datetime | None = None) -> datetime:
