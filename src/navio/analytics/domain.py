@@ -23,6 +23,7 @@ class Metric(enum.StrEnum):
     SWAPS = "swaps"  # battery swaps; total: amount
     FAULTS = "faults"  # reported at the owner's stations
     REVIEWS = "reviews"  # total: the sum of ratings
+    PLAN_SALES = "plan_sales"  # swap plans sold; total: amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,13 @@ def fact_of(name: str, payload: Mapping[str, Any]) -> Fact | None:
         return Fact(
             uuid.UUID(payload["owner_id"]),
             Metric.SWAPS,
+            payload["currency"],
+            int(payload["amount_minor"]),
+        )
+    if name == "stations.plan_bought":
+        return Fact(
+            uuid.UUID(payload["owner_id"]),
+            Metric.PLAN_SALES,
             payload["currency"],
             int(payload["amount_minor"]),
         )

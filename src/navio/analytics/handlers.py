@@ -13,11 +13,18 @@ from navio.kernel.clock import Clock
 from navio.kernel.events import Envelope, HandlerRegistry
 from navio.marketplace import ReviewPosted
 from navio.pricing import PriceReported
-from navio.stations import BatterySwapped, FaultReported
+from navio.stations import BatterySwapped, FaultReported, PlanBought
 from navio.trips import TripCreated
 
 HANDLER = "analytics.count"
-COUNTED = (BookingConfirmed, BookingCancelled, BatterySwapped, FaultReported, ReviewPosted)
+COUNTED = (
+    BookingConfirmed,
+    BookingCancelled,
+    BatterySwapped,
+    FaultReported,
+    ReviewPosted,
+    PlanBought,
+)
 GOAL_HANDLER = "analytics.goal"
 GOALS = (BookingConfirmed, BatterySwapped, ReviewPosted, TripCreated, PriceReported)
 

@@ -37,7 +37,7 @@ from navio.notifications.mailer import Mailer
 from navio.notifications.repository import NotificationsRepository, WebhooksRepository
 from navio.notifications.service import NotificationsService, WebhooksService
 from navio.pricing import PriceMoved
-from navio.stations import BatterySwapped, FaultReported, TravelerCalled
+from navio.stations import BatterySwapped, FaultReported, PlanBought, TravelerCalled
 from navio.tracking import JourneyArrived
 from navio.trips import CollaboratorAdded, InviteSent, trip_card
 from navio.wallet import PLATFORM
@@ -263,6 +263,7 @@ def register(
         ReviewPosted,
         BatterySwapped,
         FaultReported,
+        PlanBought,
     )
     assert {event.name for event in offered} == set(webhooks.EVENTS)
     for event in offered:

@@ -42,6 +42,7 @@ EVENTS: dict[str, Offered] = {
     "marketplace.review_posted": Offered("a review of your listing", "seller_id"),
     "stations.battery_swapped": Offered("a battery swapped at your station", "owner_id"),
     "stations.fault_reported": Offered("a fault reported at your station", "owner_id"),
+    "stations.plan_bought": Offered("a swap plan of yours bought", "owner_id"),
 }
 
 

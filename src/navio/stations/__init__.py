@@ -2,6 +2,12 @@
 their charge, logistics between stations, swaps paid from the wallet, fault tickets, and
 recommendations of the station that gets a traveler going soonest."""
 
-from navio.stations.events import BatterySwapped, FaultReported, QueueChanged, TravelerCalled
+from navio.stations.events import (
+    BatterySwapped,
+    FaultReported,
+    PlanBought,
+    QueueChanged,
+    TravelerCalled,
+)
 
-__all__ = ["BatterySwapped", "FaultReported", "QueueChanged", "TravelerCalled"]
+__all__ = ["BatterySwapped", "FaultReported", "PlanBought", "QueueChanged", "TravelerCalled"]

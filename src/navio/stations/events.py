@@ -51,3 +51,18 @@ class QueueChanged(Event):
 
     station_id: uuid.UUID
     reason: str
+
+
+class PlanBought(Event):
+    """A rider bought one of the operator's swap plans (paid to the operator then)."""
+
+    name = "stations.plan_bought"
+
+    credit_id: uuid.UUID
+    plan_id: uuid.UUID
+    owner_id: uuid.UUID
+    user_id: uuid.UUID
+    plan_name: str
+    swaps: int
+    amount_minor: int
+    currency: str

@@ -107,6 +107,14 @@ async def test_a_plan_bought_pays_the_next_swaps(app: FastAPI, client: httpx.Asy
     elsewhere = await _swap(client, rival, other_rider, other, rival_pack["id"])
     assert (elsewhere["amount_minor"], elsewhere["credit_id"]) == (350, None)
     assert (await _balance(client, other_rider))["available_minor"] == 150
+    # the operator's figures count the plans sold, at their price
+    await app.state.relay.drain()
+    today = datetime.now(UTC).date()  # the events' day (the app's clock is set back)
+    period = {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    figures = (await client.get(f"{API}/analytics/me", params=period, headers=owner.headers)).json()
+    sold = {line["metric"]: (line["count"], line["total"]) for line in figures["series"]}
+    assert sold["plan_sales"] == (2, 3_000)
+    assert sold["swaps"] == (3, 350)  # two swaps paid by credits count at 0
 
     # retired: not sold any more, bought credits stay
     assert_problem(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from navio.iam import Principal
 from navio.kernel.money import is_currency
 from navio.stations.errors import InvalidPlan, PlanNotFound, PlanRetired
+from navio.stations.events import PlanBought
 from navio.stations.models import Credit, Plan
 from navio.stations.schemas import CreditRead, PlanCreate, PlanRead, PlanUpdate
 from navio.stations.service.base import StationsBase
@@ -90,6 +91,18 @@ class PlanOperations(StationsBase):
             expires_at=now + timedelta(days=plan.valid_days),
         )
         await self.repo.add(credit)
+        self.events.record(
+            PlanBought(
+                credit_id=credit.id,
+                plan_id=plan.id,
+                owner_id=plan.owner_id,
+                user_id=principal.user_id,
+                plan_name=plan.name,
+                swaps=plan.swaps,
+                amount_minor=plan.price_minor,
+                currency=plan.currency,
+            )
+        )
         return CreditRead.model_validate(credit)
 
     async def credits(self, principal: Principal) -> list[CreditRead]:

@@ -1691,6 +1691,7 @@ const METRICS = {
   swaps: "Battery swaps",
   faults: "Faults reported",
   reviews: "Reviews",
+  plan_sales: "Swap plans sold",
 };
 
 // one bar per day, as tall as its share of the busiest day
