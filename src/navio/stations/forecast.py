@@ -6,7 +6,8 @@ more (half-life HALF_LIFE_WEEKS), shrunk towards the same hour on the days of th
 (Monday to Friday, or the weekend: five or two times the data) by PRIOR_WEEKS weeks' worth of
 weight: a station with two weeks of history forecasts Tuesday 18:00 mostly from its weekday
 evenings, one with two months mostly from its Tuesdays. Hours before the station existed are
-not counted as hours without riders.
+not counted as hours without riders. A public holiday of the station's country counts as a
+Sunday, in the past and in the forecast.
 
 Waiting times: the queue served as `domain.starts` serves it (bays, packs ready then, the packs
 brought back charging), from the queue and packs of now, with riders arriving as a Poisson
@@ -21,10 +22,12 @@ import heapq
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from navio.stations.domain import RETURN_SOC, Station, ready_at
 
@@ -36,9 +39,13 @@ RUNS = 200
 HOUR = timedelta(hours=1)
 
 
-def slot_of(moment: datetime, zone: ZoneInfo) -> int:
+SUNDAY = 6
+
+
+def slot_of(moment: datetime, zone: ZoneInfo, days_off: Container[date] = ()) -> int:
     local = moment.astimezone(zone)
-    return local.weekday() * 24 + local.hour
+    day = SUNDAY if local.date() in days_off else local.weekday()
+    return day * 24 + local.hour
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -50,6 +57,17 @@ def _kind(slot: int) -> int:
     return slot % 24 + (24 if slot >= 5 * 24 else 0)
 
 
+def public_holidays(country: str | None, years: Iterable[int]) -> frozenset[date]:
+    """The country's public holidays in those years (the `holidays` package); none for a
+    country it does not know."""
+    if country is None:
+        return frozenset()
+    try:
+        return frozenset(holidays.country_holidays(country, years=list(years)))
+    except NotImplementedError:
+        return frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class Demand:
     rates: tuple[float, ...]  # riders an hour, per slot of the week
@@ -58,10 +76,14 @@ class Demand:
 
 
 def estimate(
-    arrivals: Sequence[datetime], observed_from: datetime, until: datetime, zone: ZoneInfo
+    arrivals: Sequence[datetime],
+    observed_from: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+    days_off: Container[date] = (),
 ) -> Demand:
     """Rates per local hour of the week from the arrivals in [observed_from, until): only whole
-    hours count, at most HISTORY_WEEKS weeks back."""
+    hours count, at most HISTORY_WEEKS weeks back; `days_off` (local dates) count as Sundays."""
     first_whole = hour_floor(observed_from)
     if first_whole < observed_from:
         first_whole += HOUR
@@ -77,7 +99,7 @@ def estimate(
     while at < end:
         age_weeks = (end - at) / timedelta(weeks=1)
         weight = 0.5 ** (age_weeks / HALF_LIFE_WEEKS)
-        slot = slot_of(at, zone)
+        slot = slot_of(at, zone, days_off)
         seen = counts.get(at, 0)
         by_slot[slot] += weight * seen
         slot_weight[slot] += weight

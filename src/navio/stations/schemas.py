@@ -197,6 +197,7 @@ class FaultRead(BaseModel):
 class HourForecast(BaseModel):
     starts_at: datetime
     local_start: datetime  # the same instant in the station's time zone
+    public_holiday: bool  # in the station's country: forecast as a Sunday
     arrivals_expected: float  # riders joining in the hour (from now on, in the current hour)
     wait_minutes_mean: float | None  # for a rider coming at the middle of the hour
     wait_minutes_p50: int | None

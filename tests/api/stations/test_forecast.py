@@ -67,6 +67,14 @@ async def test_the_morning_rush_is_forecast(app: FastAPI, client: httpx.AsyncCli
     # the same question in the same hour gets the same answer
     again = await client.get(f"{API}/stations/{sid}/forecast", params={"hours": 4})
     assert again.json()["hours"] == hours
+    assert not any(h["public_holiday"] for h in hours)
+    # Epiphany, a Wednesday, is a public holiday in Finland: no morning rush forecast then
+    app.state.clock = FrozenClock(datetime(2027, 1, 6, 5, 20, tzinfo=UTC))  # 07:20 local
+    epiphany = (await client.get(f"{API}/stations/{sid}/forecast", params={"hours": 2})).json()[
+        "hours"
+    ]
+    assert [h["public_holiday"] for h in epiphany] == [True, True]
+    assert epiphany[1]["arrivals_expected"] < 0.5  # 08:00, forecast as on a Sunday
 
 
 async def test_forecast_bad_input(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import random
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from navio.kernel.geo import country_of_zone
 from navio.stations.domain import Station, starts
 from navio.stations.forecast import (
     HOURS_PER_WEEK,
     estimate,
     hour_floor,
     outlook,
+    public_holidays,
     slot_of,
 )
 
@@ -153,3 +155,32 @@ def test_without_riders_to_come_the_wait_is_the_queues_own(
         else:
             assert hour.no_pack == 0.0
             assert hour.wait_p50 == hour.wait_mean == expected - probe
+
+
+def test_a_public_holiday_counts_as_a_sunday() -> None:
+    """Three weeks with 8 riders at noon on Sundays and on one Friday that was a holiday: with
+    the holiday known, Friday noon stays quiet and Sunday noon takes that day's riders."""
+    holiday = date(2026, 11, 20)  # a Friday, taken as a day off here
+    sundays = [date(2026, 11, 15), date(2026, 11, 22), date(2026, 11, 29)]
+    noon = [
+        datetime.combine(day, datetime.min.time(), HELSINKI).replace(hour=12)
+        for day in (*sundays, holiday)
+    ]
+    arrivals = [at + timedelta(minutes=5 * i) for at in noon for i in range(8)]
+    start, end = datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 30, 12, tzinfo=UTC)
+    plain = estimate(arrivals, start, end, HELSINKI)
+    known = estimate(arrivals, start, end, HELSINKI, frozenset({holiday}))
+    friday_noon, sunday_noon = 4 * 24 + 12, 6 * 24 + 12
+    assert slot_of(noon[-1], HELSINKI, {holiday}) == sunday_noon
+    assert known.rates[friday_noon] < plain.rates[friday_noon] / 2
+    assert known.rates[sunday_noon] > plain.rates[sunday_noon]
+    assert known.arrivals == plain.arrivals == 32
+
+
+def test_the_holidays_of_a_stations_country() -> None:
+    finnish = public_holidays(country_of_zone("Europe/Helsinki"), [2026])
+    assert {date(2026, 12, 6), date(2026, 12, 25)} <= finnish
+    assert date(2026, 12, 2) not in finnish
+    assert country_of_zone("America/New_York") == "US"
+    assert public_holidays(None, [2026]) == frozenset()
+    assert public_holidays("XX", [2026]) == frozenset()  # a country the package does not know

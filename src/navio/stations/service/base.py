@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from navio.iam import Principal
@@ -176,11 +176,15 @@ def _battery_read(battery: Battery, station: Station, now: datetime) -> BatteryR
     )
 
 
-def _hour_forecast(hour: forecast.HourOutlook, zone: ZoneInfo) -> HourForecast:
+def _hour_forecast(
+    hour: forecast.HourOutlook, zone: ZoneInfo, days_off: frozenset[date]
+) -> HourForecast:
     mean = hour.wait_mean
+    local = hour.starts_at.astimezone(zone)
     return HourForecast(
         starts_at=hour.starts_at,
-        local_start=hour.starts_at.astimezone(zone),
+        local_start=local,
+        public_holiday=local.date() in days_off,
         arrivals_expected=round(hour.arrivals, 2),
         wait_minutes_mean=None if mean is None else round(mean.total_seconds() / 60, 1),
         wait_minutes_p50=domain.minutes(hour.wait_p50),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from navio.iam import Principal, user_cards
-from navio.kernel.geo import haversine_m, time_zone_at
+from navio.kernel.geo import country_of_zone, haversine_m, time_zone_at
 from navio.kernel.money import is_currency
 from navio.kernel.versioning import check_if_match
 from navio.stations import domain, forecast
@@ -145,12 +145,16 @@ class StationOperations(StationsBase):
         now = self.clock.now()
         zone = ZoneInfo(time_zone_at(station.lat, station.lon))
         since = max(station.created_at, now - timedelta(weeks=forecast.HISTORY_WEEKS))
-        demand = forecast.estimate(
-            await self.repo.joined_since(station.id, since), since, now, zone
-        )
         first = forecast.hour_floor(now)
+        days_off = forecast.public_holidays(
+            country_of_zone(zone.key), range(since.year, (now + timedelta(hours=hours)).year + 1)
+        )
+        demand = forecast.estimate(
+            await self.repo.joined_since(station.id, since), since, now, zone, days_off
+        )
         rates = [
-            demand.rates[forecast.slot_of(first + i * forecast.HOUR, zone)] for i in range(hours)
+            demand.rates[forecast.slot_of(first + i * forecast.HOUR, zone, days_off)]
+            for i in range(hours)
         ]
         ready = self._ready_by_station([station], await self.repo.batteries_at([station.id]))
         seed = station.id.int % 2**32 ^ int(first.timestamp())  # the same answer all hour
@@ -162,7 +166,7 @@ class StationOperations(StationsBase):
             rates,
             seed=seed,
         )
-        rows = [_hour_forecast(hour, zone) for hour in outlook]
+        rows = [_hour_forecast(hour, zone, days_off) for hour in outlook]
         timed = [r for r in rows if r.wait_minutes_p50 is not None]
         best = min(timed, key=lambda r: (r.wait_minutes_p50, r.starts_at)) if timed else None
         return ForecastRead(
