@@ -68,6 +68,7 @@ def _service(uow: UnitOfWork, state: Any) -> StationsService:
         uow.events,
         state.clock,
         state.settings.secret_key.get_secret_value(),
+        state.cache,
     )
 
 

@@ -64,9 +64,19 @@ async def test_the_morning_rush_is_forecast(app: FastAPI, client: httpx.AsyncCli
     assert hours[1]["wait_minutes_p90"] > hours[3]["wait_minutes_p90"]
     assert all(h["no_pack_chance"] == 0 for h in hours)
     assert body["best_hour"] != hours[1]["starts_at"]
-    # the same question in the same hour gets the same answer
+    # the same question in the same hour gets the same answer, kept a minute: swaps three
+    # times as slow from now on do not show until then (or the next hour)
+    slower = await client.patch(
+        f"{API}/stations/{sid}", json={"service_minutes": 30}, headers=owner.headers
+    )
+    assert slower.status_code == 200, slower.text
     again = await client.get(f"{API}/stations/{sid}/forecast", params={"hours": 4})
-    assert again.json()["hours"] == hours
+    assert again.json() == body
+    app.state.clock = FrozenClock(NOW + timedelta(hours=1))
+    later = (await client.get(f"{API}/stations/{sid}/forecast", params={"hours": 3})).json()
+    assert later["generated_at"] != body["generated_at"]
+    assert later["hours"][0]["starts_at"] == hours[1]["starts_at"]
+    assert later["hours"][0]["wait_minutes_mean"] > 1.5 * hours[1]["wait_minutes_mean"]
     assert not any(h["public_holiday"] for h in hours)
     # Epiphany, a Wednesday, is a public holiday in Finland: no morning rush forecast then
     app.state.clock = FrozenClock(datetime(2027, 1, 6, 5, 20, tzinfo=UTC))  # 07:20 local

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from navio.iam import Principal
+from navio.kernel.cache import Cache
 from navio.kernel.clock import Clock
 from navio.kernel.errors import Forbidden
 from navio.kernel.events import EventRecorder
@@ -46,12 +47,18 @@ def _model(station: Station) -> domain.Station:
 
 class StationsBase:
     def __init__(
-        self, repo: StationsRepository, events: EventRecorder, clock: Clock, secret: str
+        self,
+        repo: StationsRepository,
+        events: EventRecorder,
+        clock: Clock,
+        secret: str,
+        cache: Cache | None = None,
     ) -> None:
         self.repo = repo
         self.events = events
         self.clock = clock
         self.signer = Signer(secret, QUEUE_PURPOSE)
+        self.cache = cache  # forecasts, kept a minute
 
     # ================================================================ access
     async def _station(self, station_id: uuid.UUID, *, for_update: bool = False) -> Station:

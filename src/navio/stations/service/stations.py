@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from navio.iam import Principal, user_cards
@@ -30,6 +30,8 @@ from navio.stations.service.base import (
     _hour_forecast,
     _model,
 )
+
+FORECAST_CACHE_SECONDS = 60.0
 
 
 class StationOperations(StationsBase):
@@ -140,9 +142,20 @@ class StationOperations(StationsBase):
 
     async def forecast(self, station_id: uuid.UUID, hours: int) -> ForecastRead:
         """The coming hours: riders expected from the station's own past, and the wait of one
-        who comes at the middle of each hour, simulated from the queue and packs of now."""
-        station = await self._station(station_id)
+        who comes at the middle of each hour, simulated from the queue and packs of now. Kept
+        FORECAST_CACHE_SECONDS in the cache (a public route whose answer costs tens of
+        milliseconds of simulation; boards and apps ask it again and again)."""
         now = self.clock.now()
+        key = f"stations:forecast:{station_id}:{hours}:{now:%Y%m%dT%H}"
+        if self.cache is not None and (kept := await self.cache.get(key)) is not None:
+            return ForecastRead.model_validate_json(kept)
+        read = await self._forecast(station_id, hours, now)
+        if self.cache is not None:
+            await self.cache.set(key, read.model_dump_json().encode(), FORECAST_CACHE_SECONDS)
+        return read
+
+    async def _forecast(self, station_id: uuid.UUID, hours: int, now: datetime) -> ForecastRead:
+        station = await self._station(station_id)
         zone = ZoneInfo(time_zone_at(station.lat, station.lon))
         since = max(station.created_at, now - timedelta(weeks=forecast.HISTORY_WEEKS))
         first = forecast.hour_floor(now)
