@@ -76,7 +76,11 @@ def country_of_zone(zone: str) -> str | None:
     return _zone_countries().get(zone)
 
 
-def time_zone_at(lat: float, lon: float) -> str:
-    """The IANA zone of a point (the ocean's Etc/GMT zones at sea)."""
+def zone_at(lat: float, lon: float) -> str | None:
+    """The IANA zone of a point (Etc/GMT zones at sea; None where there is none)."""
     zone: str | None = _zones().timezone_at(lng=lon, lat=lat)
-    return zone or "UTC"
+    return zone
+
+
+def time_zone_at(lat: float, lon: float) -> str:
+    return zone_at(lat, lon) or "UTC"

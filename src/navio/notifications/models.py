@@ -11,19 +11,13 @@ from navio.kernel.db import Base
 from navio.kernel.ids import new_id
 
 
-class Email(Base):
-    """An e-mail to send, and what became of it: `pending` until a sender claims it, then
-    `sent`, `failed` (a temporary refusal: tried again at `next_attempt_at`), `dead` (refused
-    for good, or too often) or `skipped` (no SMTP server configured)."""
-
-    __tablename__ = "notification_email"
+class SendState:
+    """What every queue of things to send keeps (e-mails, webhook deliveries, pushes): `pending`
+    until a sender claims it (`claimed_until`), then `sent`, `failed` (tried again at
+    `next_attempt_at`) or `dead`; the senders claim them through one query
+    (repository._claim_due)."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    kind: Mapped[str] = mapped_column(String(48))
-    recipient: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
@@ -31,6 +25,20 @@ class Email(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Email(SendState, Base):
+    """An e-mail to send, and what became of it: `pending` until a sender claims it, then
+    `sent`, `failed` (a temporary refusal: tried again at `next_attempt_at`), `dead` (refused
+    for good, or too often) or `skipped` (no SMTP server configured)."""
+
+    __tablename__ = "notification_email"
+
+    user_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    kind: Mapped[str] = mapped_column(String(48))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_notification_email_due", "status", "next_attempt_at"),
@@ -78,28 +86,20 @@ class Webhook(Base):
     __table_args__ = (Index("ix_notification_webhook_user", "user_id", "created_at", "id"),)
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(SendState, Base):
     """One event for one endpoint and what became of it: `pending`, `sent`, `failed` (tried
     again at `next_attempt_at`) or `dead` (given up). Its id is the `webhook-id` header, the
     same on every attempt, so receivers can drop a repeat."""
 
     __tablename__ = "notification_webhook_delivery"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     webhook_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("notification_webhook.id", ondelete="CASCADE")
     )
     event_id: Mapped[uuid.UUID] = mapped_column()
     event_name: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column()
-    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     response_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
-    created_at: Mapped[datetime] = mapped_column()
-    sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id", name="uq_notification_webhook_delivery_once"),
@@ -128,12 +128,11 @@ class PushSubscription(Base):
     )
 
 
-class PushDelivery(Base):
+class PushDelivery(SendState, Base):
     """One notice for one subscription, and what became of it (as a webhook delivery)."""
 
     __tablename__ = "notification_push_delivery"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subscription_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey(
             "notification_push_subscription.id",
@@ -143,14 +142,7 @@ class PushDelivery(Base):
         )
     )
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column()
-    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     response_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
-    created_at: Mapped[datetime] = mapped_column()
-    sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_notification_push_delivery_due", "status", "next_attempt_at"),

@@ -16,13 +16,14 @@ from navio.notifications.models import (
     Notice,
     PushDelivery,
     PushSubscription,
+    SendState,
     Webhook,
     WebhookDelivery,
 )
 
 DUE = ("pending", "failed")
 Queued = TypeVar("Queued", Email, WebhookDelivery, PushDelivery)
-QueueModel = type[Email] | type[WebhookDelivery] | type[PushDelivery]
+QueueModel = type[SendState]
 
 
 def _due(model: QueueModel, now: datetime) -> tuple[ColumnElement[bool], ...]:

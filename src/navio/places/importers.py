@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from navio.kernel.geo import zone_at
 from navio.places import domain
 from navio.places.indexing import bulk_upsert
 from navio.places.reference import country_names
@@ -313,12 +314,9 @@ def dumps(summary: ImportSummary) -> str:
 
 # ---------------------------------------------------------------- OpenStreetMap extracts
 def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
-    from timezonefinder import TimezoneFinder
-
     from navio.places.opening_hours import hours_json
     from navio.places.osm import iter_pois
 
-    zones = TimezoneFinder()
     for poi in iter_pois(path):
         hours = poi.opening_hours
         if hours is not None and not hours.valid:
@@ -342,7 +340,7 @@ def osm_rows(path: Path, summary: ImportSummary) -> Iterator[dict[str, Any]]:
             "locality": poi.raw_tags.get("addr:city"),
             "lat": poi.lat,
             "lon": poi.lon,
-            "timezone": zones.timezone_at(lng=poi.lon, lat=poi.lat),
+            "timezone": zone_at(poi.lat, poi.lon),
             "address": poi.address,
             "website": poi.website,
             "phone": poi.phone,
